@@ -1,0 +1,159 @@
+import { Readable, pipeline } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { parquetReadObjects } from 'hyparquet';
+import { FlowLineReader, type RecordSink, type RecordView } from '../format/line-reader.js';
+import { defaultFormat, type LogFormat } from '../format/template.js';
+import { ConnectionTable, type FoldOptions } from './fold.js';
+import { readError, type Source } from './sources.js';
+import type { Summary } from './summary.js';
+
+export interface ReadOptions {
+  /** format until a header says otherwise (default: version 2) */
+  format?: LogFormat;
+  /** the format was given with --log-format (a differing header then warns) */
+  explicitFormat?: boolean;
+}
+
+export interface AnalyzeOptions extends ReadOptions, FoldOptions {}
+
+export interface AnalyzeResult {
+  summary: Summary;
+  /** the connection table, for follow-up questions (`show --connection`, reports) */
+  table: ConnectionTable;
+}
+
+/** Reads every source into the handshake fold and returns the summary. */
+export async function analyzeSources(sources: Iterable<Source> | AsyncIterable<Source>, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+  const table = new ConnectionTable(options);
+  await readSources(sources, table, options, (problem) => table.addError(problem));
+  return { summary: table.finish(), table };
+}
+
+export interface SourceProblem {
+  source: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * Streams every source through one line reader into `sink`. A source that cannot be
+ * read to its end (truncated gzip, unreadable) is reported through `onProblem` with
+ * how far it got; the other sources are still read, so no work is lost.
+ */
+export async function readSources(
+  sources: Iterable<Source> | AsyncIterable<Source>,
+  sink: RecordSink & { sources?: number },
+  options: ReadOptions,
+  onProblem: (problem: SourceProblem) => void,
+): Promise<void> {
+  const reader = new FlowLineReader(sink, { format: options.format ?? defaultFormat(), explicit: options.explicitFormat });
+  for await (const source of sources) {
+    if (sink.sources !== undefined) sink.sources++;
+    reader.startSource(source.name);
+    try {
+      await readSource(source, reader);
+      reader.endSource();
+    } catch (error) {
+      onProblem(describeReadFailure(source, error, reader.recordsInSource));
+    }
+  }
+}
+
+async function readSource(source: Source, reader: FlowLineReader): Promise<void> {
+  if (source.lines) {
+    for await (const line of source.lines()) reader.pushLine(line);
+    return;
+  }
+  const iterator = source.bytes()[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const head = first.value;
+  const rest: AsyncIterable<Uint8Array> = {
+    async *[Symbol.asyncIterator]() {
+      yield head;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    },
+  };
+  if (isParquet(source.name, head)) {
+    await readParquet(rest, reader);
+    return;
+  }
+  const bytes = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? gunzip(rest) : rest;
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of bytes) reader.push(decoder.write(chunk as Buffer));
+  const tail = decoder.end();
+  if (tail) reader.push(tail);
+}
+
+function isParquet(name: string, head: Uint8Array): boolean {
+  // "PAR1" magic
+  return /\.parquet$/i.test(name) || (head.length >= 4 && head[0] === 0x50 && head[1] === 0x41 && head[2] === 0x52 && head[3] === 0x31);
+}
+
+/** Decompresses in zlib's thread pool, so parsing on the main thread overlaps with it. */
+async function* gunzip(input: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
+  const inflater = createGunzip({ chunkSize: 1 << 18 });
+  pipeline(Readable.from(input, { objectMode: false }), inflater, () => {
+    /* errors surface through the iteration below */
+  });
+  yield* inflater;
+}
+
+/**
+ * Parquet, as S3 delivers it with FileFormat=parquet: columns named like the fields
+ * with `_` for `-`, pages compressed with gzip. Rows are fed to the reader as text
+ * under a synthetic header, so they pass the same validation as text records.
+ */
+async function readParquet(bytes: AsyncIterable<Uint8Array>, reader: FlowLineReader): Promise<void> {
+  const parts: Uint8Array[] = [];
+  for await (const part of bytes) parts.push(part);
+  const buffer = Buffer.concat(parts);
+  const file = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+  const rows = (await parquetReadObjects({
+    file,
+    compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) },
+  })) as Record<string, unknown>[];
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  reader.pushLine(columns.map((column) => column.replace(/_/g, '-')).join(' '));
+  for (const row of rows) {
+    reader.pushLine(columns.map((column) => parquetValue(row[column])).join(' '));
+  }
+}
+
+function parquetValue(value: unknown): string {
+  // pandas-written files store missing values as the string 'None'
+  if (value === null || value === undefined || value === 'None' || value === '') return '-';
+  return String(value);
+}
+
+function describeReadFailure(source: Source, error: unknown, records: number): SourceProblem {
+  const code = (error as { code?: string })?.code;
+  const message = (error as Error)?.message ?? String(error);
+  const read = `${records} record${records === 1 ? '' : 's'} read before it`;
+  if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(message)) {
+    return { source: source.name, code: 'truncated-gzip', message: `${source.name} is a truncated gzip file (it ends mid-stream; ${read} are counted); download it again` };
+  }
+  if (code === 'Z_DATA_ERROR' || /incorrect header check|invalid .* (distance|code|block)/i.test(message)) {
+    return { source: source.name, code: 'corrupt-gzip', message: `${source.name} is not valid gzip data (${read} are counted): ${message}` };
+  }
+  if (/parquet/i.test(message)) {
+    return { source: source.name, code: 'bad-parquet', message: `${source.name} could not be read as Parquet: ${message}` };
+  }
+  const wrapped = readError(source, error);
+  return { source: source.name, code: wrapped.code, message: `${wrapped.message} (${read})` };
+}
+
+/** A sink that forwards each record to a callback as a plain object (for `show`, conformance). */
+export function recordCallbackSink(
+  onRecord: (view: RecordView) => void,
+  onMalformed: (where: { source: string; line: number }, reason: string, text: string) => void = () => {},
+  onWarning: (message: string) => void = () => {},
+): RecordSink {
+  return { record: onRecord, malformed: onMalformed, warning: onWarning };
+}

@@ -1,0 +1,132 @@
+import type { TcpClass } from './classify.js';
+
+export const SUMMARY_SCHEMA = 'flowdump.summary/v1';
+
+/** The stable core of `flowdump analyze --json` (DESIGN.md §3); more keys may be added, these never change meaning. */
+export interface RecordCounts {
+  total: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  other: number;
+  nodata: number;
+  skipdata: number;
+  malformed: number;
+}
+
+export interface TcpCounts {
+  classified: boolean;
+  connections: number;
+  established: number;
+  refused: number;
+  unanswered: number;
+  rejected: number;
+  midstream: number;
+  reset: number;
+  closed: number;
+  /** connections whose client sent its SYN more than once (see docs/analyzer.md for what can be seen) */
+  retriedSyn: number;
+  /** unanswered verdicts that overlap a SKIPDATA window: records may have been lost there */
+  unansweredLowConfidence: number;
+  /** why handshakes cannot be judged, when classified is false */
+  reason?: string;
+}
+
+export interface Endpoint {
+  address: string;
+  port: number | null;
+}
+
+export interface ConnectionReport {
+  /** short stable id: `flowdump show … --connection <id>` */
+  id: string;
+  class: TcpClass;
+  reset: boolean;
+  closed: boolean;
+  /** who opened it; `inferred: "port"` when the flags cannot tell and the lower port was taken as the server */
+  client: Endpoint;
+  server: Endpoint;
+  clientBy: 'handshake' | 'port';
+  firstSeen: string | null;
+  lastSeen: string | null;
+  records: number;
+  packets: { client: number; server: number };
+  bytes: number;
+  flags: { client: string; server: string };
+  retriedSyn: boolean;
+  lowConfidence: boolean;
+  rule: string;
+}
+
+export interface PeerRow {
+  /** the server side of the connections, ip:port */
+  peer: string;
+  address: string;
+  port: number | null;
+  connections: number;
+  established: number;
+  refused: number;
+  unanswered: number;
+  rejected: number;
+  midstream: number;
+  reset: number;
+  failures: number;
+}
+
+export interface TimelineRow {
+  /** ISO-8601 UTC start of the minute */
+  minute: string;
+  established: number;
+  refused: number;
+  unanswered: number;
+  rejected: number;
+  midstream: number;
+  reset: number;
+  failures: number;
+}
+
+export interface GapWindow {
+  interface: string | null;
+  start: string | null;
+  end: string | null;
+  records: number;
+}
+
+export interface Tally {
+  records: number;
+  packets: number;
+  bytes: number;
+  rejected: number;
+}
+
+export interface Problem {
+  source: string;
+  line?: number;
+  code?: string;
+  message: string;
+}
+
+export interface Summary {
+  schema: typeof SUMMARY_SCHEMA;
+  /** one-line verdict for people */
+  headline: string;
+  records: RecordCounts;
+  tcp: TcpCounts;
+  window: { start: string | null; end: string | null };
+  sources: { count: number; formats: string[] };
+  interfaces: { count: number; ids: string[] };
+  udp: Tally;
+  icmp: Tally;
+  natHops: { records: number; via: { address: string; records: number }[] };
+  gaps: { nodata: GapWindow[]; skipdata: GapWindow[]; omitted: number };
+  timeline: TimelineRow[];
+  peers: PeerRow[];
+  peersTotal: number;
+  failures: ConnectionReport[];
+  failuresTotal: number;
+  malformed: { count: number; examples: Problem[] };
+  warnings: string[];
+  errors: Problem[];
+}
+
+export const FAILURE_CLASSES: readonly TcpClass[] = ['refused', 'unanswered', 'rejected'];

@@ -1,0 +1,88 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, isFlowdumpError } from '../errors.js';
+import { version } from '../version.js';
+import { analyzeCommand } from './commands/analyze.js';
+import { createContext, type CliContext } from './context.js';
+import { processIo, type CliIo } from './io.js';
+
+export const ERROR_SCHEMA = 'flowdump.error/v1';
+
+function buildProgram(ctx: CliContext): Command {
+  const program = new Command('flowdump')
+    .description('tcpdump for AWS: time-boxed, cost-capped VPC Flow Logs captures with TCP handshake verdicts')
+    .version(version(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => ctx.io.stdout.write(text),
+      writeErr: (text) => ctx.io.stderr.write(text),
+      outputError: () => {
+        /* reported once by main() in our own words */
+      },
+    })
+    .exitOverride();
+  program.addCommand(analyzeCommand(ctx));
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text), outputError: () => {} });
+  }
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  flowdump analyze examples/incident-capture          handshake summary of the bundled example
+  flowdump analyze ./synced-from-s3/ --json            machine-readable summary
+
+Docs: README.md. Exit codes: 0 ok, 1 bug, 2 bad arguments, 3 AWS access, 4 unreadable input, 5 teardown not verified, 130 cancelled.`,
+  );
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code; never calls process.exit (CONVENTIONS §7).
+ * Every error ends here, as one sentence (and a stack trace only with --debug).
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const ctx = createContext(io);
+  const json = argv.includes('--json');
+  const debug = argv.includes('--debug');
+  try {
+    const program = buildProgram(ctx);
+    if (argv.length === 0) {
+      program.outputHelp();
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (error) {
+    return reportError(ctx, error, { json, debug });
+  }
+}
+
+function reportError(ctx: CliContext, error: unknown, options: { json: boolean; debug: boolean }): number {
+  const { io } = ctx;
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+    const message = error.message.replace(/^error: /, '');
+    return emit(ctx, options.json, 'usage', `${message}; see flowdump --help`, ExitCode.usage);
+  }
+  if (isFlowdumpError(error)) {
+    if (error.exitCode === ExitCode.abort) {
+      io.stderr.write(`${ctx.paintErr.dim(error.message)}\n`);
+      return error.exitCode;
+    }
+    const code = emit(ctx, options.json, error.code, error.message, error.exitCode, error.details);
+    if (options.debug) io.stderr.write(`${error.stack ?? ''}\n${error.cause ? `caused by: ${(error.cause as Error).stack ?? String(error.cause)}\n` : ''}`);
+    return code;
+  }
+  const message = `this is a bug in flowdump ${version()}: ${(error as Error)?.message ?? String(error)}; please report it with the output of --debug`;
+  const code = emit(ctx, options.json, 'bug', message, ExitCode.bug);
+  if (options.debug) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  return code;
+}
+
+function emit(ctx: CliContext, json: boolean, code: string, message: string, exitCode: number, details?: Record<string, unknown>): number {
+  if (json) {
+    ctx.io.stdout.write(`${JSON.stringify({ schema: ERROR_SCHEMA, error: { code, message, exitCode, ...(details ? { details } : {}) } }, null, 2)}\n`);
+  }
+  ctx.io.stderr.write(`${ctx.paintErr.red('flowdump:')} ${message}\n`);
+  return exitCode;
+}

@@ -1,0 +1,53 @@
+import { ADDRESS_FIELDS, isKnownField, NUMERIC_FIELDS } from './fields.js';
+import type { LogFormat } from './template.js';
+
+/**
+ * A format prepared for fast parsing: positions of the fields the parser validates
+ * and the analyzer reads. Built once per distinct format (a header line may change it).
+ */
+export interface CompiledFormat extends LogFormat {
+  /** distinct per compiled format; consumers cache per-format work by it */
+  readonly id: number;
+  readonly key: string;
+  /** `,`-separated (Security Lake / Athena CSV) instead of whitespace */
+  readonly csv: boolean;
+  /** position of each field in a record */
+  readonly pos: ReadonlyMap<string, number>;
+  readonly numericPositions: Int32Array;
+  readonly addressPositions: Int32Array;
+  readonly unknownFields: readonly string[];
+}
+
+let nextId = 1;
+const cache = new Map<string, CompiledFormat>();
+
+export function compileFormat(format: LogFormat, csv = false): CompiledFormat {
+  const key = `${csv ? 'csv:' : ''}${format.fields.join(' ')}`;
+  const cached = cache.get(key);
+  if (cached && cached.origin === format.origin) return cached;
+  const pos = new Map(format.fields.map((name, index) => [name, index] as const));
+  const numeric: number[] = [];
+  const address: number[] = [];
+  format.fields.forEach((name, index) => {
+    if (NUMERIC_FIELDS.has(name)) numeric.push(index);
+    if (ADDRESS_FIELDS.has(name)) address.push(index);
+  });
+  const compiled: CompiledFormat = {
+    fields: format.fields,
+    origin: format.origin,
+    id: nextId++,
+    key,
+    csv,
+    pos,
+    numericPositions: Int32Array.from(numeric),
+    addressPositions: Int32Array.from(address),
+    unknownFields: format.fields.filter((name) => !isKnownField(name)),
+  };
+  cache.set(key, compiled);
+  return compiled;
+}
+
+/** Position of `name` in the format, or -1. */
+export function fieldPosition(format: CompiledFormat, name: string): number {
+  return format.pos.get(name) ?? -1;
+}
