@@ -14,7 +14,7 @@ import {
 } from './summary.js';
 
 /** Positions of the fields the fold reads, per format. */
-interface Layout {
+export interface Layout {
   status: number;
   protocol: number;
   srcaddr: number;
@@ -33,7 +33,7 @@ interface Layout {
   flowPositions: number[];
 }
 
-function layoutOf(format: CompiledFormat): Layout {
+export function layoutOf(format: CompiledFormat): Layout {
   const at = (name: string): number => format.pos.get(name) ?? -1;
   return {
     status: at('log-status'),
@@ -203,18 +203,7 @@ export class ConnectionTable implements RecordSink {
   }
 
   private tcpRecord(view: RecordView, layout: Layout, start: number, end: number, packets: number, bytes: number, rejected: boolean): void {
-    // Packet-level endpoints where the format has them: what tcpdump would show.
-    const srcIdx = layout.pktSrc >= 0 && !view.missing(layout.pktSrc) ? layout.pktSrc : layout.srcaddr;
-    const dstIdx = layout.pktDst >= 0 && !view.missing(layout.pktDst) ? layout.pktDst : layout.dstaddr;
-    const srcIp = view.str(srcIdx) ?? '-';
-    const dstIp = view.str(dstIdx) ?? '-';
-    const srcPortText = view.str(layout.srcport) ?? '-';
-    const dstPortText = view.str(layout.dstport) ?? '-';
-    let side: number;
-    if (srcIp < dstIp) side = 0;
-    else if (srcIp > dstIp) side = 1;
-    else side = comparePorts(view.num(layout.srcport), view.num(layout.dstport)) <= 0 ? 0 : 1;
-    const key = side === 0 ? `${srcIp} ${srcPortText} ${dstIp} ${dstPortText}` : `${dstIp} ${dstPortText} ${srcIp} ${srcPortText}`;
+    const { key, side } = connectionKey(view, layout);
 
     let i = this.index.get(key);
     if (i === undefined) {
@@ -518,6 +507,27 @@ export class ConnectionTable implements RecordSink {
     summary.headline = headline(summary);
     return summary;
   }
+}
+
+/**
+ * The connection a TCP record belongs to: the unordered pair of its packet-level
+ * endpoints (pkt-srcaddr/pkt-dstaddr where present and not `-`, else srcaddr/dstaddr)
+ * and ports, as "ip0 port0 ip1 port1" with side 0 the lower endpoint; `side` says
+ * which endpoint sent this record.
+ */
+export function connectionKey(view: RecordView, layout: Layout): { key: string; side: 0 | 1 } {
+  const srcIdx = layout.pktSrc >= 0 && !view.missing(layout.pktSrc) ? layout.pktSrc : layout.srcaddr;
+  const dstIdx = layout.pktDst >= 0 && !view.missing(layout.pktDst) ? layout.pktDst : layout.dstaddr;
+  const srcIp = view.str(srcIdx) ?? '-';
+  const dstIp = view.str(dstIdx) ?? '-';
+  const srcPortText = view.str(layout.srcport) ?? '-';
+  const dstPortText = view.str(layout.dstport) ?? '-';
+  let side: 0 | 1;
+  if (srcIp < dstIp) side = 0;
+  else if (srcIp > dstIp) side = 1;
+  else side = comparePorts(view.num(layout.srcport), view.num(layout.dstport)) <= 0 ? 0 : 1;
+  const key = side === 0 ? `${srcIp} ${srcPortText} ${dstIp} ${dstPortText}` : `${dstIp} ${dstPortText} ${srcIp} ${srcPortText}`;
+  return { key, side };
 }
 
 function tally(target: Tally, packets: number, bytes: number, rejected: boolean): void {
