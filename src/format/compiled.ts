@@ -1,4 +1,4 @@
-import { ADDRESS_FIELDS, isKnownField, NUMERIC_FIELDS } from './fields.js';
+import { ADDRESS_FIELDS, fieldSpec, isKnownField, NUMERIC_FIELDS } from './fields.js';
 import type { LogFormat } from './template.js';
 
 /**
@@ -15,6 +15,8 @@ export interface CompiledFormat extends LogFormat {
   readonly pos: ReadonlyMap<string, number>;
   readonly numericPositions: Int32Array;
   readonly addressPositions: Int32Array;
+  /** integer fields of the catalog that are not validated (traffic-path, packets-lost-*): typed by toRecord only */
+  readonly otherIntPositions: Int32Array;
   readonly unknownFields: readonly string[];
 }
 
@@ -28,8 +30,10 @@ export function compileFormat(format: LogFormat, csv = false): CompiledFormat {
   const pos = new Map(format.fields.map((name, index) => [name, index] as const));
   const numeric: number[] = [];
   const address: number[] = [];
+  const otherInt: number[] = [];
   format.fields.forEach((name, index) => {
     if (NUMERIC_FIELDS.has(name)) numeric.push(index);
+    else if (fieldSpec(name)?.kind === 'int') otherInt.push(index);
     if (ADDRESS_FIELDS.has(name)) address.push(index);
   });
   const compiled: CompiledFormat = {
@@ -41,6 +45,7 @@ export function compileFormat(format: LogFormat, csv = false): CompiledFormat {
     pos,
     numericPositions: Int32Array.from(numeric),
     addressPositions: Int32Array.from(address),
+    otherIntPositions: Int32Array.from(otherInt),
     unknownFields: format.fields.filter((name) => !isKnownField(name)),
   };
   cache.set(key, compiled);

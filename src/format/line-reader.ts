@@ -73,7 +73,7 @@ export class RecordView {
     return this.count === 0 ? '' : this.text.substring(this.starts[0], this.ends[this.count - 1]);
   }
 
-  /** A plain object of the record: numbers for numeric fields, `-` fields left out. */
+  /** A plain object of the record: numbers for the catalog's integer fields, `-` fields left out. */
   toRecord(): FlowRecord {
     const record: FlowRecord = {};
     const fields = this.format.fields;
@@ -87,6 +87,13 @@ export class RecordView {
       const index = numeric[k];
       const value = this.nums[index];
       if (!Number.isNaN(value)) record[fields[index]] = value;
+    }
+    // Integer fields the analyzer does not validate (traffic-path, packets-lost-*) are typed when they are digits.
+    const otherInt = this.format.otherIntPositions;
+    for (let k = 0; k < otherInt.length; k++) {
+      const name = fields[otherInt[k]];
+      const value = record[name];
+      if (typeof value === 'string' && /^\d+$/.test(value)) record[name] = Number(value);
     }
     return record;
   }
