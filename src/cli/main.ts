@@ -61,7 +61,8 @@ function reportError(ctx: CliContext, error: unknown, options: { json: boolean; 
   const { io } = ctx;
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
-    const message = error.message.replace(/^error: /, '');
+    // commander puts its suggestion on a second line ("…\n(Did you mean analyze?)"): keep one sentence
+    const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace('(Did you mean', '(did you mean');
     return emit(ctx, options.json, 'usage', `${message}; see flowdump --help`, ExitCode.usage);
   }
   if (isFlowdumpError(error)) {
