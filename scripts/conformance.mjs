@@ -643,6 +643,22 @@ async function awsdocsParserChecks() {
   });
 }
 
+async function countsOnlyChecks() {
+  await check('(a) samples without peer output: record counts from the samples README, no malformed lines', async (d) => {
+    const grafana = await analyze([sample('grafana-vpc-flow-logs-analyzer', 'aws-test_flow_logs.log')]);
+    d.equal('grafana aws-test_flow_logs records', [grafana.summary.records.total, grafana.summary.records.nodata, grafana.summary.records.skipdata, grafana.summary.records.malformed], [6, 1, 1, 0]);
+    const sorting = await analyze([sample('grafana-vpc-flow-logs-analyzer', 'aws-analyzer_sorting_test.log')]);
+    d.equal('grafana aws-analyzer_sorting_test records/malformed', [sorting.summary.records.total, sorting.summary.records.malformed], [3, 0]);
+    const plain = await analyze([sample('m-mizutani-aws-vpcflowlogs-parquet', 'sample1.log')]);
+    const gz = await analyze([sample('m-mizutani-aws-vpcflowlogs-parquet', 'sample2.log.gz')]);
+    d.equal('m-mizutani sample1.log udp/malformed', [plain.summary.records.udp, plain.summary.records.malformed], [2, 0]);
+    d.equal('m-mizutani sample2.log.gz = sample1.log', JSON.stringify(gz.summary.records), JSON.stringify(plain.summary.records));
+    const ocsf = await analyze([sample('ocsf-examples', 'markdown-v1.5.0', 'vpcflowlog.raw')]);
+    d.equal('ocsf v1.5.0 CSV records/malformed', [ocsf.summary.records.total, ocsf.summary.records.malformed], [1, 0]);
+    d.equal('ocsf v1.5.0 (a SYN-ACK 19 record) class', ocsf.connections.map((c) => c.class), ['established']);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 if (!existsSync(SAMPLES)) {
@@ -654,6 +670,7 @@ await flowlogsReaderChecks();
 await elasticChecks();
 await otelChecks();
 await awsdocsParserChecks();
+await countsOnlyChecks();
 
 const passed = checks.filter((c) => c.passed).length;
 const failed = checks.length - passed;
