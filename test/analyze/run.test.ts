@@ -30,6 +30,13 @@ describe('gzip', () => {
     expect(summary.records.total).toBe(400);
   });
 
+  it('concatenated gzip members (cat a.log.gz b.log.gz) are read as one stream, header repeated', async () => {
+    const bytes = readFileSync(at('gzip', 'capture.log.gz'));
+    const { summary } = await analyzeSources([textSource('-', Buffer.concat([bytes, bytes]))]);
+    expect(summary.records).toMatchObject({ total: 800, malformed: 0 });
+    expect(summary.tcp.connections).toBe(200);
+  });
+
   it('a truncated gzip is a clear error naming the file and how many records were read; the summary covers them', async () => {
     const summary = await analyzePaths([at('gzip', 'truncated.log.gz')]);
     expect(summary.errors).toHaveLength(1);
