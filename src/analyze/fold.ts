@@ -414,7 +414,10 @@ export class ConnectionTable implements RecordSink {
       unansweredLowConfidence: 0,
     } as Summary['tcp'];
     if (!classified) {
-      tcp.reason = !this.sawProtocolField
+      // No well-formed record at all says nothing about the data's fields: say what happened instead.
+      tcp.reason = this.layouts.size === 0
+        ? 'no well-formed records were read, so handshakes cannot be judged'
+        : !this.sawProtocolField
         ? 'the data has no protocol field, so TCP cannot be told apart and handshakes cannot be judged'
         : 'the data has no tcp-flags field, so handshakes cannot be judged: TCP connections are only told apart as rejected or midstream';
     }
@@ -642,6 +645,7 @@ function overlaps(windows: RawGap[], start: number, end: number): boolean {
 function headline(summary: Summary): string {
   const { tcp, records } = summary;
   if (records.total === 0) return 'no flow-log records in the input';
+  if (records.malformed === records.total) return `no well-formed flow-log records: all ${records.total} line(s) are malformed (wrong format? see --log-format)`;
   if (!tcp.classified) return `${tcp.connections} TCP connection(s) seen; ${tcp.reason}`;
   const failing = tcp.refused + tcp.unanswered + tcp.rejected;
   if (tcp.connections === 0) return 'no TCP connections in the data';

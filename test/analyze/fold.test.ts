@@ -375,5 +375,13 @@ describe('the JSON core schema', () => {
     expect(summary.records.total).toBe(0);
     expect(summary.tcp.connections).toBe(0);
     expect(summary.headline).toBe('no flow-log records in the input');
+    expect(summary.tcp).toMatchObject({ classified: false, reason: 'no well-formed records were read, so handshakes cannot be judged' });
+  });
+
+  it('input where every line is malformed says so, instead of blaming a missing field', async () => {
+    const summary = await analyzeText('this is not\na flow log at all\n');
+    expect(summary.records).toMatchObject({ total: 2, malformed: 2 });
+    expect(summary.headline).toBe('no well-formed flow-log records: all 2 line(s) are malformed (wrong format? see --log-format)');
+    expect(summary.tcp.reason).toBe('no well-formed records were read, so handshakes cannot be judged');
   });
 });
