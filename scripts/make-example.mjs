@@ -49,6 +49,9 @@ const STATSD = '10.0.3.40';
 /** records[eni] = list of record objects */
 const records = [];
 const truth = { established: 0, refused: 0, unanswered: 0, rejected: 0, midstream: 0, reset: 0, closed: 0, connections: 0, udp: 0, icmp: 0, nodata: 0, skipdata: 0 };
+/** The minutes (ISO UTC) in which connections of each failing class were opened: what the report's timeline must show. */
+const failingMinutes = { unanswered: new Set(), refused: new Set(), rejected: new Set(), reset: new Set() };
+const failedAt = (cls, minute) => failingMinutes[cls].add(new Date((T0 + minute * 60) * 1000).toISOString().replace('.000Z', 'Z'));
 let nextPort = 40000;
 
 function rec(eni, direction, src, sport, dst, dport, pktSrc, pktDst, protocol, flags, packets, bytes, start, end, action = 'ACCEPT') {
@@ -86,6 +89,7 @@ for (let minute = 0; minute < MINUTES; minute++) {
       if (failing) {
         tcp({ client: app.ip, server: ENI.db.ip, sport, dport: 5432, minute, clientFlags: 2, serverFlags: null, clientPackets: 3, seenOn: appToDbViews(app) });
         truth.unanswered++;
+        failedAt('unanswered', minute);
       } else if (minute < MINUTES - 1 && k === 4) {
         // a short query: SYN|FIN and SYN-ACK|FIN in one window
         tcp({ client: app.ip, server: ENI.db.ip, sport, dport: 5432, minute, clientFlags: 3, serverFlags: 19, seenOn: appToDbViews(app) });
@@ -116,6 +120,7 @@ for (let minute = 0; minute < MINUTES; minute++) {
     if (minute >= 7 && minute <= 9) {
       tcp({ client: app.ip, server: ENI.cache.ip, sport, dport: 6379, minute, clientFlags: 2, serverFlags: 4, clientPackets: 1, serverPackets: 1, seenOn: views });
       truth.refused++;
+      failedAt('refused', minute);
     } else {
       tcp({ client: app.ip, server: ENI.cache.ip, sport, dport: 6379, minute, clientFlags: 3, serverFlags: 19, seenOn: views });
       truth.established++;
@@ -147,8 +152,12 @@ for (let minute = 0; minute < MINUTES; minute++) {
   rec(ENI.nat, 'ingress', PAYMENTS, 443, ENI.nat.ip, natPort, PAYMENTS, ENI.nat.ip, 6, sf, 7, 4200, start, end);
   truth.connections += 2;
   truth.established += 2;
-  if (reset) truth.reset += 2;
-  else truth.closed += 2;
+  if (reset) {
+    truth.reset += 2;
+    failedAt('reset', minute);
+  } else {
+    truth.closed += 2;
+  }
 }
 
 // 4. an internet scanner, rejected by the app1 security group: SYN to a different port each minute.
@@ -157,6 +166,7 @@ for (let minute = 0; minute < MINUTES; minute++) {
   rec(ENI.app1, 'ingress', SCANNER, 61000 + minute, ENI.app1.ip, [22, 23, 3389, 5900, 8080][minute % 5], SCANNER, ENI.app1.ip, 6, 2, 1, 44, start, start, 'REJECT');
   truth.connections++;
   truth.rejected++;
+  failedAt('rejected', minute);
 }
 
 // 5. pool connections open since before the capture: data both ways each minute, no SYN;
@@ -230,5 +240,6 @@ for (const [key, fileLines] of [...byFile.entries()].sort()) {
   lines += fileLines.length;
 }
 truth.records = lines;
+truth.failingMinutes = Object.fromEntries(Object.entries(failingMinutes).map(([cls, minutes]) => [cls, [...minutes].sort()]));
 writeFileSync(join(root, 'test', 'fixtures', 'incident-capture.truth.json'), `${JSON.stringify(truth, null, 2)}\n`);
 console.log(`wrote ${files} files, ${lines} records to ${out}`);
