@@ -1,9 +1,14 @@
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { bufferedSource, type BufferedSource } from '../../analyze/buffered-source.js';
 import { analyzeSources } from '../../analyze/run.js';
-import { localSources } from '../../analyze/sources.js';
+import { localSources, type Source } from '../../analyze/sources.js';
 import { UsageError } from '../../errors.js';
 import { resolveFormat } from '../../format/presets.js';
 import { ExitCode } from '../../errors.js';
+import { writeHtmlReport } from '../../report/write-report.js';
+import { version } from '../../version.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { renderSummaryMarkdown } from '../render/summary-markdown.js';
 import { renderSummaryText } from '../render/summary-text.js';
@@ -11,8 +16,12 @@ import { renderSummaryText } from '../render/summary-text.js';
 interface AnalyzeFlags extends CommonOptions {
   logFormat?: string;
   markdown?: boolean;
+  html?: string;
   top: string;
 }
+
+/** stdin is kept up to this much for the report's second pass (ladders); beyond it the report explains. */
+export const STDIN_REPLAY_BYTES = 64 * 2 ** 20;
 
 export function analyzeCommand(ctx: CliContext): Command {
   const command = new Command('analyze')
@@ -25,6 +34,7 @@ export function analyzeCommand(ctx: CliContext): Command {
     .argument('<source...>', 'files, directories (read recursively, as `aws s3 sync` lays them out) or - for stdin')
     .option('--log-format <format>', "format of headerless data: a preset (tcpdump, handshake, full) or '${field} …' (default: version 2)")
     .option('--markdown', 'print the summary as Markdown, for an incident ticket')
+    .option('--html <file>', 'also write a self-contained HTML report (timeline chart, peers, ladder diagrams) to <file>')
     .addOption(new Option('--top <n>', 'rows in the peer and connection tables').default('10'));
   withCommonOptions(command);
   command.addHelpText(
@@ -34,6 +44,7 @@ Examples:
   flowdump analyze examples/incident-capture
   flowdump analyze ./synced-from-s3/ --json | jq .tcp
   zcat capture.log.gz | flowdump analyze - --markdown
+  flowdump analyze examples/incident-capture --html report.html
   flowdump analyze export.log --log-format '\${version} \${interface-id} \${srcaddr} \${dstaddr}'
 
 Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its end (the summary covers what was read).`,
@@ -43,12 +54,39 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive whole number, not "${flags.top}"`);
     if (flags.json && flags.markdown) throw new UsageError('--json and --markdown cannot be combined; pick one output');
     const format = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
-    const sources = await localSources(paths, { stdin: ctx.io.stdin });
-    const { summary } = await analyzeSources(sources, { format, explicitFormat: format !== undefined });
+    // fail before the (possibly long) analysis, not after it
+    if (flags.html !== undefined) await checkWritableFolder(flags.html);
+    let sources: Source[] = await localSources(paths, { stdin: ctx.io.stdin });
+    let stdin: BufferedSource | undefined;
+    if (flags.html !== undefined) {
+      // the ladders read the sources a second time; stdin can only be read once, so keep a bounded copy
+      sources = sources.map((source) => (source.name === '-' ? (stdin = bufferedSource(source, STDIN_REPLAY_BYTES)).source : source));
+    }
+    const readOptions = { format, explicitFormat: format !== undefined };
+    const { summary } = await analyzeSources(sources, readOptions);
     if (flags.json) printJson(ctx, summary);
     else if (flags.markdown) ctx.io.stdout.write(renderSummaryMarkdown(summary, top));
     else ctx.io.stdout.write(renderSummaryText(summary, { paint: ctx.paint, top }));
+    if (flags.html !== undefined) {
+      const replay = stdin?.replay();
+      const secondPass = stdin && !replay ? null : sources.map((source) => (source.name === '-' && replay ? replay : source));
+      const report = await writeHtmlReport(flags.html, {
+        summary,
+        sources: secondPass,
+        readOptions,
+        context: { generatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), version: version(), inputs: paths, laddersUnavailable: stdin?.reason() },
+      });
+      if (!flags.json) ctx.io.stderr.write(`${ctx.paintErr.dim(`HTML report written to ${report.path} (${report.ladders} ladder diagram${report.ladders === 1 ? '' : 's'}); open it in a browser`)}\n`);
+    }
     if (summary.errors.length > 0) ctx.exitCode = ExitCode.input;
   });
   return command;
+}
+
+async function checkWritableFolder(file: string): Promise<void> {
+  const folder = dirname(resolve(file));
+  const info = await stat(folder).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError(`--html ${file}: the folder ${folder} does not exist; create it or pick another path`, { code: 'no-such-folder' });
+  const target = await stat(file).catch(() => undefined);
+  if (target?.isDirectory()) throw new UsageError(`--html ${file} is a directory; give a file name such as ${file.replace(/\/?$/, '/report.html')}`, { code: 'is-a-directory' });
 }
