@@ -82,7 +82,7 @@ export function renderHtmlReport(options: HtmlReportOptions): string {
     header(summary, context),
     verdict(summary),
     context.capture ? capture(context.capture) : '',
-    timeline(summary),
+    timeline(summary, limits),
     peers(summary, limits),
     failures(summary, limits, new Set((ladders ?? []).map((ladder) => ladder.connection.id))),
     ladderSection(summary, ladders, context, limits),
@@ -182,8 +182,8 @@ function usd(value: number): string {
   return Number.isFinite(value) ? `$${value < 1 ? value.toFixed(4).replace(/0{1,2}$/, '') : value.toFixed(2)}` : '?';
 }
 
-function timeline(summary: Summary): string {
-  const chart = renderTimelineChart(summary.timeline, { window: summary.window, skipdata: summary.gaps.skipdata, maxBars: DEFAULT_REPORT_LIMITS.chartBars });
+function timeline(summary: Summary, limits: ReportLimits): string {
+  const chart = renderTimelineChart(summary.timeline, { window: summary.window, skipdata: summary.gaps.skipdata, maxBars: limits.chartBars });
   if (!chart) return `<section id="timeline"><h2>When</h2><p class="muted">No TCP connection with a timestamp: nothing to draw.</p></section>`;
   const withDate = spansDays(summary.timeline);
   const when = failureRanges(summary.timeline);
