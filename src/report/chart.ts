@@ -24,7 +24,7 @@ const RIGHT = 12;
 const PLOT_W = WIDTH - LEFT - RIGHT;
 const FAIL_TOP = 26;
 const FAIL_H = 170;
-const VOL_TOP = FAIL_TOP + FAIL_H + 30;
+const VOL_TOP = FAIL_TOP + FAIL_H + 36;
 const VOL_H = 60;
 const AXIS_Y = VOL_TOP + VOL_H + 16;
 const HEIGHT = AXIS_Y + 8;
@@ -117,7 +117,7 @@ export function renderTimelineChart(timeline: readonly TimelineRow[], options: T
 }
 
 function panel(out: string[], title: string, top: number, height: number, max: number): void {
-  out.push(`<text x="${LEFT}" y="${top - 8}" class="panel-title">${esc(title)}</text>`);
+  out.push(`<text x="${LEFT}" y="${top - 10}" class="panel-title">${esc(title)}</text>`);
   const ticks = max % 2 === 0 ? [0, max / 2, max] : [0, max];
   for (const tick of ticks) {
     const y = top + height - (tick / max) * height;
