@@ -143,7 +143,7 @@ function verdict(summary: Summary): string {
     : '';
   return `<section id="verdict" class="verdict ${tone}">
 <p class="headline">${esc(summary.headline)}</p>
-${tcp.classified ? '' : `<p class="reason">${esc(tcp.reason ?? '')}</p>`}
+${tcp.classified || !tcp.reason || summary.headline.includes(tcp.reason) ? '' : `<p class="reason">${esc(tcp.reason)}</p>`}
 <div class="cards">${cards}</div>
 <p class="meta">${plural(tcp.connections, 'TCP connection')} · ${plural(tcp.retriedSyn, 'connection')} with a retried SYN</p>
 ${who}
@@ -193,7 +193,9 @@ function timeline(summary: Summary, limits: ReportLimits): string {
     ? `<ul class="when">${when
         .map((row) => `<li data-class="${row.key}"><span class="swatch" style="background:${colors[row.key]}"></span><b>${esc(row.label)}</b> <span class="ranges">${esc(formatRanges(row.ranges, withDate))}</span> <small>(${num(row.total)})</small></li>`)
         .join('')}${peak ? `<li class="muted">peak: ${plural(peak.failures, 'failure')} in the minute ${esc(hhmm(peak.minute, withDate))}</li>` : ''}</ul>`
-    : '<p>No failed or reset connection in the whole window.</p>';
+    : summary.tcp.classified
+      ? '<p>No failed or reset connection in the whole window.</p>'
+      : `<p class="reason">Handshakes cannot be judged in this data (${esc(summary.tcp.reason ?? 'no tcp-flags')}), so only rejected connections could show as failures.</p>`;
   const legend = [...FAILURE_SERIES, ...VOLUME_SERIES]
     .map((s) => `<span class="key"><span class="swatch" style="background:${s.color}"></span>${esc(s.label)} <small>${esc(s.meaning)}</small></span>`)
     .join('');
