@@ -13,6 +13,8 @@ export interface CliIo {
   stderr: OutStream;
   stdin: AsyncIterable<Uint8Array> & { isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
+  /** the clock, injectable so tests get fixed dates; the system clock when absent */
+  now?(): Date;
 }
 
 export function processIo(): CliIo {

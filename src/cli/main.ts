@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, isFlowdumpError } from '../errors.js';
 import { version } from '../version.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { createContext, type CliContext } from './context.js';
 import { processIo, type CliIo } from './io.js';
 
@@ -19,17 +20,24 @@ function buildProgram(ctx: CliContext): Command {
         /* reported once by main() in our own words */
       },
     })
-    .exitOverride();
+    .exitOverride()
+    // options belong to the command they follow (schedule and schedule run share option names)
+    .enablePositionalOptions();
   program.addCommand(analyzeCommand(ctx));
-  for (const command of program.commands) {
+  program.addCommand(scheduleCommand(ctx));
+  // subcommands too (schedule run/install/report): errors come back to main(), never process.exit
+  const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text), outputError: () => {} });
-  }
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   program.addHelpText(
     'after',
     `
 Examples:
   flowdump analyze examples/incident-capture          handshake summary of the bundled example
   flowdump analyze ./synced-from-s3/ --json            machine-readable summary
+  flowdump schedule i-0abc --cron "*/30 9-18 * * 1-5" --for 5m --until 2026-05-08 --dry-run
 
 Docs: README.md. Exit codes: 0 ok, 1 bug, 2 bad arguments, 3 AWS access, 4 unreadable input, 5 teardown not verified, 130 cancelled.`,
   );

@@ -55,7 +55,7 @@ export interface WindowPlan {
   /** the first windows (the whole series when it is short and bounded) */
   windows: CaptureWindow[];
   /** how much of the series the overlap check covered (the runner re-checks each window as it goes) */
-  checked: { windows: number; through: string | null; dstChanges: string[] };
+  checked: { windows: number; through: string | null; dstChanges: string[]; complete: boolean };
 }
 
 export interface PlanWindowsOptions extends WindowSeriesOptions {
@@ -268,7 +268,7 @@ export function planWindows(options: PlanWindowsOptions): WindowPlan {
     throw new UsageError(`--for must be at least 1m for a capture window (flow logs aggregate per minute), not ${formatDuration(options.durationMs)}`);
   }
   if (options.until && options.until.getTime() <= options.from.getTime()) {
-    throw new UsageError(`--until ${toLocalIso(options.until, tz)} is not in the future; give a later date or time`);
+    throw new UsageError(`--until ${toLocalIso(options.until, tz)} is not in the future; give a later date or time`, { code: 'until-past' });
   }
   const preview = Math.max(1, options.preview ?? 10);
   const fromMs = options.from.getTime();
@@ -292,7 +292,7 @@ export function planWindows(options: PlanWindowsOptions): WindowPlan {
     }
   }
   if (checked === 0 && options.until) {
-    throw new UsageError(`--cron "${options.cron}" has no window before --until ${toLocalIso(options.until, tz)}; pick a later --until`);
+    throw new UsageError(`--cron "${options.cron}" has no window before --until ${toLocalIso(options.until, tz)}; pick a later --until`, { code: 'no-window-before-until' });
   }
   // DST changes beyond what the scan covered: check the windows around each one.
   // (A series scanned to its end needs none of this.)
@@ -323,7 +323,7 @@ export function planWindows(options: PlanWindowsOptions): WindowPlan {
     ...(options.count !== undefined ? { count: options.count } : {}),
     bounded: options.until !== undefined || options.count !== undefined,
     windows: listed,
-    checked: { windows: checked, through, dstChanges: dstChanges.map((d) => d.toISOString()) },
+    checked: { windows: checked, through, dstChanges: dstChanges.map((d) => d.toISOString()), complete },
   };
 }
 

@@ -191,7 +191,7 @@ describe('runSchedule under a fake clock', () => {
       until: '2026-03-08T12:00:00.000Z',
       bounded: true,
       windows: [],
-      checked: { windows: 0, through: null, dstChanges: [] },
+      checked: { windows: 0, through: null, dstChanges: [], complete: false },
     };
     const time = new FakeTime('2026-03-07T12:00:00Z');
     const log: CaptureLog[] = [];
