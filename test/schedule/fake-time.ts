@@ -61,7 +61,11 @@ export class FakeTime {
       if (settled) return tracked;
       const nextHook = pending[0] ? Date.parse(pending[0].at) : Infinity;
       const nextTimer = this.timers.reduce((min, t) => Math.min(min, t.at), Infinity);
-      if (nextHook === Infinity && nextTimer === Infinity) throw new Error(`deadlock at ${this.now()}: nothing is sleeping and the run has not finished`);
+      if (nextHook === Infinity && nextTimer === Infinity) {
+        // nothing waits on virtual time: real I/O (a file being written) may still be pending
+        if (await waitForIo(() => settled || this.timers.length > 0)) continue;
+        throw new Error(`deadlock at ${this.now()}: nothing is sleeping and the run has not finished`);
+      }
       if (nextHook <= nextTimer) {
         this.nowMs = Math.max(this.nowMs, nextHook);
         pending.shift()?.run();
@@ -79,4 +83,13 @@ export class FakeTime {
 
 async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Gives real I/O up to ~2 s to make progress; true as soon as `progressed()` holds. */
+async function waitForIo(progressed: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 10));
+    if (progressed()) return true;
+  }
+  return false;
 }
