@@ -253,7 +253,11 @@ async function runScheduleCli(ctx: CliContext, deps: ScheduleCliDeps, target: st
 }
 
 function windowCommandHelp(command: Command, examples: string): Command {
-  return command.addHelpText('after', `\nExamples:\n${examples}\n\nDST: a start time that does not exist (spring forward) runs an hour later; one that happens twice (fall back) runs once. See docs/schedules.md.`);
+  return command.addHelpText(
+    'after',
+    `\nExamples:\n${examples}\n\nDST: a start time that does not exist (spring forward) runs an hour later; one that happens twice (fall back) runs once. See docs/schedules.md.\n` +
+      'Exit codes: 0 done, 2 bad arguments (or a window failed on them, which stops the series), 3 some window failed, 130 stopped with Ctrl-C.',
+  );
 }
 
 /** The absolute way to start this flowdump from a unit file or crontab (no PATH there). */
@@ -461,7 +465,7 @@ export function scheduleCommand(ctx: CliContext, deps: ScheduleCliDeps = default
     .option('--dir <path>', 'where to write the files')
     .option('--print', 'print the files instead of writing them')
     .option('--force', 'overwrite files that exist')
-    .option('--preview <n>', 'windows to check', '10');
+    .addOption(new Option('--preview <n>').default('10').hideHelp());
   windowCommandHelp(install, '  flowdump schedule install --systemd i-0abc --cron "*/30 9-18 * * 1-5" --for 5m --until 2026-05-08 --print');
   install.action(async (target: string, flags: InstallFlags) => installCli(ctx, deps, target, flags));
 
