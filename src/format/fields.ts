@@ -22,7 +22,12 @@ export interface FieldSpec {
   version: number;
   parquet: 'INT_32' | 'INT_64' | 'STRING';
   kind: FieldKind;
-  /** typical width in bytes of a text value, used for size estimates */
+  /**
+   * Typical width in bytes of the text value in an OK record over IPv4, used for size
+   * estimates (src/cost/record-size.ts). Checked against real records: docs/cost.md.
+   * Ports are 4: one side is an ephemeral port (5 digits), the other a service port
+   * (2–4), measured mean 4.0–4.1 over the public real-traffic sample.
+   */
   width: number;
   /** transit gateway flow logs only */
   tgw?: boolean;
@@ -48,8 +53,8 @@ export const FIELDS: readonly FieldSpec[] = [
   f('interface-id', 2, 'STRING', 'text', 21, 'network interface the traffic was recorded on'),
   f('srcaddr', 2, 'STRING', 'addr', 12, 'source address as seen by the interface (its primary private IPv4 for its own traffic)'),
   f('dstaddr', 2, 'STRING', 'addr', 12, 'destination address as seen by the interface'),
-  f('srcport', 2, 'INT_32', 'int', 5, 'source port (0 or - for non-TCP/UDP)'),
-  f('dstport', 2, 'INT_32', 'int', 5, 'destination port (0 or - for non-TCP/UDP)'),
+  f('srcport', 2, 'INT_32', 'int', 4, 'source port (0 or - for non-TCP/UDP)'),
+  f('dstport', 2, 'INT_32', 'int', 4, 'destination port (0 or - for non-TCP/UDP)'),
   f('protocol', 2, 'INT_32', 'int', 1, 'IANA protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6)'),
   f('packets', 2, 'INT_64', 'int', 2, 'packets in the aggregation window'),
   f('bytes', 2, 'INT_64', 'int', 4, 'bytes in the aggregation window'),
@@ -75,21 +80,24 @@ export const FIELDS: readonly FieldSpec[] = [
   f('pkt-dst-aws-service', 5, 'STRING', 'text', 1, 'AWS service (ip-ranges subset) of pkt-dstaddr'),
   f('flow-direction', 5, 'STRING', 'text', 7, 'ingress or egress, relative to the interface'),
   f('traffic-path', 5, 'INT_32', 'int', 1, 'egress path: 1 same VPC, 2 IGW/gateway endpoint, 3 VGW, 4 intra-region peering, 5 inter-region peering, 6 local gateway, 7 gateway VPCE, 8 IGW (Nitro)'),
-  // version 7 (ECS; need ecs:List* permissions and at least one ECS cluster)
-  f('ecs-cluster-arn', 7, 'STRING', 'text', 1, 'ECS cluster ARN of the task'),
-  f('ecs-cluster-name', 7, 'STRING', 'text', 1, 'ECS cluster name'),
-  f('ecs-container-instance-arn', 7, 'STRING', 'text', 1, 'ECS container instance ARN (- on Fargate)'),
-  f('ecs-container-instance-id', 7, 'STRING', 'text', 1, 'ECS container instance id (- on Fargate)'),
-  f('ecs-container-id', 7, 'STRING', 'text', 1, 'Docker runtime id of the container'),
-  f('ecs-second-container-id', 7, 'STRING', 'text', 1, 'Docker runtime id of a second container'),
-  f('ecs-service-name', 7, 'STRING', 'text', 1, 'ECS service name'),
-  f('ecs-task-definition-arn', 7, 'STRING', 'text', 1, 'ECS task definition ARN'),
-  f('ecs-task-arn', 7, 'STRING', 'text', 1, 'ECS task ARN'),
-  f('ecs-task-id', 7, 'STRING', 'text', 1, 'ECS task id'),
+  // version 7 (ECS; need ecs:List* permissions and at least one ECS cluster). Widths are for an
+  // ENI of a running ECS task on EC2 (ARNs with a 12-digit account, us-east-1, a 15-character
+  // cluster/service name, 32-hex task ids, 64-hex Docker ids); other ENIs write `-` (1 byte),
+  // which src/cost/record-size.ts models with its `ecs: 'empty'` option.
+  f('ecs-cluster-arn', 7, 'STRING', 'text', 58, 'ECS cluster ARN of the task'),
+  f('ecs-cluster-name', 7, 'STRING', 'text', 15, 'ECS cluster name'),
+  f('ecs-container-instance-arn', 7, 'STRING', 'text', 102, 'ECS container instance ARN (- on Fargate)'),
+  f('ecs-container-instance-id', 7, 'STRING', 'text', 32, 'ECS container instance id (- on Fargate)'),
+  f('ecs-container-id', 7, 'STRING', 'text', 64, 'Docker runtime id of the container'),
+  f('ecs-second-container-id', 7, 'STRING', 'text', 64, 'Docker runtime id of a second container'),
+  f('ecs-service-name', 7, 'STRING', 'text', 15, 'ECS service name'),
+  f('ecs-task-definition-arn', 7, 'STRING', 'text', 69, 'ECS task definition ARN'),
+  f('ecs-task-arn', 7, 'STRING', 'text', 88, 'ECS task ARN'),
+  f('ecs-task-id', 7, 'STRING', 'text', 32, 'ECS task id'),
   // version 8
   f('reject-reason', 8, 'STRING', 'text', 1, 'why traffic was rejected, e.g. BPA (VPC Block Public Access); - otherwise'),
   // newer fields whose version number AWS does not state where we could check
-  f('resource-id', 9, 'STRING', 'text', 1, 'resource the traffic is attributed to (regional NAT gateway era)', { versionUnverified: true }),
+  f('resource-id', 9, 'STRING', 'text', 21, 'resource the traffic is attributed to (regional NAT gateway era)', { versionUnverified: true }),
   f('encryption-status', 10, 'INT_32', 'int', 1, 'VPC Encryption Controls: 0 none, 1 Nitro, 2 application, 3 both', { versionUnverified: true }),
   // version 6: transit gateway flow logs
   f('resource-type', 6, 'STRING', 'text', 14, 'TransitGateway or TransitGatewayAttachment', { tgw: true }),
