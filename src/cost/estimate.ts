@@ -70,7 +70,7 @@ export const S3_BATCH_MINUTES = 5;
 export const DEFAULT_COMPRESSION_RATIO = 5;
 
 const unitMoney = (usd: number): string => `$${usd}`;
-const gbText = (gb: number): string => (gb >= 100 ? Math.round(gb).toLocaleString('en-US') : gb.toPrecision(3));
+const gbText = (gb: number): string => (gb >= 100 ? Math.round(gb).toLocaleString('en-US') : String(Number(gb.toPrecision(3))));
 
 export function estimateCost(options: EstimateCostOptions): CostEstimate {
   const { rate, durationMinutes, recordSize, destination, prices } = options;

@@ -62,7 +62,7 @@ describe('estimateCost', () => {
     expect(text).toContain('2,000 records/min, as stated with --rate');
     expect(text).toContain('handshake format: 138 bytes per OK record and 77 per NODATA record');
     expect(text).toContain('IPv4 traffic: addresses counted at 12 characters (IPv6 traffic would add ~104 bytes per record)');
-    expect(text).toContain('delivery priced at the first monthly tier ($0.25/GB up to 10.0 TB)');
+    expect(text).toContain('delivery priced at the first monthly tier ($0.25/GB up to 10 TB)');
     expect(text).toContain('uncompressed record text');
     expect(text).toMatch(/data kept 1\.3 h \(the capture plus an hour/);
   });
