@@ -5,6 +5,11 @@ import { AwsAccessError, FlowdumpError } from '../errors.js';
  * The one CloudWatch call flowdump makes: GetMetricData, for the cost estimate (EC2 packet
  * counts, NAT gateway and load balancer connection counts) and the live cost guard
  * (AWS/Logs IncomingBytes). Returns plain arrays; the domain never sees the SDK.
+ *
+ * Wiring (after the capture branch merges): the client factory (src/aws/clients.ts) builds
+ * `new CloudWatchMetrics(cloudWatchClient)` once per region, and src/cli/main.ts passes it,
+ * with the capture code's target resolution, as `deps.metrics` / `deps.resolveTarget` of
+ * estimateCommand. Needed permission: cloudwatch:GetMetricData.
  */
 
 export interface MetricQuery {

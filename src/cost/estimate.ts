@@ -136,7 +136,7 @@ export function estimateCost(options: EstimateCostOptions): CostEstimate {
     recordsPerMinute: { low: rate.low, high: rate.high, complete: rate.complete },
     items,
     assumptions,
-    warnings: [...rate.missing, ...(rate.complete ? [] : ['the upper bound leaves out the interfaces above: the real cost may be higher than the range'])],
+    warnings: [...rate.missing, ...(rate.complete ? [] : ['the upper bound cannot see the traffic of the interfaces above: the real cost may be higher than the range'])],
   };
 }
 

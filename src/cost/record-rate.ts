@@ -65,11 +65,11 @@ export interface RecordRateOptions {
 export interface RecordRateResult {
   /** records per minute, at least */
   low: number;
-  /** records per minute, at most (for the interfaces that have metrics); undefined when none has */
+  /** records per minute, at most (interfaces without metrics only at their floor); undefined when none has metrics */
   high: number | undefined;
   /** what the low figure is made of: NODATA-sized and OK-sized records per minute */
   lowBreakdown: { nodata: number; ok: number };
-  /** false when some interfaces have no upper bound (their records are not in `high`) */
+  /** false when some interfaces have no metrics (`high` counts them only at their floor) */
   complete: boolean;
   /** how low and high were derived, one sentence each */
   reasoning: string[];
@@ -143,7 +143,7 @@ export function estimateRecordRate(options: RecordRateOptions): RecordRateResult
       if (!data || packets.length === 0) {
         unbounded += k;
         missing.push(
-          `no NetworkPacketsIn/Out data points for instance ${owner.instanceId} in the last ${options.lookback} (stopped, just launched, or a new interface): its ${enis} count only at the floor of 1 record per window, and the upper bound leaves it out`,
+          `no NetworkPacketsIn/Out data points for instance ${owner.instanceId} in the last ${options.lookback} (stopped, just launched, or a new interface): its ${enis} count at the floor of 1 record per window in both bounds, so the upper bound does not see their traffic`,
         );
         continue;
       }
@@ -168,7 +168,7 @@ export function estimateRecordRate(options: RecordRateOptions): RecordRateResult
       if (!data || (data.established.length === 0 && data.active.length === 0)) {
         lowNodata += k * perMinute;
         unbounded += k;
-        missing.push(`no ${names.join('/')} data points for ${what} in the last ${options.lookback}: its ${enis} count only at the floor of 1 record per window, and the upper bound leaves it out`);
+        missing.push(`no ${names.join('/')} data points for ${what} in the last ${options.lookback}: its ${enis} count at the floor of 1 record per window in both bounds, so the upper bound does not see their traffic`);
         continue;
       }
       bounded += k;
@@ -192,7 +192,7 @@ export function estimateRecordRate(options: RecordRateOptions): RecordRateResult
     }
     lowNodata += k * perMinute;
     unbounded += k;
-    missing.push(`interface ${group.interfaces.join(', ')}${owner.description ? ` (${owner.description})` : ''} has no metric flowdump can read: counted only at the floor of 1 record per window, and the upper bound leaves it out`);
+    missing.push(`interface ${group.interfaces.join(', ')}${owner.description ? ` (${owner.description})` : ''} has no metric flowdump can read: counted at the floor of 1 record per window in both bounds, so the upper bound does not see its traffic`);
   }
 
   const low = lowNodata + lowOk;
@@ -206,7 +206,8 @@ export function estimateRecordRate(options: RecordRateOptions): RecordRateResult
   }
   return {
     low,
-    high: bounded > 0 ? Math.max(high, low) : undefined,
+    // interfaces without metrics still write at least their one record per window
+    high: bounded > 0 ? Math.max(high + unbounded * perMinute, low) : undefined,
     lowBreakdown: { nodata: lowNodata, ok: lowOk },
     complete: unbounded === 0,
     reasoning,

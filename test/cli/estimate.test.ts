@@ -189,3 +189,45 @@ describe('parsers', () => {
     expect(formatUsd(0)).toBe('$0.00');
   });
 });
+
+describe('renderEstimateText', () => {
+  it('lists what was not measured before the assumptions, and shows a range as low – high', async () => {
+    const { renderEstimateText } = await import('../../src/cli/render/estimate.js');
+    const { paint } = await import('../../src/cli/io.js');
+    const { estimateCost } = await import('../../src/cost/estimate.js');
+    const { estimateRecordRate } = await import('../../src/cost/record-rate.js');
+    const { estimateRecordBytes } = await import('../../src/cost/record-size.js');
+    const rate = estimateRecordRate({
+      scope: {
+        description: 'subnet subnet-1',
+        interfaces: [
+          { id: 'eni-1', owner: { kind: 'instance', instanceId: 'i-1' } },
+          { id: 'eni-2', owner: { kind: 'other', description: 'VPC endpoint' } },
+        ],
+      },
+      instances: [{ instanceId: 'i-1', periodSeconds: 300, packetsIn: [{ at: new Date(0), value: 2500 }], packetsOut: [{ at: new Date(0), value: 2500 }] }],
+      lookback: '1h',
+    });
+    const estimate = estimateCost({
+      rate,
+      durationMinutes: 15,
+      recordSize: estimateRecordBytes(findPreset('handshake').format.fields),
+      formatName: 'handshake',
+      destination: 'cloudwatch-logs',
+      region: 'us-east-1',
+      prices: loadPriceTable(),
+      target: 'subnet subnet-1',
+    });
+    const text = renderEstimateText(estimate, { paint: paint(false) });
+    expect(text).toContain('Cost estimate: subnet subnet-1, 15 min to CloudWatch Logs in us-east-1, handshake format');
+    expect(text).toMatch(/Records\s+30 – 15,015\s+138 B each/);
+    const notMeasured = text.indexOf('  Not measured:\n    ! interface eni-2 (VPC endpoint) has no metric flowdump can read');
+    expect(notMeasured).toBeGreaterThan(0);
+    expect(text.indexOf('  Assumptions:')).toBeGreaterThan(notMeasured);
+    expect(text).toContain('! the upper bound cannot see the traffic of the interfaces above: the real cost may be higher than the range');
+  });
+});
+
+it('refuses a rate of zero, saying why', async () => {
+  expect(() => parseRate('0/min')).toThrow('--rate must be more than zero: a flow log writes at least one record per interface per minute (give e.g. 1/min)');
+});

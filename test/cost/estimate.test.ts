@@ -133,7 +133,7 @@ describe('estimateCost', () => {
     const estimate = estimateCost(base({ rate }));
     expect(estimate.recordsPerMinute.complete).toBe(false);
     expect(estimate.warnings[0]).toMatch(/^no NetworkPacketsIn\/Out data points for instance i-2/);
-    expect(estimate.warnings.at(-1)).toBe('the upper bound leaves out the interfaces above: the real cost may be higher than the range');
+    expect(estimate.warnings.at(-1)).toBe('the upper bound cannot see the traffic of the interfaces above: the real cost may be higher than the range');
   });
 
   it('refuses to invent a figure when no metric bounds the rate', () => {

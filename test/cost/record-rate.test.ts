@@ -67,10 +67,10 @@ describe('estimateRecordRate', () => {
       lookback: '1h',
     });
     expect(rate.low).toBe(2);
-    expect(rate.high).toBe(600);
+    expect(rate.high).toBe(601); // i-new still writes its one record per window
     expect(rate.complete).toBe(false);
     expect(rate.missing).toEqual([
-      'no NetworkPacketsIn/Out data points for instance i-new in the last 1h (stopped, just launched, or a new interface): its eni-new count only at the floor of 1 record per window, and the upper bound leaves it out',
+      'no NetworkPacketsIn/Out data points for instance i-new in the last 1h (stopped, just launched, or a new interface): its eni-new count at the floor of 1 record per window in both bounds, so the upper bound does not see their traffic',
     ]);
   });
 
@@ -130,7 +130,7 @@ describe('estimateRecordRate', () => {
       instances: [],
       lookback: '1h',
     });
-    expect(rate.missing).toEqual(['interface eni-lambda (AWS Lambda VPC ENI) has no metric flowdump can read: counted only at the floor of 1 record per window, and the upper bound leaves it out']);
+    expect(rate.missing).toEqual(['interface eni-lambda (AWS Lambda VPC ENI) has no metric flowdump can read: counted at the floor of 1 record per window in both bounds, so the upper bound does not see its traffic']);
   });
 
   it('says a target without interfaces writes nothing', () => {

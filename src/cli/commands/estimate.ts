@@ -110,7 +110,9 @@ const PER_MINUTE: Record<string, number> = { s: 60, sec: 60, second: 60, m: 1, m
 export function parseRate(value: string): number {
   const match = RATE.exec(value.trim());
   if (!match) throw new UsageError(`--rate "${value}" is not a rate; write records per time, like 2000/min, 30/s or 120000/h`, { code: 'bad-rate' });
-  return Number(match[1]) * PER_MINUTE[(match[2] ?? 'min').toLowerCase()];
+  const perMinute = Number(match[1]) * PER_MINUTE[(match[2] ?? 'min').toLowerCase()];
+  if (!(perMinute > 0)) throw new UsageError(`--rate must be more than zero: a flow log writes at least one record per interface per minute (give e.g. 1/min)`, { code: 'bad-rate' });
+  return perMinute;
 }
 
 /** `s3`, `logs`, `firehose`, or the destinations `start` takes: `s3://bucket/prefix`, `logs:/group`. */
