@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricQuery, MetricSeries, MetricsPort, MetricTimeRange } from '../../src/aws/metrics.js';
 import { parseDestination, parseRate, runEstimate, type EstimateDeps, type EstimateRequest } from '../../src/cli/commands/estimate.js';
-import { parseDuration } from '../../src/cli/duration.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { formatUsd } from '../../src/cli/render/estimate.js';
@@ -174,13 +173,6 @@ describe('parsers', () => {
     expect(parseDestination('s3://bucket/prefix')).toBe('s3');
     expect(parseDestination('logs:/flowdump/cap-1')).toBe('cloudwatch-logs');
     expect(parseDestination('firehose')).toBe('firehose');
-  });
-
-  it('reads durations', () => {
-    expect(parseDuration('90s', '--for')).toBe(90);
-    expect(parseDuration('15m', '--for')).toBe(900);
-    expect(parseDuration('1h30m', '--for')).toBe(5400);
-    expect(() => parseDuration('15', '--for')).toThrow('--for "15" is not a duration; write it like 90s, 15m, 2h or 1h30m');
   });
 
   it('formats dollars to the cent, and below a cent to two significant digits', () => {

@@ -6,8 +6,8 @@ import { collectRateInputs, estimateRecordRate, planRateQueries, statedRecordRat
 import { estimateRecordBytes, type AddressFamily } from '../../cost/record-size.js';
 import { UsageError } from '../../errors.js';
 import { defaultPresetName, findPreset, resolveFormat } from '../../format/presets.js';
+import { formatDuration, parseDuration } from '../../schedule/duration.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
-import { formatDuration, parseDuration } from '../duration.js';
 import { renderEstimateText } from '../render/estimate.js';
 
 /**
@@ -61,7 +61,7 @@ export async function runEstimate(request: EstimateRequest, deps: EstimateDeps):
     if (!request.target) throw new UsageError('nothing to estimate: give a target (an instance, interface, subnet or VPC id) or a rate with --rate <records>/min', { code: 'estimate-no-input' });
     if (!deps.resolveTarget || !deps.metrics) {
       throw new UsageError(
-        `estimating "${request.target}" from its CloudWatch metrics needs target resolution, which this build does not include yet; estimate from a rate you know: flowdump estimate --rate <records>/min --for ${formatDuration(request.durationMinutes * 60)} --region <region>`,
+        `estimating "${request.target}" from its CloudWatch metrics needs target resolution, which this build does not include yet; estimate from a rate you know: flowdump estimate --rate <records>/min --for ${formatDuration(request.durationMinutes * 60_000)} --region <region>`,
         { code: 'estimate-needs-rate' },
       );
     }
@@ -72,7 +72,7 @@ export async function runEstimate(request: EstimateRequest, deps: EstimateDeps):
     const end = deps.clock.now();
     const start = new Date(end.getTime() - request.lookbackSeconds * 1000);
     const series = plan.queries.length > 0 ? await deps.metrics(resolved.region, { profile: request.profile }).getMetricData(plan.queries, { start, end }) : [];
-    rate = estimateRecordRate({ scope: resolved.scope, ...collectRateInputs(plan, series), lookback: formatDuration(request.lookbackSeconds) });
+    rate = estimateRecordRate({ scope: resolved.scope, ...collectRateInputs(plan, series), lookback: formatDuration(request.lookbackSeconds * 1000) });
   }
   if (!region) throw new UsageError('no region: give --region (or set AWS_REGION); prices, and where the bill lands, depend on it', { code: 'no-region' });
   return estimateCost({
@@ -144,7 +144,7 @@ export function estimateCommand(ctx: CliContext, deps: EstimateDeps = { prices: 
     .addOption(new Option('--address-family <family>', 'address family of the traffic (IPv6 records are ~50 bytes longer)').choices(['ipv4', 'ipv6']).default('ipv4'))
     .addOption(new Option('--lookback <duration>', 'how far back to read the target\'s metrics').default('1h'))
     .option('--month-to-date-gb <GB>', 'GB of vended logs this account already delivered this month in the region (prices later tiers)')
-    .option('--retention <duration>', 'how long the captured data is kept (default: the capture plus 1h, then flowdump deletes it)');
+    .option('--retention <duration>', 'how long the captured data is kept, e.g. 2h or 168h (default: the capture plus 1h, then flowdump deletes it)');
   withCommonOptions(command, true);
   command.addHelpText(
     'after',
@@ -167,7 +167,7 @@ packet the metrics saw is its own record. Prices: templates/pricing.json (docs/c
 }
 
 function requestFromFlags(target: string | undefined, flags: EstimateFlags, ctx: CliContext): EstimateRequest {
-  const durationSeconds = parseDuration(flags.for, '--for');
+  const durationMs = parseDuration(flags.for, '--for');
   const region = flags.region ?? ctx.io.env.AWS_REGION ?? ctx.io.env.AWS_DEFAULT_REGION;
   if (region !== undefined && !REGION.test(region)) throw new UsageError(`region "${region}" does not look like an AWS region (e.g. eu-west-1); check --region`, { code: 'bad-region' });
   const formatName = flags.format ?? defaultPresetName();
@@ -182,7 +182,7 @@ function requestFromFlags(target: string | undefined, flags: EstimateFlags, ctx:
   const ratePerMinute = flags.rate !== undefined ? parseRate(flags.rate) : undefined;
   return {
     target,
-    durationMinutes: durationSeconds / 60,
+    durationMinutes: durationMs / 60_000,
     ratePerMinute,
     destination,
     fileFormat: flags.fileFormat as FileFormat,
@@ -191,8 +191,8 @@ function requestFromFlags(target: string | undefined, flags: EstimateFlags, ctx:
     addressFamily: flags.addressFamily as AddressFamily,
     region,
     profile: flags.profile,
-    lookbackSeconds: parseDuration(flags.lookback, '--lookback'),
+    lookbackSeconds: parseDuration(flags.lookback, '--lookback') / 1000,
     priorMonthUsageGB,
-    retentionHours: flags.retention !== undefined ? parseDuration(flags.retention, '--retention') / 3600 : undefined,
+    retentionHours: flags.retention !== undefined ? parseDuration(flags.retention, '--retention') / 3_600_000 : undefined,
   };
 }
