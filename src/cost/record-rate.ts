@@ -198,7 +198,7 @@ export function estimateRecordRate(options: RecordRateOptions): RecordRateResult
   const low = lowNodata + lowOk;
   if (low > 0) {
     reasoning.unshift(
-      `at least ${fmt(low)} records/min: every interface in ${scope.description} writes at least one record (OK or NODATA) per ${windowSeconds}-second window${lowOk > 0 ? ', and new gateway connections add their SYN/SYN-ACK records' : ''}`,
+      `at least ${fmt(low)} record${low === 1 ? "" : "s"}/min: every interface in ${scope.description} writes at least one record (OK or NODATA) per ${windowSeconds}-second window${lowOk > 0 ? ', and new gateway connections add their SYN/SYN-ACK records' : ''}`,
     );
   }
   if (bounded > 0 || unbounded === 0) {

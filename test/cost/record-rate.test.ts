@@ -25,7 +25,7 @@ describe('estimateRecordRate', () => {
     expect(rate.missing).toEqual([]);
     expect(rate.lowBreakdown).toEqual({ nodata: 1, ok: 0 });
     expect(rate.reasoning.join('\n')).toContain('busiest 5-minute period in the last 1h moved 10,000 packets (in + out)');
-    expect(rate.reasoning[0]).toMatch(/^at least 1 records\/min: every interface in instance i-0abc writes at least one record/);
+    expect(rate.reasoning[0]).toMatch(/^at least 1 record\/min: every interface in instance i-0abc writes at least one record/);
   });
 
   it('sums the instances of a subnet and counts one NODATA per idle extra interface', () => {
