@@ -130,10 +130,9 @@ export function estimateCommand(ctx: CliContext, deps: EstimateDeps = { prices: 
   const command = new Command('estimate')
     .summary('what a capture will cost, before you start it')
     .description(
-      'Estimates the cost of a flow-log capture as a low–high range with every assumption printed:\n' +
-        'records per minute (from the target\'s CloudWatch metrics, or a rate you state) × bytes per record\n' +
-        '(from the format) × minutes × the price of the destination in the region. Also shows what it\n' +
-        'would cost per hour if a teardown failed.',
+      'Estimates the cost of a flow-log capture as a low–high range with every assumption printed: records per minute ' +
+        "(from the target's CloudWatch metrics, or a rate you state) × bytes per record (from the format) × minutes × " +
+        'the price of the destination in the region. Also shows what it would cost per hour if a teardown failed.',
     )
     .argument('[target]', 'instance, network interface, subnet or VPC id (i-…, eni-…, subnet-…, vpc-…)')
     .addOption(new Option('--for <duration>', 'how long the capture runs: 90s, 15m, 2h').default('15m'))
