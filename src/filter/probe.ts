@@ -1,0 +1,184 @@
+import { layoutOf, type Layout } from '../analyze/fold.js';
+import type { CompiledFormat } from '../format/compiled.js';
+import type { RecordView } from '../format/line-reader.js';
+import { parseIpv4, parseIpv6 } from './address.js';
+
+/** log-status of a record: from the field, or (without it) a record with no addresses or ports is NODATA — as the analyzer counts it. */
+export const Status = { ok: 0, nodata: 1, skipdata: 2 } as const;
+export type Status = (typeof Status)[keyof typeof Status];
+
+export function recordStatus(view: RecordView, layout: Layout): Status {
+  if (layout.status >= 0) {
+    if (view.missing(layout.status)) return Status.ok;
+    const c = view.text.charCodeAt(view.starts[layout.status]) | 32; // lowercase
+    if (c === 110 /* n */) return Status.nodata;
+    if (c === 115 /* s */) return Status.skipdata;
+    return Status.ok;
+  }
+  if (layout.flowPositions.length > 0 && layout.flowPositions.every((p) => view.missing(p))) return Status.nodata;
+  return Status.ok;
+}
+
+/** Field positions a filter reads, per format. */
+export interface ProbeLayout extends Layout {
+  direction: number;
+}
+
+const layouts = new WeakMap<CompiledFormat, ProbeLayout>();
+
+export function probeLayout(format: CompiledFormat): ProbeLayout {
+  let layout = layouts.get(format);
+  if (!layout) {
+    layout = { ...layoutOf(format), direction: format.pos.get('flow-direction') ?? -1 };
+    layouts.set(format, layout);
+  }
+  return layout;
+}
+
+/**
+ * Facts about the current record that filter primitives ask for, parsed lazily and at
+ * most once per record (addresses are the costly part). Reused across records.
+ */
+export class Probe {
+  view!: RecordView;
+  layout!: ProbeLayout;
+  private format: CompiledFormat | undefined;
+  private addressesParsed = false;
+  private viaParsed = false;
+  /** family of the packet-level addresses: 4, 6, or 0 when the record has none */
+  private fam: 0 | 4 | 6 = 0;
+  /** packet-level source/destination, IPv4 as one value (-1: not IPv4) */
+  private src4 = -1;
+  private dst4 = -1;
+  private readonly src6 = new Uint32Array(4);
+  private readonly dst6 = new Uint32Array(4);
+  private src6ok = false;
+  private dst6ok = false;
+  /** interface-level srcaddr/dstaddr (for `via`) */
+  private ifSrc4 = -1;
+  private ifDst4 = -1;
+  private readonly ifSrc6 = new Uint32Array(4);
+  private readonly ifDst6 = new Uint32Array(4);
+  private ifSrc6ok = false;
+  private ifDst6ok = false;
+
+  reset(view: RecordView): void {
+    this.view = view;
+    if (view.format !== this.format) {
+      this.format = view.format;
+      this.layout = probeLayout(view.format);
+    }
+    this.addressesParsed = false;
+    this.viaParsed = false;
+  }
+
+  status(): Status {
+    return recordStatus(this.view, this.layout);
+  }
+
+  /** IANA protocol number, NaN when the format has no protocol field or the value is `-`. */
+  protocol(): number {
+    return this.view.num(this.layout.protocol);
+  }
+
+  /** tcp-flags, NaN when absent. */
+  flags(): number {
+    return this.view.num(this.layout.flags);
+  }
+
+  srcPort(): number {
+    return this.view.num(this.layout.srcport);
+  }
+
+  dstPort(): number {
+    return this.view.num(this.layout.dstport);
+  }
+
+  family(): 0 | 4 | 6 {
+    this.parseAddresses();
+    return this.fam;
+  }
+
+  /** Whether the packet-level source (side 0) or destination (side 1) lies in the block. */
+  packetAddressIn(side: 0 | 1, family: 4 | 6, words: readonly number[], prefix: number): boolean {
+    this.parseAddresses();
+    if (family === 4) return matchV4(side === 0 ? this.src4 : this.dst4, words[0], prefix);
+    return side === 0 ? this.src6ok && match6(this.src6, words, prefix) : this.dst6ok && match6(this.dst6, words, prefix);
+  }
+
+  /** Whether the interface-level srcaddr (side 0) or dstaddr (side 1) lies in the block. */
+  interfaceAddressIn(side: 0 | 1, family: 4 | 6, words: readonly number[], prefix: number): boolean {
+    this.parseInterfaceAddresses();
+    if (family === 4) return matchV4(side === 0 ? this.ifSrc4 : this.ifDst4, words[0], prefix);
+    return side === 0 ? this.ifSrc6ok && match6(this.ifSrc6, words, prefix) : this.ifDst6ok && match6(this.ifDst6, words, prefix);
+  }
+
+  /** Whether the field at `position` holds exactly `text` (case-insensitive when `fold`). */
+  fieldIs(position: number, text: string, fold = false): boolean {
+    if (position < 0) return false;
+    const view = this.view;
+    const start = view.starts[position];
+    if (view.ends[position] - start !== text.length) return false;
+    for (let k = 0; k < text.length; k++) {
+      let a = view.text.charCodeAt(start + k);
+      let b = text.charCodeAt(k);
+      if (fold) {
+        a |= 32;
+        b |= 32;
+      }
+      if (a !== b) return false;
+    }
+    return true;
+  }
+
+  private parseAddresses(): void {
+    if (this.addressesParsed) return;
+    this.addressesParsed = true;
+    const { view, layout } = this;
+    const srcIdx = layout.pktSrc >= 0 && !view.missing(layout.pktSrc) ? layout.pktSrc : layout.srcaddr;
+    const dstIdx = layout.pktDst >= 0 && !view.missing(layout.pktDst) ? layout.pktDst : layout.dstaddr;
+    this.src4 = parseAt(view, srcIdx, this.src6);
+    this.src6ok = this.src4 === -2;
+    this.dst4 = parseAt(view, dstIdx, this.dst6);
+    this.dst6ok = this.dst4 === -2;
+    this.fam = this.src4 >= 0 || (this.src4 === -1 && this.dst4 >= 0) ? 4 : this.src6ok || this.dst6ok ? 6 : 0;
+  }
+
+  private parseInterfaceAddresses(): void {
+    if (this.viaParsed) return;
+    this.viaParsed = true;
+    const { view, layout } = this;
+    this.ifSrc4 = parseAt(view, layout.srcaddr, this.ifSrc6);
+    this.ifSrc6ok = this.ifSrc4 === -2;
+    this.ifDst4 = parseAt(view, layout.dstaddr, this.ifDst6);
+    this.ifDst6ok = this.ifDst4 === -2;
+  }
+}
+
+/** IPv4 value (≥ 0), -2 when IPv6 was parsed into `out`, -1 when missing or neither. */
+function parseAt(view: RecordView, position: number, out: Uint32Array): number {
+  if (position < 0 || view.missing(position)) return -1;
+  const start = view.starts[position];
+  const end = view.ends[position];
+  const v4 = parseIpv4(view.text, start, end);
+  if (v4 >= 0) return v4;
+  return parseIpv6(view.text, out, start, end) ? -2 : -1;
+}
+
+function matchV4(value: number, network: number, prefix: number): boolean {
+  if (value < 0) return false;
+  if (prefix === 0) return true;
+  const mask = prefix === 32 ? 0xffffffff : (0xffffffff << (32 - prefix)) >>> 0;
+  return ((value & mask) >>> 0) === ((network & mask) >>> 0);
+}
+
+function match6(value: Uint32Array, words: readonly number[], prefix: number): boolean {
+  let bits = prefix;
+  for (let k = 0; k < 4 && bits > 0; k++) {
+    const take = Math.min(32, bits);
+    const mask = take === 32 ? 0xffffffff : (0xffffffff << (32 - take)) >>> 0;
+    if (((value[k] & mask) >>> 0) !== ((words[k] & mask) >>> 0)) return false;
+    bits -= take;
+  }
+  return true;
+}
