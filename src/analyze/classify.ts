@@ -74,15 +74,18 @@ export function classifyConnection(evidence: ConnectionEvidence): Verdict {
   return { cls: 'midstream', client: -1, reset: false, closed: false, rule: 'no SYN from either side: the connection began before the capture, or the data has no tcp-flags' };
 }
 
-/** tcp-flags as tcpdump writes them: S, F, R, P, U and `.` for ACK (e.g. 18 → "S.", 3 → "FS"). */
+/**
+ * tcp-flags as tcpdump writes them, in its order F S R P . U (tcpdump print-tcp.c,
+ * `tcp_flag_values`): e.g. 18 → "S.", 3 → "FS", 22 → "SR.". 0 → "" (tcpdump: "none").
+ */
 export function flagLetters(flags: number): string {
   let letters = '';
   if (flags & FIN) letters += 'F';
   if (flags & SYN) letters += 'S';
   if (flags & RST) letters += 'R';
   if (flags & 8) letters += 'P';
-  if (flags & 32) letters += 'U';
   if (flags & ACK) letters += '.';
+  if (flags & 32) letters += 'U';
   return letters;
 }
 

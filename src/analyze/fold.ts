@@ -56,8 +56,16 @@ export function layoutOf(format: CompiledFormat): Layout {
 }
 
 export interface FoldOptions {
-  /** records that do not pass are skipped (counted nowhere); used by `analyze <expression>` */
+  /** records that do not pass are skipped (counted nowhere) */
   filter?: (view: RecordView) => boolean;
+  /**
+   * Connection-level focus, for `analyze <expression>`: every record is still folded, so
+   * verdicts are those of the whole input, but the summary reports only the TCP
+   * connections with at least one matching record, and only matching UDP/ICMP/other
+   * records. NODATA/SKIPDATA windows are always reported (a filter cannot see into a
+   * blind spot); sources, window and malformed lines describe the whole input.
+   */
+  focus?: (view: RecordView) => boolean;
   /** failing connections listed in the summary (worst first); the rest are counted */
   maxFailures?: number;
   /** peers listed in the summary */
@@ -70,6 +78,7 @@ const REJECT_BIT = 1;
 const SYNACK_ACCEPT_BIT = 2;
 const RETRY_BIT0 = 4; // SYN from side 0 seen in two windows
 const RETRY_BIT1 = 8;
+const FOCUS_BIT = 16; // a record of this connection matched the focus expression
 
 const MAX_GAPS = 10_000;
 
@@ -180,17 +189,24 @@ export class ConnectionTable implements RecordSink {
       return;
     }
 
-    this.noteInterface(view, layout.iface);
-    this.noteHops(view, layout);
-
     const protocol = view.num(layout.protocol);
     const packets = view.num(layout.packets);
     const bytes = view.num(layout.bytes);
     const rejected = layout.action >= 0 && view.text.charCodeAt(view.starts[layout.action]) === 82; /* R */
+    const focused = this.options.focus === undefined || this.options.focus(view);
+    if (!focused) {
+      // Outside the focus: judged with its connection, reported nowhere.
+      counts.total--;
+      if (protocol === 6) this.tcpRecord(view, layout, start, end, packets, bytes, rejected, false);
+      return;
+    }
+
+    this.noteInterface(view, layout.iface);
+    this.noteHops(view, layout);
+
     if (protocol === 6) {
       counts.tcp++;
-      if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
-      this.tcpRecord(view, layout, start, end, packets, bytes, rejected);
+      this.tcpRecord(view, layout, start, end, packets, bytes, rejected, true);
     } else if (protocol === 17) {
       counts.udp++;
       tally(this.udp, packets, bytes, rejected);
@@ -202,13 +218,15 @@ export class ConnectionTable implements RecordSink {
     }
   }
 
-  private tcpRecord(view: RecordView, layout: Layout, start: number, end: number, packets: number, bytes: number, rejected: boolean): void {
+  private tcpRecord(view: RecordView, layout: Layout, start: number, end: number, packets: number, bytes: number, rejected: boolean, focused: boolean): void {
     const { key, side } = connectionKey(view, layout);
 
     let i = this.index.get(key);
     if (i === undefined) {
       i = this.add(key);
     }
+    if (focused) this.bits[i] |= FOCUS_BIT;
+    if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
     const slot = 2 * i + side;
     this.recordCount[i]++;
     const p = Number.isNaN(packets) ? 0 : packets;
@@ -324,8 +342,19 @@ export class ConnectionTable implements RecordSink {
     return this.size;
   }
 
-  /** The verdict and facts of connection i (for reports and `show --connection`). */
-  connection(i: number, lowConfidence = false): ConnectionReport & { verdict: Verdict } {
+  /** Whether connection i is reported (always, without a focus expression). */
+  private reported(i: number): boolean {
+    return this.options.focus === undefined || (this.bits[i] & FOCUS_BIT) !== 0;
+  }
+
+  /**
+   * The verdict and facts of connection i (for reports and `show --connection`);
+   * `lowConfidence` is worked out from the SKIPDATA windows when not given.
+   */
+  connection(i: number, lowConfidence?: boolean): ConnectionReport & { verdict: Verdict } {
+    if (lowConfidence === undefined) {
+      lowConfidence = this.verdictOf(i).cls === 'unanswered' && overlaps(mergeWindows(this.skipGaps), this.firstStart[i], this.lastEnd[i]);
+    }
     const key = this.keyOf(i);
     const sides: Endpoint[] = [endpointOf(sideText(key, 0)), endpointOf(sideText(key, 1))];
     const verdict = this.verdictOf(i);
@@ -402,7 +431,7 @@ export class ConnectionTable implements RecordSink {
     const classified = this.sawFlagsField && this.sawProtocolField && !this.sawTcpWithoutFlagsField;
     const tcp = {
       classified,
-      connections: this.size,
+      connections: 0,
       established: 0,
       refused: 0,
       unanswered: 0,
@@ -430,6 +459,8 @@ export class ConnectionTable implements RecordSink {
     let failuresTotal = 0;
 
     for (let i = 0; i < this.size; i++) {
+      if (!this.reported(i)) continue;
+      tcp.connections++;
       const verdict = this.verdictOf(i);
       const cls = verdict.cls;
       tcp[cls]++;
@@ -562,6 +593,16 @@ function endpointOf(text: string): Endpoint {
 export function displayEndpoint(e: Endpoint): string {
   const address = e.address.includes(':') ? `[${e.address}]` : e.address;
   return e.port === null ? address : `${address}:${e.port}`;
+}
+
+/** The connection key of two endpoints, ordered exactly as `connectionKey` orders a record's. */
+export function endpointsKey(a: Endpoint, b: Endpoint): string {
+  const text = (e: Endpoint): string => `${e.address} ${e.port ?? '-'}`;
+  let aFirst: boolean;
+  if (a.address < b.address) aFirst = true;
+  else if (a.address > b.address) aFirst = false;
+  else aFirst = comparePorts(a.port ?? Number.NaN, b.port ?? Number.NaN) <= 0;
+  return aFirst ? `${text(a)} ${text(b)}` : `${text(b)} ${text(a)}`;
 }
 
 /** With no handshake to go by, the side with the lower port is taken as the server. */

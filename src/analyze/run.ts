@@ -13,6 +13,14 @@ export interface ReadOptions {
   format?: LogFormat;
   /** the format was given with --log-format (a differing header then warns) */
   explicitFormat?: boolean;
+  /** stop reading, between chunks and between sources, once aborted (`show -c N`) */
+  signal?: AbortSignal;
+  /**
+   * Awaited after each chunk of input has been parsed (every 4096 lines for line sources):
+   * lets a streaming consumer write what it has and wait for a slow reader of its output,
+   * so memory stays flat however large the input.
+   */
+  afterChunk?: () => Promise<void> | void;
 }
 
 export interface AnalyzeOptions extends ReadOptions, FoldOptions {}
@@ -49,10 +57,12 @@ export async function readSources(
 ): Promise<void> {
   const reader = new FlowLineReader(sink, { format: options.format ?? defaultFormat(), explicit: options.explicitFormat });
   for await (const source of sources) {
+    if (options.signal?.aborted) return;
     if (sink.sources !== undefined) sink.sources++;
     reader.startSource(source.name);
     try {
-      await readSource(source, reader);
+      await readSource(source, reader, options);
+      if (options.signal?.aborted) return; // a partial last line of an abandoned source is not a record
       reader.endSource();
     } catch (error) {
       onProblem(describeReadFailure(source, error, reader.recordsInSource));
@@ -60,9 +70,17 @@ export async function readSources(
   }
 }
 
-async function readSource(source: Source, reader: FlowLineReader): Promise<void> {
+async function readSource(source: Source, reader: FlowLineReader, options: ReadOptions): Promise<void> {
+  const { signal, afterChunk } = options;
   if (source.lines) {
-    for await (const line of source.lines()) reader.pushLine(line);
+    let count = 0;
+    for await (const line of source.lines()) {
+      reader.pushLine(line);
+      if (++count % 4096 === 0) {
+        if (afterChunk) await afterChunk();
+        if (signal?.aborted) return;
+      }
+    }
     return;
   }
   const iterator = source.bytes()[Symbol.asyncIterator]();
@@ -81,11 +99,17 @@ async function readSource(source: Source, reader: FlowLineReader): Promise<void>
   };
   if (isParquet(source.name, head)) {
     await readParquet(rest, reader);
+    if (afterChunk) await afterChunk();
     return;
   }
   const bytes = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? gunzip(rest) : rest;
   const decoder = new StringDecoder('utf8');
-  for await (const chunk of bytes) reader.push(decoder.write(chunk as Buffer));
+  for await (const chunk of bytes) {
+    reader.push(decoder.write(chunk as Buffer));
+    if (afterChunk) await afterChunk();
+    // leaving the loop closes the file (and the gunzip stream) behind it
+    if (signal?.aborted) return;
+  }
   const tail = decoder.end();
   if (tail) reader.push(tail);
 }

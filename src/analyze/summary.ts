@@ -110,6 +110,8 @@ export interface Summary {
   schema: typeof SUMMARY_SCHEMA;
   /** one-line verdict for people */
   headline: string;
+  /** the filter expression the summary is focused on (`analyze <sources> <expression>`), when one was given */
+  filter?: string;
   records: RecordCounts;
   tcp: TcpCounts;
   window: { start: string | null; end: string | null };

@@ -3,7 +3,9 @@
  * instead of touching `process`, so the whole CLI runs in tests in-process.
  */
 export interface OutStream {
+  /** false when the text was buffered because the reader is slow (then wait for 'drain') */
   write(text: string): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
   isTTY?: boolean;
   columns?: number;
 }

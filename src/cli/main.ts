@@ -4,6 +4,7 @@ import { version } from '../version.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { estimateCommand } from './commands/estimate.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { showCommand } from './commands/show.js';
 import { createContext, type CliContext } from './context.js';
 import { processIo, type CliIo } from './io.js';
 
@@ -25,6 +26,7 @@ function buildProgram(ctx: CliContext): Command {
     // options belong to the command they follow (schedule and schedule run share option names)
     .enablePositionalOptions();
   program.addCommand(analyzeCommand(ctx));
+  program.addCommand(showCommand(ctx));
   program.addCommand(estimateCommand(ctx));
   program.addCommand(scheduleCommand(ctx));
   // subcommands too (schedule run/install/report): errors come back to main(), never process.exit
@@ -39,6 +41,7 @@ function buildProgram(ctx: CliContext): Command {
 Examples:
   flowdump analyze examples/incident-capture          handshake summary of the bundled example
   flowdump analyze ./synced-from-s3/ --json            machine-readable summary
+  flowdump show examples/incident-capture port 5432    the records, as tcpdump would print them
   flowdump estimate --rate 2000/min --for 15m --region eu-west-1   what a capture would cost
   flowdump schedule i-0abc --cron "*/30 9-18 * * 1-5" --for 5m --until 2026-05-08 --dry-run
 

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { bufferedSource, type BufferedSource } from '../../analyze/buffered-source.js';
 import { analyzeSources } from '../../analyze/run.js';
-import { localSources, type Source } from '../../analyze/sources.js';
+import type { Source } from '../../analyze/sources.js';
 import { UsageError } from '../../errors.js';
 import { resolveFormat } from '../../format/presets.js';
 import { ExitCode } from '../../errors.js';
@@ -12,6 +12,7 @@ import { version } from '../../version.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { renderSummaryMarkdown } from '../render/summary-markdown.js';
 import { renderSummaryText } from '../render/summary-text.js';
+import { operandsAfterDashDash, rawArgsOf, resolveCommandInput } from '../sources.js';
 
 interface AnalyzeFlags extends CommonOptions {
   logFormat?: string;
@@ -31,7 +32,7 @@ export function analyzeCommand(ctx: CliContext): Command {
         'connection: established, refused, unanswered, rejected or midstream; with resets, retried SYNs,\n' +
         'failures per minute, the peers that fail, NAT hops and blind spots (NODATA/SKIPDATA).',
     )
-    .argument('<source...>', 'files, directories (read recursively, as `aws s3 sync` lays them out) or - for stdin')
+    .argument('<source...>', 'files, directories (read recursively, as `aws s3 sync` lays them out) or - for stdin; then an optional filter expression (as for flowdump show)')
     .option('--log-format <format>', "format of headerless data: a preset (tcpdump, handshake, full) or '${field} …' (default: version 2)")
     .option('--markdown', 'print the summary as Markdown, for an incident ticket')
     .option('--html <file>', 'also write a self-contained HTML report (timeline chart, peers, ladder diagrams) to <file>')
@@ -45,25 +46,33 @@ Examples:
   flowdump analyze ./synced-from-s3/ --json | jq .tcp
   zcat capture.log.gz | flowdump analyze - --markdown
   flowdump analyze examples/incident-capture --html report.html
+  flowdump analyze capture/ port 5432                  only the connections to or from port 5432
+  flowdump analyze capture/ 'tcp[tcpflags] & tcp-rst != 0'   the connections that saw a RST, with their full verdicts
   flowdump analyze export.log --log-format '\${version} \${interface-id} \${srcaddr} \${dstaddr}'
+
+A filter expression selects what is reported, never how it is judged: every record is still read
+and every verdict is the one the whole input gives; the summary lists the TCP connections with at
+least one matching record, and the UDP/ICMP records that match. Blind spots are always reported.
 
 Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its end (the summary covers what was read).`,
   );
-  command.action(async (paths: string[], flags: AnalyzeFlags) => {
+  command.action(async (args: string[], flags: AnalyzeFlags, self: Command) => {
     const top = Number(flags.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive whole number, not "${flags.top}"`);
     if (flags.json && flags.markdown) throw new UsageError('--json and --markdown cannot be combined; pick one output');
     const format = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
     // fail before the (possibly long) analysis, not after it
     if (flags.html !== undefined) await checkWritableFolder(flags.html);
-    let sources: Source[] = await localSources(paths, { stdin: ctx.io.stdin });
+    const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)) });
+    let sources: Source[] = input.sources;
     let stdin: BufferedSource | undefined;
     if (flags.html !== undefined) {
       // the ladders read the sources a second time; stdin can only be read once, so keep a bounded copy
       sources = sources.map((source) => (source.name === '-' ? (stdin = bufferedSource(source, STDIN_REPLAY_BYTES)).source : source));
     }
     const readOptions = { format, explicitFormat: format !== undefined };
-    const { summary } = await analyzeSources(sources, readOptions);
+    const { summary } = await analyzeSources(sources, { ...readOptions, focus: input.filter });
+    if (input.filter) summary.filter = input.expression;
     if (flags.json) printJson(ctx, summary);
     else if (flags.markdown) ctx.io.stdout.write(renderSummaryMarkdown(summary, top));
     else ctx.io.stdout.write(renderSummaryText(summary, { paint: ctx.paint, top }));
@@ -74,7 +83,7 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
         summary,
         sources: secondPass,
         readOptions,
-        context: { generatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), version: version(), inputs: paths, laddersUnavailable: stdin?.reason() },
+        context: { generatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), version: version(), inputs: input.names, laddersUnavailable: stdin?.reason() },
       });
       if (!flags.json) ctx.io.stderr.write(`${ctx.paintErr.dim(`HTML report written to ${report.path} (${report.ladders} ladder diagram${report.ladders === 1 ? '' : 's'}); open it in a browser`)}\n`);
     }

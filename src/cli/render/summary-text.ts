@@ -19,7 +19,7 @@ export function renderSummaryText(summary: Summary, options: TextOptions): strin
   const window = summary.window.start ? `${summary.window.start.slice(0, 10)} ${clock(summary.window.start)}–${clock(summary.window.end, multiDay)} UTC` : 'no timestamps';
   out.push(
     p.dim(
-      `${num(summary.sources.count)} source${summary.sources.count === 1 ? '' : 's'} · ${num(records.total)} records · ${window} · ${num(summary.interfaces.count)} interface${summary.interfaces.count === 1 ? '' : 's'}`,
+      `${num(summary.sources.count)} source${summary.sources.count === 1 ? '' : 's'} · ${num(records.total)} ${summary.filter !== undefined ? 'matching ' : ''}records · ${window} · ${num(summary.interfaces.count)} interface${summary.interfaces.count === 1 ? '' : 's'}${summary.filter !== undefined ? ` · filter: ${summary.filter}` : ''}`,
     ),
   );
   const failing = tcp.refused + tcp.unanswered + tcp.rejected;
@@ -87,6 +87,7 @@ export function renderSummaryText(summary: Summary, options: TextOptions): strin
       ),
     );
     if (summary.failuresTotal > worst.length) out.push(p.dim(`  … ${num(summary.failuresTotal - worst.length)} more (--top N, or --json)`));
+    out.push(p.dim('  the records behind one verdict: flowdump show <same sources> --connection <ID>'));
   }
 
   out.push('');

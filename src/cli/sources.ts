@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { localSources, type Source } from '../analyze/sources.js';
+import { UsageError } from '../errors.js';
+import { compileExpression, type RecordPredicate } from '../filter/compile.js';
+import { FilterSyntaxError } from '../filter/errors.js';
+import { isFilterKeyword } from '../filter/parse.js';
+import type { CliContext } from './context.js';
+
+/**
+ * Whether a command-line operand names a source: `-` (stdin), `s3://…`, `logs:…` or an
+ * existing file or directory. (Capture ids join this list when captures land.)
+ */
+export function isSourceArgument(arg: string): boolean {
+  return arg === '-' || /^s3:\/\//i.test(arg) || /^logs:/i.test(arg) || existsSync(arg);
+}
+
+export interface SplitOptions {
+  /** how many trailing operands came after `--` (they are all expression) */
+  afterDashDash: number;
+  /** sources given with `-r` (then every operand is expression, as in tcpdump -r) */
+  read?: readonly string[];
+  isSource?: (arg: string) => boolean;
+}
+
+export interface SplitResult {
+  sources: string[];
+  expression: string;
+}
+
+/**
+ * Tells sources from a trailing filter expression, tcpdump style:
+ *   flowdump show <source…> [expression]
+ * Sources are the leading operands that are `-`, `s3://…`, `logs:…` or an existing path;
+ * the first operand that is none of these starts the expression, and every operand after
+ * it belongs to the expression. `--` (or `-r SOURCE`) makes the split explicit. An
+ * operand that is both an existing path and a filter word (a file named `tcp`) is refused
+ * as ambiguous.
+ */
+export function splitSourcesAndExpression(args: readonly string[], options: SplitOptions): SplitResult {
+  const isSource = options.isSource ?? isSourceArgument;
+  if (options.read && options.read.length > 0) {
+    return { sources: [...options.read], expression: args.join(' ') };
+  }
+  const cut = args.length - options.afterDashDash;
+  if (options.afterDashDash > 0) return { sources: args.slice(0, cut), expression: args.slice(cut).join(' ') };
+  let i = 0;
+  for (; i < args.length; i++) {
+    const arg = args[i];
+    if (!isSource(arg)) break;
+    if (isFilterKeyword(arg) && !/[/\\]/.test(arg)) {
+      throw new UsageError(`"${arg}" is both a file here and a filter word; write ./${arg} for the file, or put -- before the filter expression`, { code: 'ambiguous-argument' });
+    }
+  }
+  return { sources: args.slice(0, i), expression: args.slice(i).join(' ') };
+}
+
+export interface CommandInput {
+  sources: Source[];
+  /** the source operands as given */
+  names: string[];
+  /** the filter expression as given ('' for none) */
+  expression: string;
+  filter: RecordPredicate | undefined;
+}
+
+/**
+ * Resolves the operands of `show`/`analyze`: splits sources from the expression,
+ * compiles the expression (one-line error with a column, exit 2) and opens the sources.
+ */
+export async function resolveCommandInput(ctx: CliContext, args: readonly string[], options: SplitOptions): Promise<CommandInput> {
+  const split = splitSourcesAndExpression(args, options);
+  let filter: RecordPredicate | undefined;
+  try {
+    filter = compileExpression(split.expression);
+  } catch (error) {
+    // "flowdump show capture.lgo" (a typo): the expression starts with a word no expression starts with
+    const first = args[split.sources.length] ?? '';
+    if (error instanceof FilterSyntaxError && error.column <= first.length && options.afterDashDash === 0 && !options.read?.length && !isFilterKeyword(first)) {
+      throw new UsageError(`no such file or directory: ${first}; check the path (a filter expression starts with a word such as host, port or tcp)`, { code: 'no-such-file' });
+    }
+    throw error;
+  }
+  if (split.sources.length === 0) {
+    throw new UsageError('give a source before the filter expression: a file, a directory, s3://…, logs:… or - for stdin', { code: 'no-source' });
+  }
+  return { sources: await resolveSources(ctx, split.sources), names: split.sources, expression: split.expression.trim(), filter };
+}
+
+/** Opens the sources; local files, directories and stdin (S3 and CloudWatch Logs come with captures). */
+export async function resolveSources(ctx: CliContext, names: readonly string[]): Promise<Source[]> {
+  const remote = names.find((name) => /^s3:\/\//i.test(name) || /^logs:/i.test(name));
+  if (remote) {
+    throw new UsageError(`reading ${remote} directly is not supported yet; copy it locally first (aws s3 sync / aws logs filter-log-events) and pass the folder`, { code: 'remote-source' });
+  }
+  return localSources(names, { stdin: ctx.io.stdin });
+}
+
+/** How many operands follow `--` in the raw command line (commander drops the marker). */
+export function operandsAfterDashDash(rawArgs: readonly string[]): number {
+  const index = rawArgs.indexOf('--');
+  return index < 0 ? 0 : rawArgs.length - index - 1;
+}
+
+/** The command line as typed (commander keeps it, untyped, on the root command): needed to find `--`. */
+export function rawArgsOf(command: Command): string[] {
+  let root: Command = command;
+  while (root.parent) root = root.parent;
+  return (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+}
