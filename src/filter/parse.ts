@@ -33,6 +33,9 @@ interface Qual {
   type: 'host' | 'net' | 'port' | 'portrange' | 'proto' | null;
   /** the qualifiers as written, for messages */
   text: string;
+  /** where the protocol and direction qualifiers start, for messages about them */
+  protoPos: number;
+  dirPos: number;
 }
 
 const PROTO_QUALIFIERS = new Set(['ip', 'ip6', 'tcp', 'udp', 'sctp']);
@@ -384,12 +387,16 @@ class Parser {
     let dir: Direction | null = null;
     let type: Qual['type'] = null;
     let w = this.keyword(this.peek());
+    let protoPos = -1;
+    let dirPos = -1;
     if (w && PROTO_QUALIFIERS.has(w)) {
       proto = w as Qual['proto'];
+      protoPos = this.peek().pos;
       words.push(this.next().text);
       w = this.keyword(this.peek());
     }
     if (w === 'src' || w === 'dst') {
+      dirPos = this.peek().pos;
       words.push(this.next().text);
       dir = w;
       const join = this.peek();
@@ -407,7 +414,7 @@ class Parser {
     } else if (w === 'gateway') {
       throw new FilterSyntaxError(this.peek().pos, `"gateway" cannot be used on flow logs: ${UNSUPPORTED.gateway}`);
     }
-    const qual: Qual = { proto, dir, type, text: words.join(' ') };
+    const qual: Qual = { proto, dir, type, text: words.join(' '), protoPos, dirPos };
     const result = this.parseId(qual);
     this.lastQual = qual;
     return result;
@@ -430,7 +437,7 @@ class Parser {
     switch (type) {
       case 'host': {
         if (qual.proto === 'tcp' || qual.proto === 'udp' || qual.proto === 'sctp') {
-          throw new FilterSyntaxError(t.pos, `"${qual.proto}" cannot qualify a host; write "${qual.proto} and host ${t.text}"`);
+          throw new FilterSyntaxError(qual.protoPos, `"${qual.proto}" cannot qualify a host; write "${qual.proto} and host ${t.text}"`);
         }
         if (t.text.includes('/')) throw expected(t.pos, `one IP address${after}`, t.text, `for an address block write "net ${t.text}"`);
         const block = this.addressBlock(t, false);
@@ -443,7 +450,7 @@ class Parser {
       }
       case 'net': {
         if (qual.proto === 'tcp' || qual.proto === 'udp' || qual.proto === 'sctp') {
-          throw new FilterSyntaxError(t.pos, `"${qual.proto}" cannot qualify a net; write "${qual.proto} and net ${t.text}"`);
+          throw new FilterSyntaxError(qual.protoPos, `"${qual.proto}" cannot qualify a net; write "${qual.proto} and net ${t.text}"`);
         }
         let block = this.addressBlock(t, true);
         if (!block) throw expected(t.pos, `${what.net}${after}`, t.text);
@@ -462,7 +469,7 @@ class Parser {
         return { kind: 'address', type: 'net', dir: qual.dir ?? 'src or dst', block, family };
       }
       case 'port': {
-        if (qual.proto === 'ip' || qual.proto === 'ip6') throw new FilterSyntaxError(t.pos, `"${qual.proto}" cannot qualify a port; use tcp, udp or sctp`);
+        if (qual.proto === 'ip' || qual.proto === 'ip6') throw new FilterSyntaxError(qual.protoPos, `"${qual.proto}" cannot qualify a port; use tcp, udp or sctp`);
         const protocol = qual.proto ? PROTOCOL_NUMBERS[qual.proto] : null;
         const number = parseNumber(t.text);
         if (number !== undefined) {
@@ -477,7 +484,7 @@ class Parser {
         return { kind: 'port', type: 'port', dir: qual.dir ?? 'src or dst', from: service.port, to: service.port, protocol: protocol ?? service.protocol };
       }
       case 'portrange': {
-        if (qual.proto === 'ip' || qual.proto === 'ip6') throw new FilterSyntaxError(t.pos, `"${qual.proto}" cannot qualify a port range; use tcp, udp or sctp`);
+        if (qual.proto === 'ip' || qual.proto === 'ip6') throw new FilterSyntaxError(qual.protoPos, `"${qual.proto}" cannot qualify a port range; use tcp, udp or sctp`);
         const match = /^([0-9]+|0x[0-9a-f]+)-([0-9]+|0x[0-9a-f]+)$/i.exec(t.text);
         const a = match ? parseNumber(match[1]) : undefined;
         const b = match ? parseNumber(match[2]) : undefined;
@@ -487,8 +494,8 @@ class Parser {
         return { kind: 'port', type: 'portrange', dir: qual.dir ?? 'src or dst', from: Math.min(a, b), to: Math.max(a, b), protocol };
       }
       case 'proto': {
-        if (qual.dir !== null) throw new FilterSyntaxError(t.pos, `"${qual.dir}" cannot qualify proto`);
-        if (qual.proto !== null && qual.proto !== 'ip' && qual.proto !== 'ip6') throw new FilterSyntaxError(t.pos, `"${qual.proto}" cannot qualify proto; use ip or ip6`);
+        if (qual.dir !== null) throw new FilterSyntaxError(qual.dirPos, `"${qual.dir}" cannot qualify proto`);
+        if (qual.proto !== null && qual.proto !== 'ip' && qual.proto !== 'ip6') throw new FilterSyntaxError(qual.protoPos, `"${qual.proto}" cannot qualify proto; use ip or ip6`);
         const number = parseNumber(t.text);
         const protocol = number ?? PROTOCOL_NUMBERS[t.text.toLowerCase()];
         if (protocol === undefined || protocol > 255) throw expected(t.pos, `${what.proto}${after}`, t.text);
