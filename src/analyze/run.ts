@@ -89,11 +89,20 @@ async function readSource(source: Source, reader: FlowLineReader, options: ReadO
   const head = first.value;
   const rest: AsyncIterable<Uint8Array> = {
     async *[Symbol.asyncIterator]() {
-      yield head;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
+      let finished = false;
+      try {
+        yield head;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) {
+            finished = true;
+            return;
+          }
+          yield next.value;
+        }
+      } finally {
+        // a reader that stops early (show -c) closes the file or stream underneath
+        if (!finished) await iterator.return?.();
       }
     },
   };

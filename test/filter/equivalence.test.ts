@@ -1,13 +1,10 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Source } from '../../src/analyze/sources.js';
 import { compileExpression } from '../../src/filter/compile.js';
 import type { FlowRecord } from '../../src/format/line-reader.js';
 import { showRecords } from '../../src/show/stream.js';
-import { INCIDENT, MIXED, readAll } from '../helpers/records.js';
+import { INCIDENT, memorySources, MIXED, readAll } from '../helpers/records.js';
 
 /**
  * For many generated expressions, the records `show` prints must be exactly those an
@@ -268,21 +265,6 @@ function evaluate(g: G, r: FlowRecord): boolean {
 }
 
 // ---- the run ---------------------------------------------------------------------
-
-/** The input held in memory as sources, so each expression re-reads it cheaply through `show`. */
-function memorySources(paths: string[]): Source[] {
-  const files: string[] = [];
-  const walk = (path: string) => {
-    if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) walk(join(path, name));
-    else files.push(path);
-  };
-  paths.forEach(walk);
-  return files.map((file) => {
-    const raw = readFileSync(file);
-    const text = file.endsWith('.gz') ? gunzipSync(raw) : raw;
-    return { name: file, bytes: async function* () { yield new Uint8Array(text); } };
-  });
-}
 
 async function shownBy(sources: Source[], expression: string): Promise<Set<string>> {
   const printed = new Set<string>();

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { readSources } from '../../src/analyze/run.js';
-import { localSources } from '../../src/analyze/sources.js';
+import { localSources, type Source } from '../../src/analyze/sources.js';
 import type { RecordPredicate } from '../../src/filter/compile.js';
 import type { FlowRecord } from '../../src/format/line-reader.js';
 
@@ -47,3 +49,19 @@ export async function readAll(paths: string[], predicate: RecordPredicate = () =
   );
   return out;
 }
+
+/** The input held in memory as sources, so each expression re-reads it cheaply through `show`. */
+export function memorySources(paths: string[]): Source[] {
+  const files: string[] = [];
+  const walk = (path: string) => {
+    if (statSync(path).isDirectory()) for (const name of readdirSync(path).sort()) walk(join(path, name));
+    else files.push(path);
+  };
+  paths.forEach(walk);
+  return files.map((file) => {
+    const raw = readFileSync(file);
+    const text = file.endsWith('.gz') ? gunzipSync(raw) : raw;
+    return { name: file, bytes: async function* () { yield new Uint8Array(text); } };
+  });
+}
+
