@@ -108,10 +108,18 @@ export class ReorderBuffer<T> {
 
   private swap(a: number, b: number): void {
     const { keys, seqs, starts, items } = this;
-    [keys[a], keys[b]] = [keys[b], keys[a]];
-    [seqs[a], seqs[b]] = [seqs[b], seqs[a]];
-    [starts[a], starts[b]] = [starts[b], starts[a]];
-    [items[a], items[b]] = [items[b], items[a]];
+    const k = keys[a];
+    keys[a] = keys[b];
+    keys[b] = k;
+    const q = seqs[a];
+    seqs[a] = seqs[b];
+    seqs[b] = q;
+    const s = starts[a];
+    starts[a] = starts[b];
+    starts[b] = s;
+    const item = items[a];
+    items[a] = items[b];
+    items[b] = item;
   }
 }
 

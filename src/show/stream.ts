@@ -20,6 +20,8 @@ export interface ShowOptions extends ReadOptions {
   maxBuffered?: number;
   /** stop after this many lines (`-c N`); reading stops too */
   limit?: number;
+  /** fill in `ShownRecord.connection` (the analyze id of TCP records) */
+  withConnection?: boolean;
   /** the output text of one matching record (without a timestamp); `late` when it will be printed out of time order */
   render(shown: ShownRecord, view: RecordView, late: boolean): string;
   /** receives released lines in time order; awaited after every chunk of input, so a slow reader slows the reading */
@@ -69,13 +71,14 @@ export async function showRecords(sources: Iterable<Source> | AsyncIterable<Sour
   });
 
   const { filter, render } = options;
+  const withConnection = options.withConnection ?? true;
   const sink: RecordSink = {
     record(view) {
       result.read++;
       if (result.stoppedEarly) return;
       if (filter && !filter(view)) return;
       result.matched++;
-      const shown = describeRecord(view);
+      const shown = describeRecord(view, withConnection);
       const start = shown.start ?? Number.NaN;
       const late = buffer.isLate(start, shown.rank);
       buffer.push(start, shown.rank, { start: shown.start, text: render(shown, view, late) });

@@ -103,8 +103,13 @@ Exit codes: 0 done, 2 bad arguments or filter, 4 some input could not be read to
       windowSeconds,
       maxBuffered: flags.sort ? Number.POSITIVE_INFINITY : DEFAULT_MAX_BUFFERED,
       limit,
+      withConnection: flags.json === true,
       render: (r, view, late) => (flags.json ? recordJson(r, view.toRecord(), late) : renderRecordLine(r, ctx.paint)),
-      write: (lines: ShownLine[]) => writeOut(out, lines.map((line) => `${flags.json ? '' : time.prefix(line.start)}${line.text}\n`).join('')),
+      write: (lines: ShownLine[]) => {
+        let text = '';
+        for (const line of lines) text += flags.json ? `${line.text}\n` : `${time.prefix(line.start)}${line.text}\n`;
+        return writeOut(out, text);
+      },
     });
     for (const warning of result.warnings) ctx.io.stderr.write(`${ctx.paintErr.yellow('flowdump: warning:')} ${warning}\n`);
     reportProblems(ctx, result.problems, result.malformed.count, result.late, windowSeconds, result.malformed.examples[0]);

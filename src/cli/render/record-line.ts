@@ -13,9 +13,10 @@ import type { Paint } from '../io.js';
 export function renderRecordLine(r: ShownRecord, p: Paint): string {
   if (r.kind === 'nodata' || r.kind === 'skipdata') {
     const span = `${clockOf(r.start)}–${clockOf(r.end)}`;
-    return r.kind === 'nodata'
+    const text = r.kind === 'nodata'
       ? p.dim(`NODATA ${r.iface ?? '?'}: no traffic recorded ${span}`)
       : p.yellow(`SKIPDATA ${r.iface ?? '?'}: AWS skipped records ${span}; traffic in this window is missing`);
+    return [text].join('');
   }
   const ip = r.family === 6 ? 'IP6' : 'IP';
   const withPorts = r.kind === 'tcp' || r.kind === 'udp' || r.protocol === 132 || (r.protocol === null && (r.sport !== null || r.dport !== null));
@@ -45,9 +46,10 @@ export function renderRecordLine(r: ShownRecord, p: Paint): string {
   if (r.bytes !== null) parts.push(`${r.bytes} byte${r.bytes === 1 ? '' : 's'}`);
   if (r.action !== null) parts.push(r.action === 'REJECT' ? p.red(r.action) : r.action);
   if (r.iface !== null) parts.push(p.dim(r.direction ? `${r.iface} ${r.direction}` : r.iface));
-  let line = `${ip} ${end(r.src, r.sport)} > ${end(r.dst, r.dport)}: ${parts.join(', ')}`;
-  if (r.via) line += ` ${p.dim(`(via ${[r.via.src, r.via.dst].filter((a): a is string => a !== null).join(' > ')})`)}`;
-  return line;
+  const pieces = [ip, ' ', end(r.src, r.sport), ' > ', end(r.dst, r.dport), ': ', parts.join(', ')];
+  if (r.via) pieces.push(' ', p.dim(`(via ${[r.via.src, r.via.dst].filter((a): a is string => a !== null).join(' > ')})`));
+  // join() makes one flat string: a held line then keeps neither a rope of pieces nor the input chunk its fields were cut from
+  return pieces.join('');
 }
 
 /** tcpdump's flag letters, `none` for a record whose tcp-flags are 0, `?` when absent. */
@@ -104,6 +106,9 @@ export function renderVerdict(report: ConnectionReport, p: Paint, hidden: number
 export class TimeFormat {
   private previous: number | null = null;
   private first: number | null = null;
+  /** the last second formatted, and its text: consecutive lines mostly share a second */
+  private cachedSecond = Number.NaN;
+  private cachedText = '';
 
   constructor(private readonly mode: number) {}
 
@@ -127,7 +132,11 @@ export class TimeFormat {
         text = duration(this.first === null ? 0 : start - this.first);
         break;
       default:
-        text = clockOf(start);
+        if (start !== this.cachedSecond) {
+          this.cachedSecond = start;
+          this.cachedText = clockOf(start);
+        }
+        text = this.cachedText;
     }
     this.previous = start;
     if (this.first === null) this.first = start;
