@@ -27,7 +27,9 @@ describe('tcp-flags decoding', () => {
     expect(flagLetters(19)).toBe('FS.');
     expect(flagLetters(4)).toBe('R');
     expect(flagLetters(6)).toBe('SR');
-    expect(flagLetters(63)).toBe('FSRPU.');
+    // tcpdump's order is F S R P . U (print-tcp.c, tcp_flag_values): ACK before URG
+    expect(flagLetters(63)).toBe('FSRP.U');
+    expect(flagLetters(48)).toBe('.U');
     expect(flagLetters(0)).toBe('');
   });
 
