@@ -82,7 +82,8 @@ export async function resolveCommandInput(ctx: CliContext, args: readonly string
     throw error;
   }
   if (split.sources.length === 0) {
-    throw new UsageError('give a source before the filter expression: a file, a directory, s3://…, logs:… or - for stdin', { code: 'no-source' });
+    const where = split.expression.trim() === '' ? 'give at least one source' : 'give a source before the filter expression';
+    throw new UsageError(`${where}: a file, a directory, s3://…, logs:… or - for stdin`, { code: 'no-source' });
   }
   return { sources: await resolveSources(ctx, split.sources), names: split.sources, expression: split.expression.trim(), filter };
 }

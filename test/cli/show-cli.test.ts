@@ -148,6 +148,11 @@ describe('flowdump show (built CLI)', () => {
     expect(read.stdout).toBe(dashed.stdout);
   });
 
+  it('needs a source', () => {
+    expect(run(['show']).stderr).toBe('flowdump: give at least one source: a file, a directory, s3://…, logs:… or - for stdin\n');
+    expect(run(['show', 'port', '80']).stderr).toBe('flowdump: give a source before the filter expression: a file, a directory, s3://…, logs:… or - for stdin\n');
+  });
+
   it('a mistyped source is reported as a missing file, not as a filter', () => {
     const { code, stderr } = run(['show', 'capture.lgo']);
     expect(code).toBe(2);
@@ -180,6 +185,7 @@ describe('flowdump analyze <expression> (built CLI)', () => {
     expect(summary.filter).toBe('port 5432');
     expect(summary.tcp.connections).toBe(154);
     expect(run(['analyze', EXAMPLE, 'port 5432']).stdout).toContain('filter: port 5432');
+    expect(run(['analyze', EXAMPLE, 'port 5432', '--markdown']).stdout).toContain('Filter: `port 5432`');
   });
 
   it('rejects a bad expression with exit code 2', () => {

@@ -9,7 +9,7 @@ import { recordJson, renderRecordLine, renderVerdict, TimeFormat, verdictJson } 
 import { operandsAfterDashDash, rawArgsOf, resolveCommandInput } from '../sources.js';
 
 interface ShowFlags {
-  read: string[];
+  read?: string[];
   count?: string;
   t: number;
   n: number;
@@ -22,21 +22,21 @@ interface ShowFlags {
 }
 
 const increase = (_value: unknown, previous: number): number => previous + 1;
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function showCommand(ctx: CliContext): Command {
   const command = new Command('show')
     .summary('the records as tcpdump would print them, filtered with tcpdump expressions')
     .description(
-      'Prints flow-log records one per line, the way tcpdump prints packets, in time order: by start time,\n' +
-        'and within one second in handshake order (SYN, SYN-ACK, data, FIN/RST). Flow logs record whole\n' +
-        'seconds, so that order within a second is inferred, not observed. Addresses are the packet-level\n' +
-        'ones (what tcpdump would see); "(via X)" names the interface address where it differs (a NAT/TGW hop).\n' +
-        'Times are UTC. An optional trailing filter expression uses tcpdump syntax (pcap-filter(7)) plus\n' +
-        'flow-log primitives: action accept|reject, eni ID, status ok|nodata|skipdata, via ADDRESS.',
+      'Prints flow-log records one per line, the way tcpdump prints packets, in time order: by start time, ' +
+        'and within one second in handshake order (SYN, SYN-ACK, data, FIN/RST). Flow logs record whole ' +
+        'seconds, so that order within a second is inferred, not observed. Addresses are the packet-level ' +
+        'ones (what tcpdump would see); "(via X)" names the interface address where it differs (a NAT/TGW hop). ' +
+        'Times are UTC. An optional trailing filter expression uses tcpdump syntax (pcap-filter(7)) plus ' +
+        'flow-log primitives: action accept|reject, eni ID, status ok|nodata|skipdata, via ADDRESS, inbound, outbound.',
     )
     .argument('[source-and-expression...]', 'sources (files, directories, - for stdin), then an optional filter expression')
-    .addOption(new Option('-r, --read <source>', 'read this source (repeatable); every operand is then filter expression, as with tcpdump -r').default([]).argParser(collect))
+    .addOption(new Option('-r, --read <source>', 'read this source (repeatable); every operand is then filter expression, as with tcpdump -r').argParser(collect))
     .option('-c, --count <n>', 'stop after n lines; reading stops too')
     .option('-t', 'timestamps like tcpdump: -t none, -tt Unix seconds, -ttt delta from the previous line, -tttt date and time, -ttttt delta from the first line', increase, 0)
     .option('-n', 'accepted for the tcpdump habit (flowdump never resolves names)', increase, 0)

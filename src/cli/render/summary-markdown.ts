@@ -25,6 +25,7 @@ export function renderSummaryMarkdown(summary: Summary, top = 10, context: Repor
     `Window ${summary.window.start ?? '?'} – ${summary.window.end ?? '?'} · ${records.total} records from ${summary.sources.count} source(s) · ${summary.interfaces.count} interface(s)`,
     '',
   );
+  if (summary.filter !== undefined) out.push(`Filter: \`${summary.filter}\` (the connections with a matching record, judged on all their records)`, '');
   if (!tcp.classified && tcp.reason) out.push(`> ${tcp.reason}`, '');
   if (context.capture) out.push(...captureLines(context.capture), '');
   out.push(
