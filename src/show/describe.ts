@@ -24,7 +24,10 @@ export interface ShownRecord {
   /** the interface-level addresses, where they differ from the packet's (a NAT/TGW hop); null when neither does */
   via: { src: string | null; dst: string | null } | null;
   protocol: number | null;
+  /** tcp-flags; null when absent (see `flagsField`) */
   flags: number | null;
+  /** whether the record's format has a tcp-flags field at all */
+  flagsField: boolean;
   packets: number | null;
   bytes: number | null;
   action: string | null;
@@ -66,6 +69,7 @@ export function describeRecord(view: RecordView, withConnection = true): ShownRe
     via: null,
     protocol: null,
     flags: null,
+    flagsField: layout.flags >= 0,
     packets: orNull(view.num(layout.packets)),
     bytes: orNull(view.num(layout.bytes)),
     action: view.str(layout.action) ?? null,

@@ -24,6 +24,10 @@ export function renderRecordLine(r: ShownRecord, p: Paint): string {
   const parts: string[] = [];
   switch (r.kind) {
     case 'tcp': {
+      if (!r.flagsField) {
+        parts.push('TCP'); // a format without tcp-flags: nothing to show
+        break;
+      }
       const flags = `Flags [${flagsText(r.flags)}]`;
       parts.push(r.flags !== null && (r.flags & 4) !== 0 ? p.yellow(flags) : flags);
       break;
@@ -116,7 +120,7 @@ export class TimeFormat {
   prefix(start: number | null): string {
     const mode = Math.min(this.mode, 5);
     if (mode === 1) return '';
-    if (start === null) return mode === 2 ? '- ' : mode === 4 ? '----------- --:--:-- ' : '--:--:-- ';
+    if (start === null) return mode === 2 ? '- ' : mode === 4 ? '---------- --:--:-- ' : '--:--:-- ';
     let text: string;
     switch (mode) {
       case 2:
