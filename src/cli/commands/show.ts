@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { resolveFormat } from '../../format/presets.js';
+import { formatDuration, parseDuration } from '../../schedule/duration.js';
 import { parseConnectionTarget, traceConnection } from '../../show/connection.js';
 import { DEFAULT_MAX_BUFFERED, showRecords, type ShownLine } from '../../show/stream.js';
 import type { CliContext } from '../context.js';
@@ -42,7 +43,7 @@ export function showCommand(ctx: CliContext): Command {
     .option('-n', 'accepted for the tcpdump habit (flowdump never resolves names)', increase, 0)
     .option('--connection <id|endpoints>', "one connection's records and its verdict: the id from flowdump analyze, or \"10.0.1.10:40171 10.0.2.30:6379\"")
     .option('--sort', 'exact time order: reads everything before printing (memory grows with the input)')
-    .addOption(new Option('--window <duration>', 'reorder window: a record is held until one this much newer is read (90s, 15m, 1h)').default('15m'))
+    .addOption(new Option('--window <duration>', 'reorder window: a record is held until one this much newer is read (90s, 15m, 1h30m)').default('15m'))
     .option('--log-format <format>', "format of headerless data: a preset (tcpdump, handshake, full) or '${field} …' (default: version 2)")
     .option('--json', 'NDJSON: one object per record (its fields, plus derived ones under "flowdump")')
     .option('--debug', 'show stack traces on errors');
@@ -71,7 +72,7 @@ Exit codes: 0 done, 2 bad arguments or filter, 4 some input could not be read to
   command.action(async (args: string[], flags: ShowFlags, self: Command) => {
     const limit = flags.count === undefined ? undefined : Number(flags.count);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`-c must be a positive whole number, not "${flags.count}"`);
-    const windowSeconds = flags.sort ? Number.POSITIVE_INFINITY : parseWindow(flags.window);
+    const windowSeconds = flags.sort ? Number.POSITIVE_INFINITY : parseDuration(flags.window, '--window') / 1000;
     const format = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
     const target = flags.connection !== undefined ? parseConnectionTarget(flags.connection) : undefined;
     const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), read: flags.read });
@@ -141,23 +142,9 @@ function reportProblems(
   }
   if (late > 0) {
     stderr.write(
-      `${warn} ${late} record${late === 1 ? '' : 's'} arrived more than ${formatWindow(windowSeconds)} behind newer ones (or beyond the reorder buffer) and ${late === 1 ? 'was' : 'were'} printed out of time order; use --sort for an exact order, or a longer --window\n`,
+      `${warn} ${late} record${late === 1 ? '' : 's'} arrived more than ${formatDuration(windowSeconds * 1000)} behind newer ones (or beyond the reorder buffer) and ${late === 1 ? 'was' : 'were'} printed out of time order; use --sort for an exact order, or a longer --window\n`,
     );
   }
   for (const problem of problems) stderr.write(`${ctx.paintErr.red('flowdump:')} ${problem.message}\n`);
   if (problems.length > 0) ctx.exitCode = ExitCode.input;
-}
-
-/** `90s`, `15m`, `2h`, or plain seconds. */
-export function parseWindow(text: string): number {
-  const match = /^([0-9]+)(s|m|h)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--window must be a duration such as 90s, 15m or 1h, not "${text}"`);
-  const value = Number(match[1]) * (match[2] === 'h' ? 3600 : match[2] === 'm' ? 60 : 1);
-  return value;
-}
-
-function formatWindow(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }
