@@ -1,5 +1,8 @@
 import { main } from './main.js';
 
+// The SDK warns on every run that Node 20 support ends in 2027: not the user's problem today.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // The only place that touches the process's exit status (CONVENTIONS §7).
 // `flowdump … | head` closes stdout early: end quietly instead of an EPIPE trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

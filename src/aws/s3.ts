@@ -1,0 +1,245 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketPolicyCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  PutPublicAccessBlockCommand,
+  paginateListObjectsV2,
+  type LifecycleRule,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { awsErrorCode, awsHttpStatus, callAws, type AwsScope } from './errors.js';
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified?: Date;
+}
+
+export interface LifecycleRuleInfo {
+  id: string;
+  prefix: string;
+  expirationDays?: number;
+  enabled: boolean;
+}
+
+/** The S3 calls flowdump makes (CONVENTIONS §3). */
+export interface S3Port {
+  /** 'mine' (exists, we can reach it), 'missing', or 'foreign' (exists, owned by someone else) */
+  bucketStatus(bucket: string): Promise<'mine' | 'missing' | 'foreign'>;
+  createBucket(bucket: string, region: string): Promise<void>;
+  getPublicAccessBlock(bucket: string): Promise<{ blockAll: boolean } | undefined>;
+  putPublicAccessBlock(bucket: string): Promise<void>;
+  getDefaultEncryption(bucket: string): Promise<string | undefined>;
+  putDefaultEncryptionS3(bucket: string): Promise<void>;
+  getBucketPolicy(bucket: string): Promise<string | undefined>;
+  putBucketPolicy(bucket: string, policy: string): Promise<void>;
+  getLifecycleRules(bucket: string): Promise<LifecycleRuleInfo[]>;
+  /** replaces the bucket's lifecycle configuration with these rules (the caller merges) */
+  putLifecycleRules(bucket: string, rules: LifecycleRuleInfo[]): Promise<void>;
+  listObjects(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
+  /** the "folders" directly under `prefix` (ListObjectsV2 with Delimiter "/"), each ending in "/" */
+  listFolders(bucket: string, prefix: string): Promise<string[]>;
+  getObject(bucket: string, key: string): AsyncIterable<Uint8Array>;
+  /** undefined when the object does not exist */
+  getObjectText(bucket: string, key: string): Promise<string | undefined>;
+  putObject(bucket: string, key: string, body: string, contentType: string, options?: { ifNoneMatch?: boolean }): Promise<'written' | 'exists'>;
+  /** deletes up to 1000 keys; returns the keys S3 refused */
+  deleteObjects(bucket: string, keys: string[]): Promise<{ key: string; code: string; message: string }[]>;
+}
+
+export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
+  const missing = (error: unknown) => ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes(awsErrorCode(error) ?? '') || awsHttpStatus(error) === 404;
+  return {
+    async bucketStatus(bucket) {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+        return 'mine';
+      } catch (error) {
+        if (missing(error)) return 'missing';
+        if (awsHttpStatus(error) === 403) return 'foreign';
+        return callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}` }, () => Promise.reject(error));
+      }
+    },
+    async createBucket(bucket, region) {
+      await callAws(scope, { action: 's3:CreateBucket', resource: `s3://${bucket}` }, async () => {
+        // us-east-1 takes no LocationConstraint: https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+        await client.send(
+          new CreateBucketCommand({
+            Bucket: bucket,
+            ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+          }),
+        );
+      });
+    },
+    async getPublicAccessBlock(bucket) {
+      return callAws(scope, { action: 's3:GetBucketPublicAccessBlock', resource: `s3://${bucket}` }, async () => {
+        try {
+          const response = await client.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+          const c = response.PublicAccessBlockConfiguration ?? {};
+          return { blockAll: Boolean(c.BlockPublicAcls && c.BlockPublicPolicy && c.IgnorePublicAcls && c.RestrictPublicBuckets) };
+        } catch (error) {
+          if (awsErrorCode(error) === 'NoSuchPublicAccessBlockConfiguration') return undefined;
+          throw error;
+        }
+      });
+    },
+    async putPublicAccessBlock(bucket) {
+      await callAws(scope, { action: 's3:PutBucketPublicAccessBlock', resource: `s3://${bucket}` }, async () => {
+        await client.send(
+          new PutPublicAccessBlockCommand({
+            Bucket: bucket,
+            PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+          }),
+        );
+      });
+    },
+    async getDefaultEncryption(bucket) {
+      return callAws(scope, { action: 's3:GetEncryptionConfiguration', resource: `s3://${bucket}` }, async () => {
+        try {
+          const response = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+          return response.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+        } catch (error) {
+          if (awsErrorCode(error) === 'ServerSideEncryptionConfigurationNotFoundError') return undefined;
+          throw error;
+        }
+      });
+    },
+    async putDefaultEncryptionS3(bucket) {
+      await callAws(scope, { action: 's3:PutEncryptionConfiguration', resource: `s3://${bucket}` }, async () => {
+        await client.send(
+          new PutBucketEncryptionCommand({
+            Bucket: bucket,
+            ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+          }),
+        );
+      });
+    },
+    async getBucketPolicy(bucket) {
+      return callAws(scope, { action: 's3:GetBucketPolicy', resource: `s3://${bucket}` }, async () => {
+        try {
+          return (await client.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
+        } catch (error) {
+          if (awsErrorCode(error) === 'NoSuchBucketPolicy') return undefined;
+          throw error;
+        }
+      });
+    },
+    async putBucketPolicy(bucket, policy) {
+      await callAws(scope, { action: 's3:PutBucketPolicy', resource: `s3://${bucket}` }, async () => {
+        await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
+      });
+    },
+    async getLifecycleRules(bucket) {
+      return callAws(scope, { action: 's3:GetLifecycleConfiguration', resource: `s3://${bucket}` }, async () => {
+        try {
+          const response = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
+          return (response.Rules ?? []).map((rule) => ({
+            id: rule.ID ?? '',
+            prefix: rule.Filter?.Prefix ?? rule.Prefix ?? '',
+            expirationDays: rule.Expiration?.Days,
+            enabled: rule.Status === 'Enabled',
+          }));
+        } catch (error) {
+          if (awsErrorCode(error) === 'NoSuchLifecycleConfiguration') return [];
+          throw error;
+        }
+      });
+    },
+    async putLifecycleRules(bucket, rules) {
+      await callAws(scope, { action: 's3:PutLifecycleConfiguration', resource: `s3://${bucket}` }, async () => {
+        const Rules: LifecycleRule[] = rules.map((rule) => ({
+          ID: rule.id,
+          Filter: { Prefix: rule.prefix },
+          Status: rule.enabled ? 'Enabled' : 'Disabled',
+          ...(rule.expirationDays !== undefined ? { Expiration: { Days: rule.expirationDays } } : {}),
+        }));
+        await client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules } }));
+      });
+    },
+    listObjects(bucket, prefix) {
+      return {
+        async *[Symbol.asyncIterator]() {
+          const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix });
+          const iterator = pages[Symbol.asyncIterator]();
+          for (;;) {
+            const next = await callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
+              try {
+                return await iterator.next();
+              } catch (error) {
+                if (awsErrorCode(error) === 'NoSuchBucket') return { done: true as const, value: undefined };
+                throw error;
+              }
+            });
+            if (next.done) return;
+            for (const object of next.value.Contents ?? []) {
+              if (object.Key) yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
+            }
+          }
+        },
+      };
+    },
+    async listFolders(bucket, prefix) {
+      return callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
+        const out: string[] = [];
+        try {
+          for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, Delimiter: '/' })) {
+            for (const folder of page.CommonPrefixes ?? []) if (folder.Prefix) out.push(folder.Prefix);
+          }
+        } catch (error) {
+          if (awsErrorCode(error) === 'NoSuchBucket') return [];
+          throw error;
+        }
+        return out;
+      });
+    },
+    getObject(bucket, key) {
+      return {
+        async *[Symbol.asyncIterator]() {
+          const response = await callAws(scope, { action: 's3:GetObject', resource: `s3://${bucket}/${key}` }, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+          const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+          if (!body) return;
+          yield* body;
+        },
+      };
+    },
+    async getObjectText(bucket, key) {
+      return callAws(scope, { action: 's3:GetObject', resource: `s3://${bucket}/${key}` }, async () => {
+        try {
+          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          return await response.Body?.transformToString('utf8');
+        } catch (error) {
+          if (missing(error)) return undefined;
+          throw error;
+        }
+      });
+    },
+    async putObject(bucket, key, body, contentType, options = {}) {
+      return callAws(scope, { action: 's3:PutObject', resource: `s3://${bucket}/${key}` }, async () => {
+        try {
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}) }));
+          return 'written' as const;
+        } catch (error) {
+          // conditional write lost the race: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+          if (options.ifNoneMatch && (awsErrorCode(error) === 'PreconditionFailed' || awsHttpStatus(error) === 412 || awsErrorCode(error) === 'ConditionalRequestConflict')) return 'exists' as const;
+          throw error;
+        }
+      });
+    },
+    async deleteObjects(bucket, keys) {
+      if (keys.length === 0) return [];
+      return callAws(scope, { action: 's3:DeleteObject', resource: `s3://${bucket}/${keys[0]}${keys.length > 1 ? ` (+${keys.length - 1})` : ''}` }, async () => {
+        const response = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        return (response.Errors ?? []).map((error) => ({ key: error.Key ?? '?', code: error.Code ?? 'Unknown', message: error.Message ?? '' }));
+      });
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * Integration helpers: SDK clients and fixtures on the shared moto server, and the real built
+ * CLI as a child process. Every test takes its own AWS region, so tests share one moto server
+ * without resetting it and without seeing each other's resources.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateNetworkInterfaceCommand,
+  AttachNetworkInterfaceCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeFlowLogsCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { inject } from 'vitest';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ACCOUNT = '123456789012';
+
+/** The moto endpoint; refuses anything that is not on this machine. */
+export function endpoint(): string {
+  const url = inject('motoEndpoint');
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`refusing to run integration tests against ${url}: only moto on 127.0.0.1`);
+  return url;
+}
+
+/**
+ * Tests run in parallel files against one moto server: each test uses its own AWS region
+ * (resources in moto are per region, and the setup bucket's name carries the region), so no
+ * test sees another's flow logs, buckets or log groups. Pick a region no other test uses.
+ */
+export interface Sdk {
+  region: string;
+  ec2: EC2Client;
+  s3: S3Client;
+  logs: CloudWatchLogsClient;
+}
+
+export function sdk(region: string): Sdk {
+  const config = { endpoint: endpoint(), region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 };
+  return { region, ec2: new EC2Client(config), s3: new S3Client({ ...config, forcePathStyle: true }), logs: new CloudWatchLogsClient(config) };
+}
+
+export interface Fixture {
+  vpcId: string;
+  subnetId: string;
+  instanceId: string;
+  /** primary first */
+  eniIds: string[];
+  privateIp: string;
+}
+
+/** A VPC, a subnet and an instance named `name` with two network interfaces. */
+export async function makeFixture(aws: Sdk, name = 'web-1', cidr = '10.0'): Promise<Fixture> {
+  const vpc = await aws.ec2.send(new CreateVpcCommand({ CidrBlock: `${cidr}.0.0/16` }));
+  const vpcId = vpc.Vpc!.VpcId!;
+  const subnet = await aws.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `${cidr}.1.0/24` }));
+  const subnetId = subnet.Subnet!.SubnetId!;
+  const run = await aws.ec2.send(
+    new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1, SubnetId: subnetId, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: name }] }] }),
+  );
+  const instance = run.Instances![0];
+  const second = await aws.ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }));
+  await aws.ec2.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: second.NetworkInterface!.NetworkInterfaceId!, InstanceId: instance.InstanceId!, DeviceIndex: 1 }));
+  return {
+    vpcId,
+    subnetId,
+    instanceId: instance.InstanceId!,
+    eniIds: [instance.NetworkInterfaces![0].NetworkInterfaceId!, second.NetworkInterface!.NetworkInterfaceId!],
+    privateIp: instance.PrivateIpAddress!,
+  };
+}
+
+export async function flowLogs(aws: Sdk) {
+  return (await aws.ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
+}
+
+export async function flowdumpFlowLogs(aws: Sdk) {
+  return (await flowLogs(aws)).filter((flowLog) => (flowLog.Tags ?? []).some((tag) => tag.Key === 'flowdump:capture-id'));
+}
+
+export async function listKeys(aws: Sdk, bucket: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })).catch((error: Error) => {
+      if (error.name === 'NoSuchBucket') return { Contents: [], NextContinuationToken: undefined };
+      throw error;
+    });
+    for (const object of page.Contents ?? []) out.push(object.Key!);
+    token = page.NextContinuationToken;
+  } while (token);
+  return out;
+}
+
+export function bucketName(region: string): string {
+  return `flowdump-${ACCOUNT}-${region}`;
+}
+
+export const HANDSHAKE_HEADER = 'version interface-id flow-direction srcaddr srcport dstaddr dstport pkt-srcaddr pkt-dstaddr protocol tcp-flags packets bytes start end action log-status';
+
+/**
+ * Handshake-format records for one interface around `at` (unix seconds): one established
+ * connection (SYN, SYN-ACK), one refused (SYN, RST) and one unanswered (SYN only).
+ */
+export function handshakeRecords(eni: string, local: string, at: number): string[] {
+  const t = (offset: number) => `${at + offset} ${at + offset + 50}`;
+  return [
+    `5 ${eni} ingress 10.9.0.5 40001 ${local} 443 10.9.0.5 ${local} 6 2 1 60 ${t(0)} ACCEPT OK`,
+    `5 ${eni} egress ${local} 443 10.9.0.5 40001 ${local} 10.9.0.5 6 18 1 60 ${t(0)} ACCEPT OK`,
+    `5 ${eni} ingress 10.9.0.6 40002 ${local} 8080 10.9.0.6 ${local} 6 2 1 60 ${t(1)} ACCEPT OK`,
+    `5 ${eni} egress ${local} 8080 10.9.0.6 40002 ${local} 10.9.0.6 6 4 1 40 ${t(1)} ACCEPT OK`,
+    `5 ${eni} egress ${local} 40003 10.9.0.7 5432 ${local} 10.9.0.7 6 2 3 180 ${t(2)} ACCEPT OK`,
+  ];
+}
+
+/** Puts one delivered flow-log file where VPC Flow Logs would: `<prefix>AWSLogs/<acct>/vpcflowlogs/<region>/yyyy/mm/dd/<file>.log.gz`. */
+export async function seedS3FlowLogFile(aws: Sdk, options: { bucket: string; prefix: string; flowLogId: string; windowStart: Date; lines: string[] }): Promise<string> {
+  const w = options.windowStart;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const day = `${w.getUTCFullYear()}/${pad(w.getUTCMonth() + 1)}/${pad(w.getUTCDate())}`;
+  const stamp = `${w.getUTCFullYear()}${pad(w.getUTCMonth() + 1)}${pad(w.getUTCDate())}T${pad(w.getUTCHours())}${pad(w.getUTCMinutes())}Z`;
+  const key = `${options.prefix}AWSLogs/${ACCOUNT}/vpcflowlogs/${aws.region}/${day}/${ACCOUNT}_vpcflowlogs_${aws.region}_${options.flowLogId}_${stamp}_${Math.random().toString(16).slice(2, 10)}.log.gz`;
+  await aws.s3.send(new PutObjectCommand({ Bucket: options.bucket, Key: key, Body: gzipSync(`${HANDSHAKE_HEADER}\n${options.lines.join('\n')}\n`) }));
+  return key;
+}
+
+/** Puts flow-log events into a log stream (one stream per interface, as CloudWatch Logs delivery does). */
+export async function seedLogEvents(aws: Sdk, group: string, stream: string, lines: string[], timestampMs: number): Promise<void> {
+  await aws.logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })).catch(() => undefined);
+  await aws.logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: lines.map((message) => ({ timestamp: timestampMs, message })) }));
+}
+
+/** The window start (5-minute boundary) of the S3 file that holds records ending at `time`. */
+export function windowStart(time: Date): Date {
+  return new Date(Math.floor(time.getTime() / 300_000) * 300_000);
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliEnv {
+  region: string;
+  /** shifts flowdump's clock (test hook FLOWDUMP_TEST_TIME_OFFSET, seconds) */
+  offsetSeconds?: number;
+  /** runs flowdump's clock N× faster (test hook FLOWDUMP_TEST_TIME_SCALE) */
+  scale?: number;
+  /** stop the process at a phase (test hook FLOWDUMP_TEST_HOLD_AT) */
+  holdAt?: 'created' | 'settling' | 'cleaning';
+  stateDir?: string;
+  extra?: Record<string, string>;
+}
+
+export function stateDir(): string {
+  return mkdtempSync(join(tmpdir(), 'flowdump-state-'));
+}
+
+export function cliEnv(options: CliEnv): NodeJS.ProcessEnv {
+  const url = endpoint();
+  return {
+    PATH: process.env.PATH,
+    HOME: options.stateDir ?? stateDir(),
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: options.region,
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    XDG_STATE_HOME: options.stateDir ?? stateDir(),
+    NO_COLOR: '1',
+    ...(options.offsetSeconds ? { FLOWDUMP_TEST_TIME_OFFSET: String(options.offsetSeconds) } : {}),
+    ...(options.scale ? { FLOWDUMP_TEST_TIME_SCALE: String(options.scale) } : {}),
+    ...(options.holdAt ? { FLOWDUMP_TEST_HOLD_AT: options.holdAt } : {}),
+    ...options.extra,
+  };
+}
+
+/** Starts the real built CLI (`bin/flowdump`). Refuses unless it points at moto on 127.0.0.1. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(env.AWS_ENDPOINT_URL ?? '')) throw new Error('refusing to run flowdump without AWS_ENDPOINT_URL on 127.0.0.1');
+  return spawn(process.execPath, [join(ROOT, 'bin', 'flowdump'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  const child = spawnCli(args, env);
+  return collect(child);
+}
+
+export function collect(child: ChildProcess): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Polls `check` until it returns a value (not a time threshold: a test fails by its own timeout). */
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, everyMs = 100): Promise<T> {
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

@@ -1,0 +1,72 @@
+"""Starts moto's server for flowdump's integration tests, with two moto 5.2 bugs fixed.
+
+Usage: python3 moto_launcher.py [--host 127.0.0.1] [--port 0]
+Prints one line `MOTO_READY <port>` on stdout once it listens, then serves until killed.
+
+Fixes (both are moto bugs, not AWS behaviour; the patches only widen what moto accepts):
+  (a) CreateFlowLogs to an S3 ARN with a folder (arn:aws:s3:::bucket/prefix/) is refused,
+      because moto looks the whole path up as a bucket name. AWS accepts a folder:
+      https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-create-flow-log.html
+      -> the bucket name is cut at the first "/".
+  (b) moto enforces bucket-policy Deny statements but treats condition operators it does not
+      implement (e.g. `Bool` on `aws:SecureTransport`) as met, so a TLS-only policy denies
+      every object call. -> a conditional Deny that moto cannot evaluate does not apply.
+"""
+import argparse
+import os
+import sys
+
+
+def patch_moto() -> None:
+    from moto.s3.models import S3Backend
+
+    original_get_bucket = S3Backend.get_bucket
+
+    def get_bucket(self, bucket_name, *args, **kwargs):  # (a)
+        if isinstance(bucket_name, str) and "/" in bucket_name:
+            bucket_name = bucket_name.split("/", 1)[0]
+        return original_get_bucket(self, bucket_name, *args, **kwargs)
+
+    S3Backend.get_bucket = get_bucket
+
+    from moto.iam import access_control
+    from moto.iam.policy_conditions import CONDITION_OPERATIONS
+
+    original_is_action_permitted = access_control.IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):  # (b)
+        statement = self._statement
+        condition = statement.get("Condition") or {}
+        if statement.get("Effect") == "Deny" and any(op not in CONDITION_OPERATIONS for op in condition):
+            return access_control.PermissionResult.NEUTRAL
+        return original_is_action_permitted(self, action, resource, principal, incoming_condition_values)
+
+    access_control.IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("moto_launcher: refusing to listen on anything but loopback")
+
+    patch_moto()
+    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(args.host, args.port, app, threaded=True)
+    port = server.server_address[1]
+    # some moto services build URLs from MOTO_PORT
+    os.environ["MOTO_PORT"] = str(port)
+    print(f"MOTO_READY {port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
