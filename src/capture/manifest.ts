@@ -1,0 +1,74 @@
+import type { FlowLogResourceType } from '../aws/ec2.js';
+import type { CostFigure } from './cost-figure.js';
+import type { DataLocation } from './destination.js';
+import type { TargetKind } from './targets.js';
+
+export const MANIFEST_SCHEMA = 'flowdump.capture/v1';
+
+/** DESIGN §1: plan → active → stopping → settling → analyzed → cleaned. */
+export type CaptureState = 'active' | 'stopping' | 'settling' | 'analyzed' | 'cleaned';
+
+export const STATE_ORDER: readonly CaptureState[] = ['active', 'stopping', 'settling', 'analyzed', 'cleaned'];
+
+/** `capture.json`, written beside the data: any machine with credentials can finish the capture from it. */
+export interface CaptureManifest {
+  schema: typeof MANIFEST_SCHEMA;
+  id: string;
+  account: string;
+  region: string;
+  createdBy: string;
+  target: {
+    kind: TargetKind;
+    value: string;
+    label: string;
+    resourceType: FlowLogResourceType;
+    resourceIds: string[];
+    enis: string[];
+  };
+  format: { preset?: string; template: string; bytesPerRecord: number };
+  fileFormat: 'text' | 'parquet';
+  traffic: 'ALL' | 'ACCEPT' | 'REJECT';
+  aggregationSeconds: 60 | 600;
+  destination: DataLocation;
+  flowLogIds: string[];
+  createdAt: string;
+  expiresAt: string;
+  durationSeconds: number;
+  estimate?: CostFigure;
+  estimateError?: string;
+  state: CaptureState;
+  /** keep the captured data after the summary (--keep, or data that could not be read) */
+  keep: boolean;
+  keptBecause?: string;
+  stoppedAt?: string;
+  stopReason?: string;
+  settledAt?: string;
+  /** false when the settle timeout passed before the last window arrived */
+  settleComplete?: boolean;
+  analyzedAt?: string;
+  cleanedAt?: string;
+  delivered?: { objects: number; bytes: number };
+  summary?: { headline: string; records: number; connections: number; failures: number };
+  /** set when the manifest was rebuilt from a flow log's tags (its process died before writing it) */
+  recovered?: boolean;
+}
+
+/** Later in the lifecycle than `b`? A manifest never moves backwards. */
+export function stateAtLeast(state: CaptureState, than: CaptureState): boolean {
+  return STATE_ORDER.indexOf(state) >= STATE_ORDER.indexOf(than);
+}
+
+export function serializeManifest(manifest: CaptureManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** Parses a capture.json; undefined when it is not one of ours (foreign or damaged). */
+export function parseManifest(text: string): CaptureManifest | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<CaptureManifest>;
+    if (value.schema !== MANIFEST_SCHEMA || typeof value.id !== 'string' || !value.destination || !STATE_ORDER.includes(value.state as CaptureState)) return undefined;
+    return value as CaptureManifest;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,126 @@
+import type { FlowLogResourceType } from '../aws/ec2.js';
+import type { FormatPreset } from '../format/presets.js';
+import { toTemplate, type LogFormat } from '../format/template.js';
+import type { CostFigure, CostModel } from './cost-figure.js';
+import { dataLocation, type DataLocation, type DestinationRequest } from './destination.js';
+import { captureTags } from './tags.js';
+import type { ResolvedTarget } from './targets.js';
+import type { CaptureManifest } from './manifest.js';
+import { MANIFEST_SCHEMA } from './manifest.js';
+import type { Tags } from '../aws/ec2.js';
+
+export interface CapturePlanOptions {
+  id: string;
+  target: ResolvedTarget;
+  /** a preset, or a custom format (then `preset` is undefined) */
+  format: { preset?: FormatPreset; custom?: LogFormat; bytesPerRecord: number };
+  destination: DestinationRequest;
+  defaultBucket: string;
+  fileFormat: 'text' | 'parquet';
+  traffic: 'ALL' | 'ACCEPT' | 'REJECT';
+  durationSeconds: number;
+  now: Date;
+  account: string;
+  region: string;
+  createdBy: string;
+  keep: boolean;
+  costModel: CostModel;
+}
+
+/** Everything `start` will do, decided before anything is made (CONVENTIONS §2). `--dry-run` renders it. */
+export interface CapturePlan {
+  id: string;
+  account: string;
+  region: string;
+  createdBy: string;
+  target: ResolvedTarget;
+  resourceType: FlowLogResourceType;
+  resourceIds: string[];
+  format: { preset?: string; template: string; bytesPerRecord: number };
+  fileFormat: 'text' | 'parquet';
+  traffic: 'ALL' | 'ACCEPT' | 'REJECT';
+  /** 60 s: the finest VPC Flow Logs offers, so one-minute captures see their traffic */
+  aggregationSeconds: 60;
+  location: DataLocation;
+  createdAt: Date;
+  expiresAt: Date;
+  durationSeconds: number;
+  tags: Tags;
+  keep: boolean;
+  estimate?: CostFigure;
+  estimateError?: string;
+}
+
+export function planCapture(options: CapturePlanOptions): CapturePlan {
+  const { target } = options;
+  const template = options.format.preset?.template ?? toTemplate(options.format.custom?.fields ?? []);
+  const expiresAt = new Date(options.now.getTime() + options.durationSeconds * 1000);
+  const location = dataLocation(options.destination, options.id, options.defaultBucket);
+  let estimate: CostFigure | undefined;
+  let estimateError: string | undefined;
+  try {
+    estimate = options.costModel.estimate({
+      enis: Math.max(1, target.enis.length),
+      minutes: options.durationSeconds / 60,
+      bytesPerRecord: options.format.bytesPerRecord,
+      destination: location.type,
+      fileFormat: options.fileFormat,
+      region: options.region,
+    });
+  } catch (error) {
+    // a missing or failed estimate never blocks a capture (DESIGN §2)
+    estimateError = (error as Error)?.message ?? String(error);
+  }
+  return {
+    id: options.id,
+    account: options.account,
+    region: options.region,
+    createdBy: options.createdBy,
+    target,
+    resourceType: target.resourceType,
+    resourceIds: target.resourceIds,
+    format: { preset: options.format.preset?.name, template, bytesPerRecord: options.format.bytesPerRecord },
+    fileFormat: location.type === 'logs' ? 'text' : options.fileFormat,
+    traffic: options.traffic,
+    aggregationSeconds: 60,
+    location,
+    createdAt: options.now,
+    expiresAt,
+    durationSeconds: options.durationSeconds,
+    tags: captureTags({ captureId: options.id, expiresAt, createdBy: options.createdBy, name: `flowdump ${options.id} ${target.label}`.slice(0, 255) }),
+    keep: options.keep,
+    estimate,
+    estimateError,
+  };
+}
+
+export function manifestFromPlan(plan: CapturePlan, flowLogIds: string[]): CaptureManifest {
+  return {
+    schema: MANIFEST_SCHEMA,
+    id: plan.id,
+    account: plan.account,
+    region: plan.region,
+    createdBy: plan.createdBy,
+    target: {
+      kind: plan.target.kind,
+      value: plan.target.value,
+      label: plan.target.label,
+      resourceType: plan.resourceType,
+      resourceIds: plan.resourceIds,
+      enis: plan.target.enis.map((eni) => eni.id),
+    },
+    format: plan.format,
+    fileFormat: plan.fileFormat,
+    traffic: plan.traffic,
+    aggregationSeconds: plan.aggregationSeconds,
+    destination: plan.location,
+    flowLogIds,
+    createdAt: plan.createdAt.toISOString(),
+    expiresAt: plan.expiresAt.toISOString(),
+    durationSeconds: plan.durationSeconds,
+    ...(plan.estimate ? { estimate: plan.estimate } : {}),
+    ...(plan.estimateError ? { estimateError: plan.estimateError } : {}),
+    state: 'active',
+    keep: plan.keep,
+  };
+}

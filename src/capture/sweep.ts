@@ -1,0 +1,143 @@
+import type { FlowLogInfo } from '../aws/ec2.js';
+import { isFlowdumpError, ExitCode } from '../errors.js';
+import { DEFAULT_LOGS_BASE, DEFAULT_S3_BASE, describeLocation, locationFromFlowLog, type DataLocation } from './destination.js';
+import { isCaptureId } from './ids.js';
+import { captureFlowLogs, finishCapture, isOurs, recoverManifest, storeFor, type CaptureDeps, type FinishResult } from './lifecycle.js';
+import type { CaptureManifest } from './manifest.js';
+import { readCaptureTags, TAG_CAPTURE_ID } from './tags.js';
+
+/** One capture as found in AWS: its live flow logs (by tag) and its manifest (beside the data). */
+export interface CaptureRecord {
+  id: string;
+  manifest?: CaptureManifest;
+  flowLogs: FlowLogInfo[];
+  location?: DataLocation;
+  expiresAt?: Date;
+}
+
+export interface DiscoverOptions {
+  account: string;
+  region: string;
+  defaultBucket: string;
+  /** more places to look (captures to other buckets, from the local index) */
+  extraLocations?: { id: string; location: DataLocation }[];
+}
+
+/**
+ * Every capture in this account and region: flow logs tagged flowdump:capture-id, manifests in
+ * the setup bucket, capture log groups under /flowdump/, and the locations the local index knows.
+ * Needs no local state (CONVENTIONS §14).
+ */
+export async function discoverCaptures(deps: Pick<CaptureDeps, 'ec2' | 's3' | 'logs' | 'wallTime'>, options: DiscoverOptions): Promise<CaptureRecord[]> {
+  const records = new Map<string, CaptureRecord>();
+  const record = (id: string) => {
+    let entry = records.get(id);
+    if (!entry) records.set(id, (entry = { id, flowLogs: [] }));
+    return entry;
+  };
+  for (const flowLog of await deps.ec2.describeFlowLogs({ tagKey: TAG_CAPTURE_ID })) {
+    const tags = readCaptureTags(flowLog.tags);
+    if (!tags || !isOurs(flowLog, tags.captureId)) continue;
+    const entry = record(tags.captureId);
+    entry.flowLogs.push(flowLog);
+    entry.expiresAt ??= tags.expiresAt;
+    entry.location ??= locationFromFlowLog(flowLog);
+  }
+  const locations: { id: string; location: DataLocation }[] = [];
+  for (const folder of await deps.s3.listFolders(options.defaultBucket, `${DEFAULT_S3_BASE}/`)) {
+    const id = folder.slice(DEFAULT_S3_BASE.length + 1).replace(/\/$/, '');
+    if (isCaptureId(id)) locations.push({ id, location: { type: 's3', bucket: options.defaultBucket, prefix: folder } });
+  }
+  for (const group of await deps.logs.describeLogGroups(`${DEFAULT_LOGS_BASE}/`)) {
+    const id = group.name.slice(DEFAULT_LOGS_BASE.length + 1);
+    if (isCaptureId(id)) locations.push({ id, location: { type: 'logs', logGroup: group.name } });
+  }
+  locations.push(...(options.extraLocations ?? []));
+  for (const entry of records.values()) if (entry.location) locations.push({ id: entry.id, location: entry.location });
+  const read = new Set<string>();
+  for (const { id, location } of locations) {
+    const key = `${id} ${describeLocation(location)}`;
+    if (read.has(key) || records.get(id)?.manifest) continue;
+    read.add(key);
+    const manifest = await storeFor({ id, destination: location }, deps).readManifest().catch(() => undefined);
+    if (!manifest || manifest.region !== options.region) continue;
+    const entry = record(id);
+    entry.manifest = manifest;
+    entry.location = manifest.destination;
+    entry.expiresAt ??= new Date(manifest.expiresAt);
+  }
+  for (const entry of records.values()) {
+    if (!entry.manifest && entry.flowLogs.length > 0) entry.manifest = recoverManifest(entry.id, entry.flowLogs, options.account, options.region);
+  }
+  return [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** What a sweep will do (CONVENTIONS §2): pure, over plain data. */
+export interface SweepPlan {
+  /** expired and not finished: stop (if running) → settle → analyze → clean */
+  finish: CaptureRecord[];
+  skip: { record: CaptureRecord; reason: string }[];
+}
+
+/** A capture needs finishing once it is expired, or was stopped and left unfinished. */
+export function selectExpired(records: CaptureRecord[], now: Date): SweepPlan {
+  const plan: SweepPlan = { finish: [], skip: [] };
+  for (const record of records) {
+    const manifest = record.manifest;
+    const expired = record.expiresAt !== undefined && record.expiresAt.getTime() <= now.getTime();
+    if (record.flowLogs.length > 0) {
+      if (expired) plan.finish.push(record);
+      else plan.skip.push({ record, reason: 'still running' });
+      continue;
+    }
+    if (!manifest) continue;
+    if (manifest.state === 'cleaned') continue;
+    if (manifest.state === 'analyzed' && manifest.keep) continue;
+    if (expired || manifest.stoppedAt) plan.finish.push(record);
+    else plan.skip.push({ record, reason: 'still running' });
+  }
+  return plan;
+}
+
+export interface SweepOptions extends DiscoverOptions {
+  settleTimeoutMs: number;
+  waitForSettle: boolean;
+}
+
+export interface SweepResult {
+  finished: FinishResult[];
+  failed: { id: string; message: string; exitCode: number }[];
+  skipped: { id: string; reason: string }[];
+  /** exit 5: some teardown could not be verified */
+  exitCode: number;
+}
+
+/** Finishes every expired capture. Idempotent; two sweeps at once do no harm (flow-log deletes are idempotent, the rest runs under a lock). */
+export async function sweepCaptures(deps: CaptureDeps, options: SweepOptions): Promise<SweepResult> {
+  const records = await discoverCaptures(deps, options);
+  const plan = selectExpired(records, deps.clock.now());
+  const result: SweepResult = { finished: [], failed: [], skipped: plan.skip.map(({ record, reason }) => ({ id: record.id, reason })), exitCode: ExitCode.ok };
+  for (const record of plan.finish) {
+    try {
+      const manifest = record.manifest ?? recoverManifest(record.id, record.flowLogs, options.account, options.region);
+      if (!manifest) {
+        // a flow log we cannot place: still stop it (invariant 1), nothing else to do
+        await finishOrphan(record, deps);
+        continue;
+      }
+      result.finished.push(await finishCapture(manifest, deps, { settleTimeoutMs: options.settleTimeoutMs, waitForSettle: options.waitForSettle, reason: 'expired (sweep)' }));
+    } catch (error) {
+      const exitCode = isFlowdumpError(error) ? error.exitCode : ExitCode.bug;
+      result.failed.push({ id: record.id, message: (error as Error)?.message ?? String(error), exitCode });
+    }
+  }
+  if (result.failed.some((failure) => failure.exitCode === ExitCode.unverified || failure.exitCode !== ExitCode.ok)) {
+    result.exitCode = result.failed.some((failure) => failure.exitCode === ExitCode.unverified) ? ExitCode.unverified : result.failed[0].exitCode;
+  }
+  return result;
+}
+
+async function finishOrphan(record: CaptureRecord, deps: CaptureDeps): Promise<void> {
+  const flowLogs = await captureFlowLogs(deps.ec2, record.id);
+  if (flowLogs.length > 0) await deps.ec2.deleteFlowLogs(flowLogs.map((flowLog) => flowLog.id));
+}
