@@ -54,7 +54,9 @@ export interface CapturePlan {
 export function planCapture(options: CapturePlanOptions): CapturePlan {
   const { target } = options;
   const template = options.format.preset?.template ?? toTemplate(options.format.custom?.fields ?? []);
-  const expiresAt = new Date(options.now.getTime() + options.durationSeconds * 1000);
+  // whole seconds: the expires-at tag is ISO-8601 to the second
+  const now = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
+  const expiresAt = new Date(now.getTime() + options.durationSeconds * 1000);
   const location = dataLocation(options.destination, options.id, options.defaultBucket);
   let estimate: CostFigure | undefined;
   let estimateError: string | undefined;
@@ -84,7 +86,7 @@ export function planCapture(options: CapturePlanOptions): CapturePlan {
     traffic: options.traffic,
     aggregationSeconds: 60,
     location,
-    createdAt: options.now,
+    createdAt: now,
     expiresAt,
     durationSeconds: options.durationSeconds,
     tags: captureTags({ captureId: options.id, expiresAt, createdBy: options.createdBy, name: `flowdump ${options.id} ${target.label}`.slice(0, 255) }),

@@ -17,10 +17,27 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** the clock, injectable so tests get fixed dates; the system clock when absent */
   now?(): Date;
+  /** SIGINT/SIGTERM while a capture runs; returns the unsubscribe (absent in in-process tests) */
+  onSignal?(handler: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
 }
 
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    onSignal(handler) {
+      const onInt = () => handler('SIGINT');
+      const onTerm = () => handler('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      return () => {
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
+      };
+    },
+  };
 }
 
 /** Colours only on a TTY, and never under NO_COLOR (https://no-color.org) or TERM=dumb. */

@@ -2,9 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, isFlowdumpError } from '../errors.js';
 import { version } from '../version.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { listCommand, stopCommand, sweepCommand } from './commands/captures.js';
 import { estimateCommand } from './commands/estimate.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { setupCommand } from './commands/setup.js';
 import { showCommand } from './commands/show.js';
+import { interactive, startCommand } from './commands/start.js';
 import { createContext, type CliContext } from './context.js';
 import { processIo, type CliIo } from './io.js';
 
@@ -25,10 +28,15 @@ function buildProgram(ctx: CliContext): Command {
     .exitOverride()
     // options belong to the command they follow (schedule and schedule run share option names)
     .enablePositionalOptions();
+  program.addCommand(startCommand(ctx));
+  program.addCommand(listCommand(ctx));
+  program.addCommand(stopCommand(ctx));
+  program.addCommand(sweepCommand(ctx));
   program.addCommand(analyzeCommand(ctx));
   program.addCommand(showCommand(ctx));
   program.addCommand(estimateCommand(ctx));
   program.addCommand(scheduleCommand(ctx));
+  program.addCommand(setupCommand(ctx));
   // subcommands too (schedule run/install/report): errors come back to main(), never process.exit
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text), outputError: () => {} });
@@ -39,6 +47,11 @@ function buildProgram(ctx: CliContext): Command {
     'after',
     `
 Examples:
+  flowdump                                             the wizard (in a terminal): pick a target, confirm, capture
+  flowdump setup                                       once per account and region: bucket + delivery role
+  flowdump start --instance i-0abc123def4567890 --for 15m
+  flowdump list                                        captures, time left, bytes delivered, cost so far
+  flowdump sweep                                       finish every expired capture (cron-safe)
   flowdump analyze examples/incident-capture          handshake summary of the bundled example
   flowdump analyze ./synced-from-s3/ --json            machine-readable summary
   flowdump show examples/incident-capture port 5432    the records, as tcpdump would print them
@@ -61,8 +74,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   try {
     const program = buildProgram(ctx);
     if (argv.length === 0) {
-      program.outputHelp();
-      return ExitCode.usage;
+      // in a terminal, bare `flowdump` is the wizard; anywhere else, the help
+      if (interactive(ctx)) argv = ['start'];
+      else {
+        program.outputHelp();
+        return ExitCode.usage;
+      }
     }
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

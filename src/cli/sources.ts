@@ -1,18 +1,34 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { logsSources, parseAwsSource, parseTimeFlag, s3Sources } from '../analyze/aws-sources.js';
 import { localSources, type Source } from '../analyze/sources.js';
+import type { Summary } from '../analyze/summary.js';
+import type { AwsContext } from '../aws/clients.js';
+import { isCaptureId } from '../capture/ids.js';
+import { storeFor } from '../capture/lifecycle.js';
+import { discoverCaptures } from '../capture/sweep.js';
 import { UsageError } from '../errors.js';
+import { parseLogFormat, type LogFormat } from '../format/template.js';
+import { cliClock, identity, localCache, openAws } from './aws.js';
 import { compileExpression, type RecordPredicate } from '../filter/compile.js';
 import { FilterSyntaxError } from '../filter/errors.js';
 import { isFilterKeyword } from '../filter/parse.js';
 import type { CliContext } from './context.js';
 
 /**
- * Whether a command-line operand names a source: `-` (stdin), `s3://…`, `logs:…` or an
- * existing file or directory. (Capture ids join this list when captures land.)
+ * Whether a command-line operand names a source: `-` (stdin), `s3://…`, `logs:…`, a capture id
+ * (`fd-20260501-120000-3fa9`) or an existing file or directory.
  */
 export function isSourceArgument(arg: string): boolean {
-  return arg === '-' || /^s3:\/\//i.test(arg) || /^logs:/i.test(arg) || existsSync(arg);
+  return arg === '-' || /^s3:\/\//i.test(arg) || /^logs:/i.test(arg) || isCaptureId(arg) || existsSync(arg);
+}
+
+/** What remote sources need: the AWS flags and the CloudWatch Logs time window. */
+export interface AwsSourceFlags {
+  profile?: string;
+  region?: string;
+  since?: string;
+  until?: string;
 }
 
 export interface SplitOptions {
@@ -21,6 +37,8 @@ export interface SplitOptions {
   /** sources given with `-r` (then every operand is expression, as in tcpdump -r) */
   read?: readonly string[];
   isSource?: (arg: string) => boolean;
+  /** --profile/--region/--since/--until, for s3://, logs: and capture-id sources */
+  aws?: AwsSourceFlags;
 }
 
 export interface SplitResult {
@@ -62,6 +80,10 @@ export interface CommandInput {
   /** the filter expression as given ('' for none) */
   expression: string;
   filter: RecordPredicate | undefined;
+  /** the format headerless remote data was written in (a log group's flow log, a capture's manifest) */
+  format?: LogFormat;
+  /** a cleaned capture's stored summary (its data is gone) */
+  storedSummary?: Summary;
 }
 
 /**
@@ -85,16 +107,66 @@ export async function resolveCommandInput(ctx: CliContext, args: readonly string
     const where = split.expression.trim() === '' ? 'give at least one source' : 'give a source before the filter expression';
     throw new UsageError(`${where}: a file, a directory, s3://…, logs:… or - for stdin`, { code: 'no-source' });
   }
-  return { sources: await resolveSources(ctx, split.sources), names: split.sources, expression: split.expression.trim(), filter };
+  const resolved = await resolveSources(ctx, split.sources, options.aws ?? {});
+  return { ...resolved, names: split.sources, expression: split.expression.trim(), filter };
 }
 
-/** Opens the sources; local files, directories and stdin (S3 and CloudWatch Logs come with captures). */
-export async function resolveSources(ctx: CliContext, names: readonly string[]): Promise<Source[]> {
-  const remote = names.find((name) => /^s3:\/\//i.test(name) || /^logs:/i.test(name));
-  if (remote) {
-    throw new UsageError(`reading ${remote} directly is not supported yet; copy it locally first (aws s3 sync / aws logs filter-log-events) and pass the folder`, { code: 'remote-source' });
+export interface ResolvedSources {
+  sources: Source[];
+  format?: LogFormat;
+  storedSummary?: Summary;
+}
+
+/** Opens the sources: local files, directories and stdin; S3 prefixes, log groups and capture ids through the AWS ports. */
+export async function resolveSources(ctx: CliContext, names: readonly string[], flags: AwsSourceFlags = {}): Promise<ResolvedSources> {
+  const isRemote = (name: string) => parseAwsSource(name) !== undefined || (isCaptureId(name) && !existsSync(name));
+  const remote = names.filter(isRemote);
+  if ((flags.since || flags.until) && !remote.some((name) => name.startsWith('logs:'))) throw new UsageError('--since/--until apply to logs:/group sources only', { code: 'bad-flag' });
+  const sources = await localSources(names.filter((name) => !isRemote(name)), { stdin: ctx.io.stdin });
+  if (remote.length === 0) return { sources };
+  const aws = await openAws(ctx, flags, 'flowdump-analyze.json');
+  const now = cliClock(ctx.io.env).now();
+  const window = { startTime: parseTimeFlag(flags.since, '--since', now), endTime: parseTimeFlag(flags.until, '--until', now) };
+  let format: LogFormat | undefined;
+  let storedSummary: Summary | undefined;
+  for (const name of remote) {
+    const spec = parseAwsSource(name);
+    if (spec?.type === 's3') sources.push(...(await s3Sources(aws.s3, spec.bucket, spec.prefix)));
+    else if (spec?.type === 'logs') {
+      sources.push(...(await logsSources(aws.logs, spec.group, window)));
+      format ??= await flowLogFormat(aws, spec.group);
+    } else {
+      const capture = await captureSources(ctx, aws, name);
+      if (capture.summary && names.length === 1) storedSummary = capture.summary;
+      sources.push(...capture.sources);
+      format ??= capture.format;
+    }
   }
-  return localSources(names, { stdin: ctx.io.stdin });
+  return { sources, format, storedSummary };
+}
+
+/** The LogFormat of the flow log delivering to this group, when there is one (DescribeFlowLogs). */
+async function flowLogFormat(aws: AwsContext, group: string): Promise<LogFormat | undefined> {
+  const flowLogs = await aws.ec2.describeFlowLogs({}).catch(() => []);
+  const match = flowLogs.find((flowLog) => flowLog.logGroupName === group && flowLog.logFormat);
+  return match?.logFormat ? parseLogFormat(match.logFormat, 'flow-log', `the flow log ${match.id}`) : undefined;
+}
+
+/** A capture's data while it is there; its stored summary once it was cleaned. */
+async function captureSources(ctx: CliContext, aws: AwsContext, id: string): Promise<{ sources: Source[]; format?: LogFormat; summary?: Summary }> {
+  const who = await identity(aws);
+  const known = await localCache(ctx).known(aws.region);
+  const records = await discoverCaptures(aws, { account: who.account, region: aws.region, defaultBucket: who.defaultBucket, extraLocations: known.map((k) => ({ id: k.id, location: k.location })) });
+  const record = records.find((candidate) => candidate.id === id);
+  if (!record?.manifest) throw new UsageError(`no capture "${id}" in ${aws.region}; see flowdump list --all`, { code: 'no-capture' });
+  const manifest = record.manifest;
+  const format = manifest.format.template ? parseLogFormat(manifest.format.template, 'flow-log', `capture ${id}`) : undefined;
+  if (manifest.state === 'cleaned') {
+    const text = (await storeFor(manifest, aws).readSummary()) ?? (await localCache(ctx).readSummary(id));
+    if (!text) throw new UsageError(`capture ${id} was cleaned and its summary is gone (the bucket's lifecycle rule expires it after 7 days)`, { code: 'no-summary' });
+    return { sources: [], format, summary: JSON.parse(text) as Summary };
+  }
+  return { sources: await storeFor(manifest, aws).sources(), format };
 }
 
 /** How many operands follow `--` in the raw command line (commander drops the marker). */

@@ -16,6 +16,8 @@ import { operandsAfterDashDash, rawArgsOf, resolveCommandInput } from '../source
 
 interface AnalyzeFlags extends CommonOptions {
   logFormat?: string;
+  since?: string;
+  until?: string;
   markdown?: boolean;
   html?: string;
   top: string;
@@ -32,12 +34,14 @@ export function analyzeCommand(ctx: CliContext): Command {
         'connection: established, refused, unanswered, rejected or midstream; with resets, retried SYNs,\n' +
         'failures per minute, the peers that fail, NAT hops and blind spots (NODATA/SKIPDATA).',
     )
-    .argument('<source...>', 'files, directories (read recursively, as `aws s3 sync` lays them out) or - for stdin; then an optional filter expression (as for flowdump show)')
+    .argument('<source...>', 'files, directories (read recursively, as `aws s3 sync` lays them out), - for stdin, s3://bucket/prefix, logs:/group or a capture id; then an optional filter expression (as for flowdump show)')
     .option('--log-format <format>', "format of headerless data: a preset (tcpdump, handshake, full) or '${field} …' (default: version 2)")
     .option('--markdown', 'print the summary as Markdown, for an incident ticket')
     .option('--html <file>', 'also write a self-contained HTML report (timeline chart, peers, ladder diagrams) to <file>')
-    .addOption(new Option('--top <n>', 'rows in the peer and connection tables').default('10'));
-  withCommonOptions(command);
+    .addOption(new Option('--top <n>', 'rows in the peer and connection tables').default('10'))
+    .option('--since <time>', 'logs:/group only: events from this time (ISO) or this long ago (90m, 2h, 1d)')
+    .option('--until <time>', 'logs:/group only: events up to this time (ISO) or this long ago');
+  withCommonOptions(command, true);
   command.addHelpText(
     'after',
     `
@@ -49,6 +53,9 @@ Examples:
   flowdump analyze capture/ port 5432                  only the connections to or from port 5432
   flowdump analyze capture/ 'tcp[tcpflags] & tcp-rst != 0'   the connections that saw a RST, with their full verdicts
   flowdump analyze export.log --log-format '\${version} \${interface-id} \${srcaddr} \${dstaddr}'
+  flowdump analyze s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/05/01/
+  flowdump analyze logs:/vpc/flow-logs --since 2h
+  flowdump analyze fd-20260501-120000-3fa9              a capture of yours (its stored summary once cleaned)
 
 A filter expression selects what is reported, never how it is judged: every record is still read
 and every verdict is the one the whole input gives; the summary lists the TCP connections with at
@@ -60,18 +67,21 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     const top = Number(flags.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive whole number, not "${flags.top}"`);
     if (flags.json && flags.markdown) throw new UsageError('--json and --markdown cannot be combined; pick one output');
-    const format = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
+    const explicit = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
     // fail before the (possibly long) analysis, not after it
     if (flags.html !== undefined) await checkWritableFolder(flags.html);
-    const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)) });
+    const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), aws: flags });
+    // headerless CloudWatch Logs data: the format of the flow log (or capture) that wrote it
+    const format = explicit ?? input.format;
     let sources: Source[] = input.sources;
     let stdin: BufferedSource | undefined;
     if (flags.html !== undefined) {
       // the ladders read the sources a second time; stdin can only be read once, so keep a bounded copy
       sources = sources.map((source) => (source.name === '-' ? (stdin = bufferedSource(source, STDIN_REPLAY_BYTES)).source : source));
     }
-    const readOptions = { format, explicitFormat: format !== undefined };
-    const { summary } = await analyzeSources(sources, { ...readOptions, focus: input.filter });
+    const readOptions = { format, explicitFormat: explicit !== undefined };
+    // a cleaned capture has no data left: its stored summary is the answer
+    const summary = input.storedSummary && !input.filter ? input.storedSummary : (await analyzeSources(sources, { ...readOptions, focus: input.filter })).summary;
     if (input.filter) summary.filter = input.expression;
     if (flags.json) printJson(ctx, summary);
     else if (flags.markdown) ctx.io.stdout.write(renderSummaryMarkdown(summary, top));

@@ -1,0 +1,169 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { IamPort } from '../aws/iam.js';
+import type { S3Port } from '../aws/s3.js';
+import { FlowdumpError, ExitCode } from '../errors.js';
+import { DEFAULT_S3_BASE, DELIVERY_ROLE_NAME } from './destination.js';
+
+/**
+ * `flowdump setup`: the capture bucket and the CloudWatch Logs delivery role. Idempotent; never
+ * overwrites a bucket policy it did not write: our statements are merged in by Sid, or setup
+ * refuses and says why.
+ */
+export interface SetupStep {
+  what: string;
+  status: 'made' | 'existed' | 'updated';
+  note?: string;
+}
+
+export interface SetupOptions {
+  account: string;
+  region: string;
+  bucket: string;
+  /** templates/iam/delivery-role-trust.json and delivery-role-policy.json, as text */
+  deliveryTrustTemplate: string;
+  deliveryPolicy: string;
+  lifecycleDays: number;
+  /** skip the CloudWatch Logs role (S3-only users need no IAM rights) */
+  skipRole: boolean;
+}
+
+export interface SetupResult {
+  bucket: string;
+  roleArn?: string;
+  steps: SetupStep[];
+}
+
+interface PolicyStatement {
+  Sid?: string;
+  [key: string]: unknown;
+}
+
+interface PolicyDocument {
+  Version?: string;
+  Statement: PolicyStatement[];
+}
+
+export const LIFECYCLE_RULE_ID = 'flowdump-expire-captures';
+/** S3's limit: https://docs.aws.amazon.com/AmazonS3/latest/userguide/BucketRestrictions.html */
+const MAX_POLICY_BYTES = 20 * 1024;
+
+/**
+ * The statements flowdump needs in its bucket policy: TLS only, and what VPC Flow Logs' delivery
+ * service needs to write (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html).
+ */
+export function bucketPolicyStatements(bucket: string, account: string, region: string): PolicyStatement[] {
+  const sourceConditions = { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:logs:${region}:${account}:*` } };
+  return [
+    {
+      Sid: 'FlowdumpDenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+    {
+      Sid: 'FlowdumpAWSLogDeliveryWrite',
+      Effect: 'Allow',
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${bucket}/${DEFAULT_S3_BASE}/*`,
+      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': account }, ArnLike: sourceConditions.ArnLike },
+    },
+    {
+      Sid: 'FlowdumpAWSLogDeliveryAclCheck',
+      Effect: 'Allow',
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Action: ['s3:GetBucketAcl', 's3:ListBucket'],
+      Resource: `arn:aws:s3:::${bucket}`,
+      Condition: sourceConditions,
+    },
+  ];
+}
+
+/** Merges our statements into an existing policy by Sid (pure). Throws when it cannot. */
+export function mergeBucketPolicy(existing: string | undefined, ours: PolicyStatement[], bucket: string): { policy: string; status: SetupStep['status'] } {
+  if (existing === undefined) return { policy: JSON.stringify({ Version: '2012-10-17', Statement: ours }), status: 'made' };
+  let document: PolicyDocument;
+  try {
+    const parsed = JSON.parse(existing) as PolicyDocument;
+    document = { ...parsed, Statement: Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement] };
+  } catch {
+    throw new FlowdumpError('policy-unreadable', `the bucket policy of ${bucket} is not JSON flowdump can read; it was left unchanged — add the statements of flowdump setup --print-policy to it by hand`, { exitCode: ExitCode.usage });
+  }
+  const statements = [...document.Statement];
+  let changed = false;
+  for (const statement of ours) {
+    const at = statements.findIndex((candidate) => candidate.Sid === statement.Sid);
+    if (at === -1) {
+      statements.push(statement);
+      changed = true;
+    } else if (!isDeepStrictEqual(statements[at], statement)) {
+      statements[at] = statement;
+      changed = true;
+    }
+  }
+  const policy = JSON.stringify({ ...document, Statement: statements });
+  if (Buffer.byteLength(policy) > MAX_POLICY_BYTES) {
+    throw new FlowdumpError('policy-too-large', `adding flowdump's statements would make the bucket policy of ${bucket} larger than S3's 20 KB limit; it was left unchanged — use a bucket of its own for flowdump`, { exitCode: ExitCode.usage });
+  }
+  return { policy, status: changed ? 'updated' : 'existed' };
+}
+
+export async function runSetup(deps: { s3: S3Port; iam: IamPort }, options: SetupOptions): Promise<SetupResult> {
+  const { s3, iam } = deps;
+  const { bucket } = options;
+  const steps: SetupStep[] = [];
+  const status = await s3.bucketStatus(bucket);
+  if (status === 'foreign') {
+    throw new FlowdumpError('bucket-foreign', `bucket ${bucket} exists but this account cannot use it (it belongs to someone else, or a policy denies you); nothing was changed`, { exitCode: ExitCode.awsAccess });
+  }
+  if (status === 'missing') {
+    await s3.createBucket(bucket, options.region);
+    steps.push({ what: `bucket s3://${bucket}`, status: 'made' });
+  } else {
+    steps.push({ what: `bucket s3://${bucket}`, status: 'existed' });
+  }
+
+  const block = await s3.getPublicAccessBlock(bucket);
+  if (!block?.blockAll) await s3.putPublicAccessBlock(bucket);
+  steps.push({ what: 'Block Public Access (all four settings)', status: block?.blockAll ? 'existed' : block ? 'updated' : 'made' });
+
+  const encryption = await s3.getDefaultEncryption(bucket);
+  if (!encryption) await s3.putDefaultEncryptionS3(bucket);
+  steps.push({ what: 'default encryption', status: encryption ? 'existed' : 'made', note: encryption ? encryption : 'SSE-S3, AES256' });
+
+  const existingPolicy = await s3.getBucketPolicy(bucket);
+  const merged = mergeBucketPolicy(existingPolicy, bucketPolicyStatements(bucket, options.account, options.region), bucket);
+  if (merged.status !== 'existed') await s3.putBucketPolicy(bucket, merged.policy);
+  steps.push({
+    what: 'bucket policy: TLS only + flow-log delivery',
+    status: merged.status,
+    note: existingPolicy && merged.status === 'updated' ? 'merged into the existing policy by Sid; its other statements are unchanged' : undefined,
+  });
+
+  const rules = await s3.getLifecycleRules(bucket);
+  const ours = { id: LIFECYCLE_RULE_ID, prefix: `${DEFAULT_S3_BASE}/`, expirationDays: options.lifecycleDays, enabled: true };
+  const current = rules.find((rule) => rule.id === LIFECYCLE_RULE_ID);
+  if (!current || !isDeepStrictEqual(current, ours)) await s3.putLifecycleRules(bucket, [...rules.filter((rule) => rule.id !== LIFECYCLE_RULE_ID), ours]);
+  steps.push({ what: `lifecycle: expire ${DEFAULT_S3_BASE}/ after ${options.lifecycleDays} days (the last cost guard)`, status: current ? (isDeepStrictEqual(current, ours) ? 'existed' : 'updated') : 'made' });
+
+  let roleArn: string | undefined;
+  if (!options.skipRole) {
+    const trust = options.deliveryTrustTemplate.replaceAll('${AccountId}', options.account).replaceAll('${Region}', options.region);
+    const role = await iam.getRole(DELIVERY_ROLE_NAME);
+    if (role) {
+      roleArn = role.arn;
+      const same = role.trustPolicy !== undefined && isDeepStrictEqual(JSON.parse(role.trustPolicy), JSON.parse(trust));
+      steps.push({ what: `role ${DELIVERY_ROLE_NAME} (CloudWatch Logs delivery)`, status: 'existed', note: same ? undefined : 'its trust policy differs from templates/iam/delivery-role-trust.json; left unchanged' });
+    } else {
+      roleArn = (await iam.createRole(DELIVERY_ROLE_NAME, trust, 'VPC Flow Logs delivery to CloudWatch Logs for flowdump captures', { 'flowdump:created-by': 'flowdump setup' })).arn;
+      steps.push({ what: `role ${DELIVERY_ROLE_NAME} (CloudWatch Logs delivery)`, status: 'made' });
+    }
+    const policy = await iam.getRolePolicy(DELIVERY_ROLE_NAME, 'flowdump-delivery');
+    const samePolicy = policy !== undefined && isDeepStrictEqual(JSON.parse(policy), JSON.parse(options.deliveryPolicy));
+    if (!samePolicy) await iam.putRolePolicy(DELIVERY_ROLE_NAME, 'flowdump-delivery', options.deliveryPolicy);
+    steps.push({ what: 'role policy flowdump-delivery', status: policy === undefined ? 'made' : samePolicy ? 'existed' : 'updated' });
+  }
+  return { bucket, roleArn, steps };
+}

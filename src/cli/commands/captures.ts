@@ -1,0 +1,184 @@
+import { Command } from 'commander';
+import { finishCapture, storeFor } from '../../capture/lifecycle.js';
+import { discoverCaptures, sweepCaptures, type CaptureRecord, type DiscoverOptions } from '../../capture/sweep.js';
+import type { AwsContext } from '../../aws/clients.js';
+import { ExitCode, FlowdumpError, UsageError } from '../../errors.js';
+import { captureDeps, identity, localCache, openAws, settleTimeoutMs } from '../aws.js';
+import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
+import { renderCaptureList, type CaptureRow } from '../render/capture.js';
+import { cliReporter } from '../reporter.js';
+import { printFinish } from './start.js';
+import { describeLocation } from '../../capture/destination.js';
+import { simpleCostModel } from '../../capture/cost-figure.js';
+
+async function discoverOptions(ctx: CliContext, aws: AwsContext): Promise<DiscoverOptions> {
+  const who = await identity(aws);
+  const known = await localCache(ctx).known(aws.region);
+  return { account: who.account, region: aws.region, defaultBucket: who.defaultBucket, extraLocations: known.map((entry) => ({ id: entry.id, location: entry.location })) };
+}
+
+interface ListFlags extends CommonOptions {
+  all?: boolean;
+}
+
+export function listCommand(ctx: CliContext): Command {
+  const command = new Command('list')
+    .summary('captures in this region: state, target, time left, bytes delivered, cost so far')
+    .description('Lists captures from their flow-log tags and their manifests (capture.json) in AWS; needs no local state.')
+    .option('--all', 'include finished (cleaned) captures');
+  withCommonOptions(command, true);
+  command.addHelpText('after', '\nExamples:\n  flowdump list\n  flowdump list --all --json | jq \'.captures[] | select(.state == "active")\'\n');
+  command.action(async (flags: ListFlags) => {
+    const aws = await openAws(ctx, flags, 'flowdump-capture-s3.json');
+    const deps = captureDeps(ctx, aws, cliReporter(ctx, { json: true }));
+    const records = await discoverCaptures(deps, await discoverOptions(ctx, aws));
+    const now = deps.clock.now().getTime();
+    const rows: CaptureRow[] = [];
+    for (const record of records) {
+      const state = stateOf(record, now);
+      if (state === 'cleaned' && !flags.all) continue;
+      const manifest = record.manifest;
+      let objects: number | undefined;
+      let bytes: number | undefined;
+      if (manifest && record.location && state !== 'cleaned') {
+        const delivered = await storeFor({ id: record.id, destination: record.location }, deps).delivered().catch(() => undefined);
+        objects = delivered?.objects;
+        bytes = delivered?.bytes;
+      } else if (manifest?.delivered) {
+        objects = manifest.delivered.objects;
+        bytes = manifest.delivered.bytes;
+      }
+      rows.push({
+        id: record.id,
+        state,
+        target: manifest?.target.label ?? record.flowLogs.map((flowLog) => flowLog.resourceId).join(', '),
+        timeLeftSeconds: record.expiresAt && state === 'active' ? (record.expiresAt.getTime() - now) / 1000 : undefined,
+        objects,
+        bytes,
+        costUsd: bytes === undefined ? undefined : simpleCostModel.actual({ bytes, destination: record.location?.type ?? 's3', fileFormat: manifest?.fileFormat ?? 'text' }),
+        destination: record.location ? describeLocation(record.location) : undefined,
+        expiresAt: record.expiresAt?.toISOString(),
+        summary: manifest?.summary,
+      });
+    }
+    if (flags.json) printJson(ctx, { schema: 'flowdump.captures/v1', region: aws.region, captures: rows });
+    else ctx.io.stdout.write(renderCaptureList(rows));
+  });
+  return command;
+}
+
+function stateOf(record: CaptureRecord, now: number): string {
+  if (record.flowLogs.length > 0) {
+    if (record.expiresAt && record.expiresAt.getTime() <= now) return 'expired';
+    return record.manifest?.state === 'stopping' ? 'stopping' : 'active';
+  }
+  const state = record.manifest?.state ?? 'unknown';
+  if (state === 'active') return 'stopped';
+  return record.manifest?.keep && state === 'analyzed' ? 'kept' : state;
+}
+
+interface StopFlags extends CommonOptions {
+  all?: boolean;
+  settleTimeout?: string;
+  keep?: boolean;
+}
+
+export function stopCommand(ctx: CliContext): Command {
+  const command = new Command('stop')
+    .summary('stop a capture early, then settle → analyze → clean')
+    .argument('[capture-id]', 'the capture (see flowdump list)')
+    .option('--all', 'stop every running or unfinished capture in this region')
+    .option('--keep', 'keep the captured data after the summary')
+    .option('--settle-timeout <duration>', 'how long to wait for late deliveries', '15m');
+  withCommonOptions(command, true);
+  command.addHelpText('after', '\nExamples:\n  flowdump stop fd-20260501-120000-3fa9\n  flowdump stop --all --settle-timeout 2m\n');
+  command.action(async (id: string | undefined, flags: StopFlags) => {
+    if (!id && !flags.all) throw new UsageError('name the capture to stop (flowdump stop <capture-id>) or pass --all; see flowdump list', { code: 'no-capture' });
+    if (id && flags.all) throw new UsageError('give a capture id or --all, not both');
+    const settleMs = settleTimeoutMs(flags.settleTimeout);
+    const aws = await openAws(ctx, flags, 'flowdump-capture-s3.json');
+    const reporter = cliReporter(ctx, { json: flags.json });
+    const deps = captureDeps(ctx, aws, reporter);
+    const records = await discoverCaptures(deps, await discoverOptions(ctx, aws));
+    const chosen = id ? records.filter((record) => record.id === id) : records.filter((record) => record.flowLogs.length > 0 || (record.manifest && record.manifest.state !== 'cleaned' && !(record.manifest.state === 'analyzed' && record.manifest.keep)));
+    if (id && chosen.length === 0) {
+      const known = records.map((record) => record.id).slice(-5);
+      throw new UsageError(`no capture "${id}" in ${aws.region}${known.length ? `; captures there: ${known.join(', ')}` : ''}`, { code: 'no-capture' });
+    }
+    const results = [];
+    let exitCode: number = ExitCode.ok;
+    for (const record of chosen) {
+      if (!record.manifest) continue;
+      const manifest = flags.keep ? { ...record.manifest, keep: true } : record.manifest;
+      try {
+        const result = await finishCapture(manifest, deps, { settleTimeoutMs: settleMs, waitForSettle: true, reason: 'flowdump stop' });
+        reporter.finish();
+        results.push(result);
+        if (!flags.json) printFinish(ctx, result.manifest, result.summary, flags);
+      } catch (error) {
+        if (!flags.all || !(error instanceof FlowdumpError)) throw error;
+        ctx.io.stderr.write(`${ctx.paintErr.red('flowdump:')} ${error.message}\n`);
+        exitCode = error.exitCode === ExitCode.unverified || exitCode === ExitCode.unverified ? ExitCode.unverified : error.exitCode;
+      }
+    }
+    if (flags.json) printJson(ctx, { schema: 'flowdump.stop/v1', captures: results.map((result) => ({ capture: result.manifest, ...(result.summary ? { summary: result.summary } : {}), ...(result.deferred ? { deferred: result.deferred } : {}) })) });
+    if (flags.all && chosen.length === 0 && !flags.json) ctx.io.stderr.write('no running or unfinished capture in this region\n');
+    if (exitCode !== ExitCode.ok) ctx.exitCode = exitCode;
+  });
+  return command;
+}
+
+interface SweepFlags extends CommonOptions {
+  watch?: boolean;
+  settleTimeout?: string;
+}
+
+export function sweepCommand(ctx: CliContext): Command {
+  const command = new Command('sweep')
+    .summary('finish every expired capture (stop → settle → analyze → clean); safe from cron')
+    .description(
+      'Finds every capture whose time is up — by flow-log tags and manifests, no local state — and finishes it.\n' +
+        'Idempotent: running it twice, or two at once, does no harm. Exit 5 when a flow log could not be verified deleted.',
+    )
+    .option('--watch', 'sweep every minute until interrupted (late data is picked up on a later round)')
+    .option('--settle-timeout <duration>', 'how long after a stop to wait for late deliveries', '15m');
+  withCommonOptions(command, true);
+  command.addHelpText('after', '\nExamples:\n  flowdump sweep\n  */5 * * * *  flowdump sweep --region eu-west-1   (crontab)\n  flowdump sweep --watch\n');
+  command.action(async (flags: SweepFlags) => {
+    const settleMs = settleTimeoutMs(flags.settleTimeout);
+    const aws = await openAws(ctx, flags, 'flowdump-capture-s3.json');
+    const reporter = cliReporter(ctx, { json: flags.json });
+    const deps = captureDeps(ctx, aws, reporter);
+    const options = { ...(await discoverOptions(ctx, aws)), settleTimeoutMs: settleMs, waitForSettle: !flags.watch };
+    const stop = new AbortController();
+    const unsubscribe = flags.watch ? ctx.io.onSignal?.(() => stop.abort()) : undefined;
+    try {
+      for (;;) {
+        const result = await sweepCaptures(deps, options);
+        reporter.finish();
+        for (const failure of result.failed) ctx.io.stderr.write(`${ctx.paintErr.red('flowdump:')} ${failure.message}\n`);
+        if (flags.json) {
+          printJson(ctx, {
+            schema: 'flowdump.sweep/v1',
+            finished: result.finished.map((f) => ({ id: f.manifest.id, state: f.manifest.state, ...(f.deferred ? { deferred: f.deferred } : {}), ...(f.summary ? { headline: f.summary.headline } : {}) })),
+            skipped: result.skipped,
+            failed: result.failed,
+          });
+        } else {
+          const done = result.finished.filter((f) => !f.deferred);
+          ctx.io.stderr.write(`sweep: ${done.length} capture(s) finished, ${result.skipped.length} still running, ${result.failed.length} failed\n`);
+          for (const f of done) if (f.summary) ctx.io.stdout.write(`${f.manifest.id}  ${f.summary.headline}\n`);
+        }
+        if (result.exitCode !== ExitCode.ok) ctx.exitCode = result.exitCode;
+        if (!flags.watch || stop.signal.aborted) break;
+        await deps.clock.sleep(60_000, stop.signal);
+        if (stop.signal.aborted) break;
+        options.extraLocations = (await discoverOptions(ctx, aws)).extraLocations;
+      }
+    } finally {
+      unsubscribe?.();
+    }
+  });
+  return command;
+}
+

@@ -1,0 +1,250 @@
+import { Command, Option } from 'commander';
+import type { AwsContext } from '../../aws/clients.js';
+import { DELIVERY_ROLE_NAME, describeLocation, parseDestination } from '../../capture/destination.js';
+import { parseCaptureDuration } from '../../capture/duration.js';
+import { newCaptureId } from '../../capture/ids.js';
+import { startCapture, type CaptureDeps } from '../../capture/lifecycle.js';
+import { planCapture, type CapturePlan } from '../../capture/plan.js';
+import { runCapture } from '../../capture/run.js';
+import { resolveTarget, TARGET_KINDS, type TargetRequest } from '../../capture/targets.js';
+import { ExitCode, FlowdumpError, UsageError, UserAbort } from '../../errors.js';
+import { findPreset, resolveFormat, typicalRecordBytes } from '../../format/presets.js';
+import { captureDeps, identity, localCache, openAws, settleTimeoutMs, type Identity } from '../aws.js';
+import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
+import { enquirerPrompts, type Prompts } from '../prompts.js';
+import { renderPlan } from '../render/capture.js';
+import { renderSummaryText } from '../render/summary-text.js';
+import { cliReporter } from '../reporter.js';
+import { runWizard, type StartAnswers } from '../wizard.js';
+
+export interface StartFlags extends CommonOptions {
+  instance?: string;
+  eni?: string;
+  subnet?: string;
+  vpc?: string;
+  ip?: string;
+  name?: string;
+  for?: string;
+  format?: string;
+  destination?: string;
+  fileFormat: 'text' | 'parquet';
+  traffic?: 'ALL' | 'ACCEPT' | 'REJECT';
+  keep?: boolean;
+  detach?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  force?: boolean;
+  settleTimeout?: string;
+}
+
+export const CAPTURE_RESULT_SCHEMA = 'flowdump.capture-result/v1';
+
+/** `start`'s options, shared with the bare `flowdump` wizard entry. */
+export function addStartOptions(command: Command): Command {
+  command
+    .option('--instance <id>', 'an EC2 instance: every network interface attached to it')
+    .option('--eni <id>', 'one network interface')
+    .option('--subnet <id>', 'a subnet: every interface in it')
+    .option('--vpc <id>', 'a VPC: every interface in it')
+    .option('--ip <address>', 'the network interface that has this private IP')
+    .option('--name <tag>', 'the instance with this Name tag')
+    .option('--for <duration>', 'how long: 90s, 15m, 2h (above 24h only with --force)', undefined)
+    .option('--format <preset|template>', "log format: a preset (handshake, tcpdump, full) or '${field} …'", undefined)
+    .option('--destination <where>', 's3://bucket[/prefix] (default: the bucket of flowdump setup) or logs:/group')
+    .addOption(new Option('--file-format <format>', 'S3 file format').choices(['text', 'parquet']).default('text'))
+    .addOption(new Option('--traffic <type>', 'which traffic to log').choices(['ALL', 'ACCEPT', 'REJECT']))
+    .option('--keep', 'keep the captured data after the summary (default: delete it)')
+    .option('--detach', 'return once the capture runs; flowdump sweep (or the safety net) tears it down')
+    .option('--dry-run', "show the plan and ask EC2 (DryRun) whether you may create it; creates nothing")
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--force', 'allow a capture longer than 24h')
+    .option('--settle-timeout <duration>', 'how long to wait for late deliveries after the stop', '15m');
+  return withCommonOptions(command, true);
+}
+
+export function startCommand(ctx: CliContext): Command {
+  const command = new Command('start')
+    .summary('capture a target for a while, then summarize and clean up')
+    .description(
+      'Creates a tagged VPC flow log (60 s windows, the handshake format) on the target, waits for the time budget\n' +
+        'with a live line, deletes the flow log and verifies it is gone, waits for late deliveries, writes the\n' +
+        'handshake summary (beside the data and in ~/.local/state/flowdump), deletes the captured data, prints the summary.\n' +
+        'Ctrl-C stops early (the rest still happens); a second Ctrl-C skips the analysis — the flow log is still deleted.',
+    );
+  addStartOptions(command);
+  command.addHelpText(
+    'after',
+    `
+Examples:
+  flowdump start --instance i-0abc123def4567890 --for 15m
+  flowdump start --name web-1 --for 5m --yes --json > capture.json
+  flowdump start --subnet subnet-0abc --for 2h --destination logs:/flowdump --detach
+  flowdump start --ip 10.0.1.25 --for 10m --dry-run
+
+Exit codes: 0 done, 2 bad arguments, 3 AWS access, 4 some data could not be read (it is kept), 5 teardown not verified, 130 cancelled.`,
+  );
+  command.action(async (flags: StartFlags) => {
+    await runStart(ctx, flags);
+  });
+  return command;
+}
+
+function targetFromFlags(flags: StartFlags): TargetRequest | undefined {
+  const given = TARGET_KINDS.filter((kind) => flags[kind] !== undefined);
+  if (given.length > 1) throw new UsageError(`give one target, not ${given.map((kind) => `--${kind}`).join(' and ')}`, { code: 'target-ambiguous' });
+  return given.length === 1 ? { kind: given[0], value: String(flags[given[0]]) } : undefined;
+}
+
+export function interactive(ctx: CliContext): boolean {
+  return ctx.io.stdin.isTTY === true && ctx.io.stderr.isTTY === true && ctx.io.env.CI === undefined;
+}
+
+export async function runStart(ctx: CliContext, flags: StartFlags, options: { prompts?: Prompts } = {}): Promise<void> {
+  const given: StartAnswers = { target: targetFromFlags(flags), format: flags.format, destination: flags.destination, duration: flags.for, traffic: flags.traffic };
+  const canAsk = interactive(ctx) && !flags.json;
+  if (!given.target && !canAsk) {
+    throw new UsageError('no target: pass --instance <id>, --eni, --subnet, --vpc, --ip or --name (or run flowdump in a terminal for the wizard)', { code: 'no-target' });
+  }
+  // validate what the flags already say before touching AWS
+  if (given.duration) parseCaptureDuration(given.duration, flags.force === true);
+  if (given.format) resolveFormat(given.format);
+  const destinationRequest = parseDestination(given.destination);
+  const settleMs = settleTimeoutMs(flags.settleTimeout);
+  const aws = await openAws(ctx, flags, destinationRequest.type === 'logs' ? 'flowdump-capture-logs.json' : 'flowdump-capture-s3.json');
+  const who = await identity(aws);
+  // the wizard runs only when no target was given; flags left out take their defaults
+  const answers = given.target ? { ...given, format: given.format ?? 'handshake', destination: given.destination, duration: given.duration ?? '15m', traffic: given.traffic ?? 'ALL' } : undefined;
+  const filled =
+    answers ??
+    (await runWizard(given, {
+      prompts: options.prompts ?? enquirerPrompts(),
+      ec2: aws.ec2,
+      region: aws.region,
+      profile: aws.profile,
+      account: who.account,
+      defaultBucket: who.defaultBucket,
+      force: flags.force === true,
+      say: (text) => ctx.io.stderr.write(`${ctx.paintErr.dim(text)}\n`),
+    }));
+  const reporter = cliReporter(ctx, { json: flags.json });
+  const deps = captureDeps(ctx, aws, reporter);
+  const plan = await makePlan(ctx, aws, who, deps, flags, filled as Required<StartAnswers>);
+
+  if (flags.dryRun) {
+    await aws.ec2.dryRunCreateFlowLogs({
+      resourceType: plan.resourceType,
+      resourceIds: plan.resourceIds,
+      trafficType: plan.traffic,
+      destination:
+        plan.location.type === 's3'
+          ? { type: 's3', arn: `arn:aws:s3:::${plan.location.bucket}/${plan.location.prefix}`, fileFormat: plan.fileFormat === 'parquet' ? 'parquet' : 'plain-text' }
+          : { type: 'cloud-watch-logs', logGroupName: plan.location.logGroup, roleArn: `arn:aws:iam::${who.account}:role/${DELIVERY_ROLE_NAME}` },
+      logFormat: plan.format.template,
+      maxAggregationInterval: plan.aggregationSeconds,
+      tags: plan.tags,
+      clientToken: plan.id,
+    });
+    if (flags.json) printJson(ctx, { schema: 'flowdump.plan/v1', plan: planJson(plan), dryRun: 'allowed' });
+    else ctx.io.stdout.write(`${renderPlan(plan, ctx.paint)}\nDryRun: EC2 says you may create this flow log; nothing was created.\n`);
+    return;
+  }
+
+  await checkDestinationReady(aws, who, plan);
+  if (!flags.json) ctx.io.stderr.write(renderPlan(plan, ctx.paintErr));
+  if (!flags.yes) {
+    if (!canAsk) throw new UsageError('add --yes to start the capture without a terminal to confirm on (or --dry-run to only see the plan)', { code: 'confirm-needed' });
+    const ok = await (options.prompts ?? enquirerPrompts()).confirm('Start this capture?', true);
+    if (!ok) throw new UserAbort('not started; nothing was created');
+  }
+
+  const manifest = await startCapture(plan, deps);
+  await localCache(ctx).remember(manifest).catch(() => undefined);
+  if (flags.detach) {
+    if (flags.json) printJson(ctx, { schema: CAPTURE_RESULT_SCHEMA, capture: manifest });
+    else {
+      ctx.io.stdout.write(
+        `${manifest.id}\n` +
+          `The capture runs until ${manifest.expiresAt.replace('.000Z', 'Z')}. To end it: flowdump stop ${manifest.id}\n` +
+          `After it expires, flowdump sweep (cron/systemd, or by hand) deletes the flow log, summarizes and cleans up;\n` +
+          `the bucket's lifecycle rule (7 days) and the log group's 1-day retention are the last guards.\n`,
+      );
+    }
+    return;
+  }
+
+  const stop = new AbortController();
+  const skip = new AbortController();
+  const unsubscribe = ctx.io.onSignal?.((signal) => {
+    if (!stop.signal.aborted) {
+      stop.abort();
+      reporter.finish();
+      ctx.io.stderr.write(`${signal}: stopping capture ${manifest.id} (deleting the flow log; press Ctrl-C again to skip the analysis)\n`);
+    } else if (!skip.signal.aborted) {
+      skip.abort();
+      reporter.finish();
+      ctx.io.stderr.write(`${signal}: skipping the analysis; the flow log is still being deleted\n`);
+    }
+  });
+  try {
+    const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: stop.signal, skipSignal: skip.signal, pollMs: 30_000 });
+    reporter.finish();
+    printFinish(ctx, result.manifest, result.summary, flags);
+    if (result.deferred && skip.signal.aborted) ctx.exitCode = ExitCode.abort;
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+export function printFinish(ctx: CliContext, manifest: import('../../capture/manifest.js').CaptureManifest, summary: import('../../analyze/summary.js').Summary | undefined, flags: { json?: boolean }): void {
+  if (flags.json) {
+    printJson(ctx, { schema: CAPTURE_RESULT_SCHEMA, capture: manifest, ...(summary ? { summary } : {}) });
+  } else if (summary) {
+    ctx.io.stdout.write(renderSummaryText(summary, { paint: ctx.paint, top: 10 }));
+    const left = manifest.state === 'cleaned' ? 'left behind: the summary only' : `left behind: the data at ${describeLocation(manifest.destination)} (${manifest.keptBecause ?? 'kept'})`;
+    ctx.io.stderr.write(`${ctx.paintErr.dim(`capture ${manifest.id} ${manifest.state}; ${left}`)}\n`);
+  }
+  if (summary && summary.errors.length > 0) ctx.exitCode = ExitCode.input;
+}
+
+async function makePlan(ctx: CliContext, aws: AwsContext, who: Identity, deps: CaptureDeps, flags: StartFlags, answers: Required<StartAnswers>): Promise<CapturePlan> {
+  const durationSeconds = parseCaptureDuration(answers.duration, flags.force === true);
+  const target = await resolveTarget(answers.target, aws.ec2, { where: `in ${aws.region}${aws.profile ? ` (profile "${aws.profile}")` : ''}` });
+  const formatText = answers.format;
+  const isPreset = !formatText.includes('${') && !/\s/.test(formatText.trim());
+  const preset = isPreset ? findPreset(formatText) : undefined;
+  const custom = preset ? undefined : resolveFormat(formatText);
+  return planCapture({
+    id: newCaptureId(deps.clock.now()),
+    target,
+    format: { preset, custom, bytesPerRecord: preset?.bytesPerRecord ?? typicalRecordBytes(custom?.fields ?? []) },
+    destination: parseDestination(answers.destination),
+    defaultBucket: who.defaultBucket,
+    fileFormat: flags.fileFormat ?? 'text',
+    traffic: answers.traffic,
+    durationSeconds,
+    now: deps.clock.now(),
+    account: who.account,
+    region: aws.region,
+    createdBy: who.arn,
+    keep: flags.keep === true,
+    costModel: deps.costModel,
+  });
+}
+
+async function checkDestinationReady(aws: AwsContext, who: Identity, plan: CapturePlan): Promise<void> {
+  if (plan.location.type === 's3') {
+    const status = await aws.s3.bucketStatus(plan.location.bucket);
+    if (status === 'missing') {
+      const hint = plan.location.bucket === who.defaultBucket ? 'run flowdump setup first (once per account and region)' : 'create it, or leave out --destination to use the bucket of flowdump setup';
+      throw new UsageError(`bucket ${plan.location.bucket} does not exist in this account; ${hint}`, { code: 'no-bucket' });
+    }
+    if (status === 'foreign') throw new FlowdumpError('bucket-foreign', `bucket ${plan.location.bucket} exists but you cannot use it; pick another --destination`, { exitCode: ExitCode.awsAccess });
+  } else {
+    const role = await aws.iam.getRole(DELIVERY_ROLE_NAME);
+    if (!role) throw new UsageError(`the CloudWatch Logs delivery role ${DELIVERY_ROLE_NAME} does not exist; run flowdump setup first`, { code: 'no-role' });
+  }
+}
+
+function planJson(plan: CapturePlan) {
+  return { ...plan, target: { ...plan.target, enis: plan.target.enis.map((eni) => eni.id) }, createdAt: plan.createdAt.toISOString(), expiresAt: plan.expiresAt.toISOString() };
+}
