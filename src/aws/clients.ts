@@ -1,16 +1,11 @@
 import { partition } from '@aws-sdk/core/client';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
 import { UsageError } from '../errors.js';
-import { createEc2Port, type Ec2Port } from './ec2.js';
+import type { Ec2Port } from './ec2.js';
 import type { AwsScope } from './errors.js';
-import { createIamPort, type IamPort } from './iam.js';
-import { createLogsPort, type LogsPort } from './logs.js';
-import { createS3Port, type S3Port } from './s3.js';
-import { createStsPort, type StsPort } from './sts.js';
+import type { IamPort } from './iam.js';
+import type { LogsPort } from './logs.js';
+import type { S3Port } from './s3.js';
+import type { StsPort } from './sts.js';
 
 /**
  * The one place real AWS clients are built (CONVENTIONS §3, §12): once, in the entry point,
@@ -63,6 +58,7 @@ export async function resolveRegion(options: Pick<AwsClientOptions, 'profile' | 
   if (!region) {
     // the SDK reads ~/.aws/config for the profile (AWS_PROFILE or --profile)
     try {
+      const { STSClient } = await import('@aws-sdk/client-sts');
       region = await new STSClient({ profile: options.profile }).config.region();
       from = `profile "${options.profile ?? options.env.AWS_PROFILE ?? 'default'}"`;
     } catch {
@@ -100,9 +96,24 @@ export function sdkClientConfig(region: string, options: AwsClientOptions): SdkC
   };
 }
 
-/** Builds every port of this run. */
+/**
+ * Builds every port of this run. The SDK clients are imported here, not at the top: commands
+ * that never call AWS (analyze of local files, --help) start without loading them.
+ */
 export async function createAwsContext(options: AwsClientOptions): Promise<AwsContext> {
   const region = await resolveRegion(options);
+  const [{ CloudWatchLogsClient }, { EC2Client }, { IAMClient }, { S3Client }, { STSClient }, { createEc2Port }, { createIamPort }, { createLogsPort }, { createS3Port }, { createStsPort }] = await Promise.all([
+    import('@aws-sdk/client-cloudwatch-logs'),
+    import('@aws-sdk/client-ec2'),
+    import('@aws-sdk/client-iam'),
+    import('@aws-sdk/client-s3'),
+    import('@aws-sdk/client-sts'),
+    import('./ec2.js'),
+    import('./iam.js'),
+    import('./logs.js'),
+    import('./s3.js'),
+    import('./sts.js'),
+  ]);
   const config = sdkClientConfig(region, options);
   const scope: AwsScope = { region, profile: options.profile ?? options.env.AWS_PROFILE, endpoint: config.endpoint, policy: options.policy };
   const base = config as never;
