@@ -8,6 +8,7 @@ export default defineConfig({
     setupFiles: ['test/setup-env.ts'],
     // The JSON report is what .ci/run counts ("N passed, N failed").
     reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-results.json' }]],
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

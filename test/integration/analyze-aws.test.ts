@@ -8,9 +8,9 @@ import { CreateLogGroupCommand, DescribeLogGroupsCommand, DescribeLogStreamsComm
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { ACCOUNT, bucketName, cliEnv, flowdumpFlowLogs, flowLogs, handshakeRecords, HANDSHAKE_HEADER, listKeys, makeFixture, runCli, sdk, seedLogEvents, seedS3FlowLogFile, windowStart } from './helpers.js';
+import { ACCOUNT, bucketName, cliEnv, flowdumpFlowLogs, flowLogs, handshakeRecords, HANDSHAKE_HEADER, listKeys, makeFixture, runCli, sdk, seedLogEvents, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
 
-describe('CloudWatch Logs captures', () => {
+describe('CloudWatch Logs captures', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('start --destination logs:/flowdump: a tagged group with 1-day retention and the delivery role; sweep summarizes and deletes the data streams (sa-east-1)', async () => {
     const region = 'sa-east-1';
     const aws = sdk(region);
@@ -44,7 +44,7 @@ describe('CloudWatch Logs captures', () => {
   });
 });
 
-describe('flowdump analyze of AWS data', () => {
+describe('flowdump analyze of AWS data', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('s3://bucket/prefix reads all four key layouts; logs:/group uses the flow log\'s format and --since/--until (me-south-1)', async () => {
     const region = 'me-south-1';
     const aws = sdk(region);

@@ -5,9 +5,9 @@
 import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
 import { createAwsContext } from '../../src/aws/clients.js';
-import { flowLogs, makeFixture, sdk } from './helpers.js';
+import { flowLogs, makeFixture, sdk, INTEGRATION_TIMEOUT } from './helpers.js';
 
-describe('AWS adapters on moto', () => {
+describe('AWS adapters on moto', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('CreateFlowLogs to an S3 folder ARN, tags on create, described back by tag (region us-west-1)', async () => {
     const region = 'us-west-1';
     const raw = sdk(region);

@@ -8,9 +8,9 @@ import { GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand, Get
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, test } from 'vitest';
-import { bucketName, cliEnv, collect, endpoint, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, stateDir, waitFor, windowStart } from './helpers.js';
+import { bucketName, cliEnv, collect, endpoint, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, stateDir, waitFor, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
 
-describe('flowdump setup', () => {
+describe('flowdump setup', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('makes the bucket (BPA, SSE-S3, TLS-only + delivery policy, 7-day lifecycle) and the delivery role; a second run changes nothing; an existing policy is merged, not overwritten (eu-west-2)', async () => {
     const region = 'eu-west-2';
     const aws = sdk(region);
@@ -58,7 +58,7 @@ describe('flowdump setup', () => {
   });
 });
 
-describe('flowdump start', () => {
+describe('flowdump start', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('Done when: start --instance <id> --for 2m --yes makes exactly one tagged flow log per ENI with the preset format; at the end only the summary remains (eu-west-3)', async () => {
     const region = 'eu-west-3';
     const aws = sdk(region);

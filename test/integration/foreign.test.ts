@@ -7,9 +7,9 @@ import { CreateLogGroupCommand, DescribeLogGroupsCommand, DescribeLogStreamsComm
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { bucketName, cliEnv, flowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedLogEvents, seedS3FlowLogFile, windowStart } from './helpers.js';
+import { bucketName, cliEnv, flowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedLogEvents, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
 
-describe('invariant 2: never touches what it did not create', () => {
+describe('invariant 2: never touches what it did not create', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('foreign flow logs, objects and log groups survive start, stop and sweep (ca-central-1)', async () => {
     const region = 'ca-central-1';
     const aws = sdk(region);

@@ -215,3 +215,9 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false>, ev
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/**
+ * A hang guard, not a speed check: a test that waits on child processes and moto may take a
+ * while on a loaded 2-core machine; it fails by its assertions, and only hangs hit this.
+ */
+export const INTEGRATION_TIMEOUT = 240_000;

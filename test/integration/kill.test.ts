@@ -7,7 +7,7 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { bucketName, cliEnv, collect, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, waitFor, windowStart, type Sdk } from './helpers.js';
+import { bucketName, cliEnv, collect, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, waitFor, windowStart, type Sdk, INTEGRATION_TIMEOUT } from './helpers.js';
 
 async function readJson(aws: Sdk, bucket: string, key: string) {
   return JSON.parse(await (await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
@@ -38,7 +38,7 @@ async function expectOnlySummaryLeft(aws: Sdk, bucket: string, id: string) {
   expect(await readJson(aws, bucket, `flowdump/${id}/capture.json`)).toMatchObject({ id, state: 'cleaned' });
 }
 
-describe('invariant 1: killed at any moment, one sweep after expiry tears everything down', () => {
+describe('invariant 1: killed at any moment, one sweep after expiry tears everything down', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('SIGKILL right after the flow log is created (ap-northeast-1)', async () => {
     const region = 'ap-northeast-1';
     const aws = sdk(region);
@@ -114,7 +114,7 @@ describe('invariant 1: killed at any moment, one sweep after expiry tears everyt
   });
 });
 
-describe('signals', () => {
+describe('signals', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('SIGTERM stops cleanly; a second one skips the analysis but the flow log is still deleted, and a sweep finishes later (ap-southeast-1)', async () => {
     const region = 'ap-southeast-1';
     const aws = sdk(region);

@@ -157,7 +157,31 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
     if (!ok) throw new UserAbort('not started; nothing was created');
   }
 
-  const manifest = await startCapture(plan, deps);
+  // signals are caught from before the flow log exists: a Ctrl-C during creation still tears it down
+  const stop = new AbortController();
+  const skip = new AbortController();
+  let captureId = plan.id;
+  const unsubscribe = flags.detach
+    ? undefined
+    : ctx.io.onSignal?.((signal) => {
+        if (!stop.signal.aborted) {
+          stop.abort();
+          reporter.finish();
+          ctx.io.stderr.write(`${signal}: stopping capture ${captureId} (deleting the flow log; press Ctrl-C again to skip the analysis)\n`);
+        } else if (!skip.signal.aborted) {
+          skip.abort();
+          reporter.finish();
+          ctx.io.stderr.write(`${signal}: skipping the analysis; the flow log is still being deleted\n`);
+        }
+      });
+  let manifest;
+  try {
+    manifest = await startCapture(plan, deps);
+  } catch (error) {
+    unsubscribe?.();
+    throw error;
+  }
+  captureId = manifest.id;
   await localCache(ctx).remember(manifest).catch(() => undefined);
   if (flags.detach) {
     if (flags.json) printJson(ctx, { schema: CAPTURE_RESULT_SCHEMA, capture: manifest });
@@ -172,19 +196,6 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
     return;
   }
 
-  const stop = new AbortController();
-  const skip = new AbortController();
-  const unsubscribe = ctx.io.onSignal?.((signal) => {
-    if (!stop.signal.aborted) {
-      stop.abort();
-      reporter.finish();
-      ctx.io.stderr.write(`${signal}: stopping capture ${manifest.id} (deleting the flow log; press Ctrl-C again to skip the analysis)\n`);
-    } else if (!skip.signal.aborted) {
-      skip.abort();
-      reporter.finish();
-      ctx.io.stderr.write(`${signal}: skipping the analysis; the flow log is still being deleted\n`);
-    }
-  });
   try {
     const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: stop.signal, skipSignal: skip.signal, pollMs: 30_000 });
     reporter.finish();
