@@ -5,6 +5,13 @@
 import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
 import { createAwsContext } from '../../src/aws/clients.js';
+import { systemClock } from '../../src/capture/clock.js';
+import { simpleCostModel } from '../../src/capture/cost-figure.js';
+import { parseDestination } from '../../src/capture/destination.js';
+import { startCapture } from '../../src/capture/lifecycle.js';
+import { planCapture } from '../../src/capture/plan.js';
+import { resolveTarget } from '../../src/capture/targets.js';
+import { findPreset } from '../../src/format/presets.js';
 import { flowLogs, makeFixture, sdk, INTEGRATION_TIMEOUT } from './helpers.js';
 
 describe('AWS adapters on moto', { timeout: INTEGRATION_TIMEOUT }, () => {
@@ -55,5 +62,41 @@ describe('AWS adapters on moto', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(await aws.s3.putObject(bucket, 'flowdump/x/lock.json', '{}', 'application/json', { ifNoneMatch: true })).toBe('exists');
     expect(await (await raw.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'flowdump/x/lock.json' }))).Body!.transformToString()).toBe('{}');
     expect(await aws.s3.listFolders(bucket, 'flowdump/')).toEqual(['flowdump/x/']);
+  });
+});
+
+describe('invariant 3 on moto: concurrent and retried starts of one capture', { timeout: INTEGRATION_TIMEOUT }, () => {
+  test('two starts of the same plan at once, then a retry: one flow log per interface, all succeed (us-east-2)', async () => {
+    const region = 'us-east-2';
+    const raw = sdk(region);
+    const fixture = await makeFixture(raw);
+    const aws = await createAwsContext({ region, env: process.env, maxAttempts: 1 });
+    await aws.s3.createBucket('flowdump-123456789012-us-east-2', region);
+    const target = await resolveTarget({ kind: 'instance', value: fixture.instanceId }, aws.ec2, { where: `in ${region}` });
+    const preset = findPreset('handshake');
+    const plan = planCapture({
+      id: 'fd-20260501-120000-3333',
+      target,
+      format: { preset, bytesPerRecord: preset.bytesPerRecord },
+      destination: parseDestination(undefined),
+      defaultBucket: 'flowdump-123456789012-us-east-2',
+      fileFormat: 'text',
+      traffic: 'ALL',
+      durationSeconds: 300,
+      now: new Date(),
+      account: '123456789012',
+      region,
+      createdBy: 'test',
+      keep: false,
+      costModel: simpleCostModel,
+    });
+    const deps = { ...aws, clock: systemClock, reporter: { event: () => undefined }, costModel: simpleCostModel, renderText: () => '', owner: 'test:1' };
+    const [a, b] = await Promise.all([startCapture(plan, deps), startCapture(plan, deps)]);
+    const retried = await startCapture(plan, deps);
+    const all = await flowLogs(raw);
+    expect(all.map((flowLog) => flowLog.ResourceId).sort()).toEqual([...fixture.eniIds].sort());
+    expect(a.flowLogIds.sort()).toEqual(all.map((flowLog) => flowLog.FlowLogId).sort());
+    expect(b.flowLogIds.sort()).toEqual(a.flowLogIds);
+    expect(retried.flowLogIds.sort()).toEqual(a.flowLogIds);
   });
 });
