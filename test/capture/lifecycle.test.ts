@@ -161,10 +161,13 @@ describe('finish: stop → settle → analyze → clean', () => {
     deliver(aws, p, manifest.flowLogIds[0], '2026-05-01T12:00:00Z');
     clock.set('2026-05-01T12:15:00Z');
     // the last window (12:15) arrives only after 6 minutes of settling
-    const late = setInterval(() => {
-      if (clock.now().getTime() >= Date.parse('2026-05-01T12:21:00Z') && aws.keys(BUCKET).filter((k) => k.includes('T1215Z')).length === 0) deliver(aws, p, manifest.flowLogIds[0], '2026-05-01T12:15:00Z');
-    }, 0);
-    const result = await finishCapture(manifest, deps, finishOptions).finally(() => clearInterval(late));
+    const report = deps.reporter.event;
+    deps.reporter.event = (event) => {
+      report(event);
+      if (event.type === 'settling' && event.waitedSeconds >= 360 && aws.keys(BUCKET).every((k) => !k.includes('T1215Z'))) deliver(aws, p, manifest.flowLogIds[0], '2026-05-01T12:15:00Z');
+    };
+    const result = await finishCapture(manifest, deps, finishOptions);
+    expect(clock.now().toISOString()).toBe('2026-05-01T12:21:30.000Z');
     expect(aws.flowLogs.size).toBe(0);
     expect(result.manifest.state).toBe('cleaned');
     expect(result.manifest.settleComplete).toBe(true);

@@ -1,0 +1,103 @@
+import { describe, expect, test } from 'vitest';
+import type { Prompts } from '../../src/cli/prompts.js';
+import { runWizard } from '../../src/cli/wizard.js';
+import { cliReporter } from '../../src/cli/reporter.js';
+import { createContext } from '../../src/cli/context.js';
+import { FakeAws } from '../capture/fakes.js';
+
+/** Answers prompts from a script and records what was asked. */
+function scripted(answers: Record<string, string | boolean>, asked: string[]): Prompts {
+  const answer = (message: string) => {
+    asked.push(message);
+    const key = Object.keys(answers).find((k) => message.startsWith(k));
+    if (key === undefined) throw new Error(`unexpected prompt: ${message}`);
+    return answers[key];
+  };
+  return {
+    select: async (message, choices) => {
+      const value = answer(message);
+      expect(choices.map((c) => c.value)).toContain(value);
+      return value as never;
+    },
+    search: async (message, choices) => {
+      const value = answer(message);
+      expect(choices.map((c) => c.value)).toContain(value);
+      return value as never;
+    },
+    input: async (message, _initial, validate) => {
+      const value = String(answer(message));
+      expect(validate ? validate(value) : true).toBe(true);
+      return value;
+    },
+    confirm: async (message) => Boolean(answer(message)),
+  };
+}
+
+describe('the wizard', () => {
+  test('asks target kind, target (from a filterable list), format, destination, duration and traffic', async () => {
+    const aws = new FakeAws();
+    const instance = aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'web-1', 2);
+    const asked: string[] = [];
+    const said: string[] = [];
+    const answers = await runWizard(
+      {},
+      {
+        prompts: scripted({ 'What to capture': 'instance', 'Pick the instance': instance.id, Format: 'handshake', Destination: 'logs:/flowdump', Duration: '5m', Traffic: 'ALL' }, asked),
+        ec2: aws.ec2,
+        region: 'eu-west-1',
+        profile: 'dev',
+        account: '111122223333',
+        defaultBucket: 'flowdump-111122223333-eu-west-1',
+        force: false,
+        say: (text) => said.push(text),
+      },
+    );
+    expect(answers).toEqual({ target: { kind: 'instance', value: instance.id }, format: 'handshake', destination: 'logs:/flowdump', duration: '5m', traffic: 'ALL' });
+    expect(asked).toEqual(['What to capture', 'Pick the instance', 'Format', 'Destination', 'Duration (90s, 15m, 2h)', 'Traffic']);
+    expect(said[0]).toBe('flowdump — account 111122223333, region eu-west-1, profile dev (change with --region / --profile)');
+  });
+
+  test('does not ask what a flag already answered', async () => {
+    const aws = new FakeAws();
+    aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'web-1');
+    const asked: string[] = [];
+    await runWizard(
+      { format: 'full', duration: '2h', traffic: 'REJECT' },
+      { prompts: scripted({ 'What to capture': 'ip', 'Private IP': '10.0.1.10', Destination: 's3://flowdump-1-eu-west-1/flowdump' }, asked), ec2: aws.ec2, region: 'eu-west-1', account: '1', defaultBucket: 'flowdump-1-eu-west-1', force: false, say: () => undefined },
+    );
+    expect(asked).toEqual(['What to capture', 'Private IP address', 'Destination']);
+  });
+});
+
+describe('the live line', () => {
+  function io(tty: boolean) {
+    const out: string[] = [];
+    const stream = { write: (text: string) => out.push(text), isTTY: tty, columns: 60 };
+    return { out, ctx: createContext({ stdout: stream, stderr: stream, stdin: [] as never, env: { NO_COLOR: '1' } }) };
+  }
+  const progress = (left: number) => ({ type: 'progress' as const, id: 'fd-1', timeLeftSeconds: left, objects: 2, bytes: 2048, costSoFar: 0.00001 });
+
+  test('on a terminal it is rewritten in place; milestones get their own line', () => {
+    const { out, ctx } = io(true);
+    const reporter = cliReporter(ctx);
+    reporter.event(progress(600));
+    reporter.event(progress(570));
+    reporter.event({ type: 'stopping', id: 'fd-1', reason: 'interrupted' });
+    expect(out).toEqual(['fd-1  10m left · 2 object(s), 2.0 KB delivered · <$0.0001 …', '\r\u001b[2K', 'fd-1  9m30s left · 2 object(s), 2.0 KB delivered · <$0.000…', '\r\u001b[2K', 'fd-1: stopping (interrupted)\n']);
+  });
+
+  test('without a terminal it is a line at most every minute; nothing under --json', () => {
+    let now = 0;
+    const { out, ctx } = io(false);
+    const reporter = cliReporter(ctx, { now: () => now });
+    reporter.event(progress(600));
+    now = 30_000;
+    reporter.event(progress(570));
+    now = 61_000;
+    reporter.event(progress(539));
+    expect(out).toEqual(['fd-1  10m left · 2 object(s), 2.0 KB delivered · <$0.0001 so far\n', 'fd-1  8m59s left · 2 object(s), 2.0 KB delivered · <$0.0001 so far\n']);
+    const quiet = io(false);
+    cliReporter(quiet.ctx, { json: true }).event(progress(1));
+    expect(quiet.out).toEqual([]);
+  });
+});
