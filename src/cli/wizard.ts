@@ -35,7 +35,7 @@ export async function runWizard(given: StartAnswers, ctx: WizardContext): Promis
     given.format ??
     (await prompts.select(
       'Format',
-      listPresets().map((preset) => ({ value: preset.name, label: `${preset.name.padEnd(10)} ${preset.bytesPerRecord} bytes/record`, hint: preset.description })),
+      listPresets().map((preset) => ({ value: preset.name, label: `${preset.name.padEnd(10)} ${String(preset.bytesPerRecord).padStart(3)} bytes/record`, hint: preset.description.split(/[:(]/)[0].trim() })),
       defaultPresetName(),
     ));
   const destination =

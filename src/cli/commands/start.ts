@@ -126,7 +126,15 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
       force: flags.force === true,
       say: (text) => ctx.io.stderr.write(`${ctx.paintErr.dim(text)}\n`),
     }));
-  const reporter = cliReporter(ctx, { json: flags.json });
+  const baseReporter = cliReporter(ctx, { json: flags.json });
+  let flowLogGone = false;
+  const reporter = {
+    ...baseReporter,
+    event(event: import('../../capture/lifecycle.js').CaptureEvent) {
+      if (event.type === 'stopped') flowLogGone = true;
+      baseReporter.event(event);
+    },
+  };
   const deps = captureDeps(ctx, aws, reporter);
   const plan = await makePlan(ctx, aws, who, deps, flags, filled as Required<StartAnswers>);
 
@@ -167,7 +175,11 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
         if (!stop.signal.aborted) {
           stop.abort();
           reporter.finish();
-          ctx.io.stderr.write(`${signal}: stopping capture ${captureId} (deleting the flow log; press Ctrl-C again to skip the analysis)\n`);
+          ctx.io.stderr.write(
+            flowLogGone
+              ? `${signal}: no longer waiting for late data; analyzing what arrived (press Ctrl-C again to skip the analysis)\n`
+              : `${signal}: stopping capture ${captureId} (deleting the flow log; press Ctrl-C again to skip the analysis)\n`,
+          );
         } else if (!skip.signal.aborted) {
           skip.abort();
           reporter.finish();
