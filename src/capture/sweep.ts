@@ -2,7 +2,7 @@ import type { FlowLogInfo } from '../aws/ec2.js';
 import { isFlowdumpError, ExitCode } from '../errors.js';
 import { DEFAULT_LOGS_BASE, DEFAULT_S3_BASE, describeLocation, locationFromFlowLog, type DataLocation } from './destination.js';
 import { isCaptureId } from './ids.js';
-import { captureFlowLogs, finishCapture, isOurs, recoverManifest, storeFor, type CaptureDeps, type FinishResult } from './lifecycle.js';
+import { finishCapture, isOurs, recoverManifest, storeFor, type CaptureDeps, type FinishResult } from './lifecycle.js';
 import type { CaptureManifest } from './manifest.js';
 import { readCaptureTags, TAG_CAPTURE_ID } from './tags.js';
 
@@ -119,12 +119,9 @@ export async function sweepCaptures(deps: CaptureDeps, options: SweepOptions): P
   const result: SweepResult = { finished: [], failed: [], skipped: plan.skip.map(({ record, reason }) => ({ id: record.id, reason })), exitCode: ExitCode.ok };
   for (const record of plan.finish) {
     try {
+      // discoverCaptures only keeps flow logs whose location it can read, so a manifest can always be rebuilt
       const manifest = record.manifest ?? recoverManifest(record.id, record.flowLogs, options.account, options.region);
-      if (!manifest) {
-        // a flow log we cannot place: still stop it (invariant 1), nothing else to do
-        await finishOrphan(record, deps);
-        continue;
-      }
+      if (!manifest) continue;
       result.finished.push(await finishCapture(manifest, deps, { settleTimeoutMs: options.settleTimeoutMs, waitForSettle: options.waitForSettle, reason: 'expired (sweep)' }));
     } catch (error) {
       const exitCode = isFlowdumpError(error) ? error.exitCode : ExitCode.bug;
@@ -135,9 +132,4 @@ export async function sweepCaptures(deps: CaptureDeps, options: SweepOptions): P
     result.exitCode = result.failed.some((failure) => failure.exitCode === ExitCode.unverified) ? ExitCode.unverified : result.failed[0].exitCode;
   }
   return result;
-}
-
-async function finishOrphan(record: CaptureRecord, deps: CaptureDeps): Promise<void> {
-  const flowLogs = await captureFlowLogs(deps.ec2, record.id);
-  if (flowLogs.length > 0) await deps.ec2.deleteFlowLogs(flowLogs.map((flowLog) => flowLog.id));
 }

@@ -313,3 +313,33 @@ describe('invariant 2: never touches what it did not create', () => {
     expect(aws.groups.has('/flowdump/fd-20260501-110000-ffff')).toBe(true);
   });
 });
+
+describe('the foreground run', () => {
+  test('reports progress until the budget, then finishes; an interrupt stops it early and is recorded', async () => {
+    const { runCapture } = await import('../../src/capture/run.js');
+    const aws = new FakeAws();
+    aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'web-1', 1);
+    const clock = new FakeClock(START);
+    const deps = fakeDeps(aws, clock);
+    const p = await plan(aws, clock, { minutes: 2 });
+    const manifest = await startCapture(p, deps);
+    deliver(aws, p, manifest.flowLogIds[0], '2026-05-01T12:00:00Z');
+    const result = await runCapture(manifest, deps, { settleTimeoutMs: 60_000, stopSignal: new AbortController().signal, skipSignal: new AbortController().signal });
+    const progress = deps.events.filter((e) => e.type === 'progress').map((e) => (e as { timeLeftSeconds: number }).timeLeftSeconds);
+    expect(progress).toEqual([120, 90, 60, 30]);
+    expect(result.manifest).toMatchObject({ state: 'cleaned', stopReason: 'time budget reached', stoppedAt: '2026-05-01T12:02:00.000Z' });
+
+    const p2 = await plan(aws, clock, { id: 'fd-20260501-120000-dddd', minutes: 60 });
+    const m2 = await startCapture(p2, deps);
+    const stop = new AbortController();
+    const skip = new AbortController();
+    deps.reporter.event = (event) => {
+      if (event.type === 'progress' && event.timeLeftSeconds <= 3000) stop.abort();
+      if (event.type === 'stopped') skip.abort();
+    };
+    const early = await runCapture(m2, deps, { settleTimeoutMs: 60_000, stopSignal: stop.signal, skipSignal: skip.signal });
+    expect(early.deferred).toBe('analysis skipped (second interrupt)');
+    expect(early.manifest).toMatchObject({ state: 'settling', stopReason: 'interrupted' });
+    expect(aws.flowLogs.size).toBe(0);
+  });
+});

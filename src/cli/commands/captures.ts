@@ -9,7 +9,6 @@ import { renderCaptureList, type CaptureRow } from '../render/capture.js';
 import { cliReporter } from '../reporter.js';
 import { printFinish } from './start.js';
 import { describeLocation } from '../../capture/destination.js';
-import { simpleCostModel } from '../../capture/cost-figure.js';
 
 async function discoverOptions(ctx: CliContext, aws: AwsContext): Promise<DiscoverOptions> {
   const who = await identity(aws);
@@ -55,7 +54,7 @@ export function listCommand(ctx: CliContext): Command {
         timeLeftSeconds: record.expiresAt && state === 'active' ? (record.expiresAt.getTime() - now) / 1000 : undefined,
         objects,
         bytes,
-        costUsd: bytes === undefined ? undefined : simpleCostModel.actual({ bytes, destination: record.location?.type ?? 's3', fileFormat: manifest?.fileFormat ?? 'text' }),
+        costUsd: bytes === undefined ? undefined : deps.costModel.actual({ bytes, destination: record.location?.type ?? 's3', fileFormat: manifest?.fileFormat ?? 'text' }),
         destination: record.location ? describeLocation(record.location) : undefined,
         expiresAt: record.expiresAt?.toISOString(),
         summary: manifest?.summary,
