@@ -343,3 +343,32 @@ describe('the foreground run', () => {
     expect(aws.flowLogs.size).toBe(0);
   });
 });
+
+describe('a process that died between CreateFlowLogs and writing its manifest', () => {
+  test('sweep rebuilds the manifest from the flow log (tags, destination, format) and finishes the capture', async () => {
+    const aws = new FakeAws();
+    aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'web-1', 1);
+    const clock = new FakeClock(START);
+    const deps = fakeDeps(aws, clock);
+    const p = await plan(aws, clock, { minutes: 5 });
+    await aws.ec2.createFlowLogs({
+      resourceType: 'NetworkInterface',
+      resourceIds: p.resourceIds,
+      trafficType: 'ALL',
+      destination: { type: 's3', arn: `arn:aws:s3:::${BUCKET}/flowdump/${p.id}/`, fileFormat: 'plain-text' },
+      logFormat: p.format.template,
+      maxAggregationInterval: 60,
+      tags: p.tags,
+      clientToken: p.id,
+    });
+    const [flowLogId] = [...aws.flowLogs.keys()];
+    deliver(aws, p, flowLogId, '2026-05-01T12:05:00Z');
+    clock.set('2026-05-01T12:30:00Z');
+    const result = await sweepCaptures(deps, { account: '111122223333', region: 'eu-west-1', defaultBucket: BUCKET, settleTimeoutMs: 60_000, waitForSettle: true });
+    expect(result.failed).toEqual([]);
+    expect(result.finished[0].manifest).toMatchObject({ id: p.id, state: 'cleaned', recovered: true, expiresAt: '2026-05-01T12:05:00.000Z', flowLogIds: [flowLogId] });
+    expect(result.finished[0].summary?.tcp.connections).toBe(2);
+    expect(aws.flowLogs.size).toBe(0);
+    expect(aws.keys(BUCKET)).toEqual([`flowdump/${p.id}/capture.json`, `flowdump/${p.id}/summary.json`, `flowdump/${p.id}/summary.txt`]);
+  });
+});
