@@ -23,13 +23,19 @@ export interface SetupOptions {
   deliveryTrustTemplate: string;
   deliveryPolicy: string;
   lifecycleDays: number;
-  /** skip the CloudWatch Logs role (S3-only users need no IAM rights) */
+  /** skip the IAM roles (CloudWatch Logs delivery, safety net): S3-only users without IAM rights */
   skipRole: boolean;
+  /**
+   * The safety-net role EventBridge Scheduler assumes to delete a forgotten flow log
+   * (src/schedule/safety-net.ts renders its documents from templates/iam/safety-net-role-*.json).
+   */
+  safetyNetRole?: { name: string; trustPolicy: string; rolePolicy: string };
 }
 
 export interface SetupResult {
   bucket: string;
   roleArn?: string;
+  safetyNetRoleArn?: string;
   steps: SetupStep[];
 }
 
@@ -149,21 +155,58 @@ export async function runSetup(deps: { s3: S3Port; iam: IamPort }, options: Setu
   steps.push({ what: `lifecycle: expire ${DEFAULT_S3_BASE}/ after ${options.lifecycleDays} days (the last cost guard)`, status: current ? (isDeepStrictEqual(current, ours) ? 'existed' : 'updated') : 'made' });
 
   let roleArn: string | undefined;
+  let safetyNetRoleArn: string | undefined;
   if (!options.skipRole) {
     const trust = options.deliveryTrustTemplate.replaceAll('${AccountId}', options.account).replaceAll('${Region}', options.region);
-    const role = await iam.getRole(DELIVERY_ROLE_NAME);
-    if (role) {
-      roleArn = role.arn;
-      const same = role.trustPolicy !== undefined && isDeepStrictEqual(JSON.parse(role.trustPolicy), JSON.parse(trust));
-      steps.push({ what: `role ${DELIVERY_ROLE_NAME} (CloudWatch Logs delivery)`, status: 'existed', note: same ? undefined : 'its trust policy differs from templates/iam/delivery-role-trust.json; left unchanged' });
-    } else {
-      roleArn = (await iam.createRole(DELIVERY_ROLE_NAME, trust, 'VPC Flow Logs delivery to CloudWatch Logs for flowdump captures', { 'flowdump:created-by': 'flowdump setup' })).arn;
-      steps.push({ what: `role ${DELIVERY_ROLE_NAME} (CloudWatch Logs delivery)`, status: 'made' });
+    roleArn = await ensureRole(iam, steps, {
+      name: DELIVERY_ROLE_NAME,
+      purpose: 'CloudWatch Logs delivery',
+      trustPolicy: trust,
+      trustFile: 'templates/iam/delivery-role-trust.json',
+      policyName: 'flowdump-delivery',
+      policy: options.deliveryPolicy,
+      description: 'VPC Flow Logs delivery to CloudWatch Logs for flowdump captures',
+    });
+    if (options.safetyNetRole) {
+      safetyNetRoleArn = await ensureRole(iam, steps, {
+        name: options.safetyNetRole.name,
+        purpose: 'safety net: EventBridge Scheduler deletes a forgotten flow log',
+        trustPolicy: options.safetyNetRole.trustPolicy,
+        trustFile: 'templates/iam/safety-net-role-trust.json',
+        policyName: 'flowdump-safety-net',
+        policy: options.safetyNetRole.rolePolicy,
+        description: 'EventBridge Scheduler deletes flow logs flowdump tagged, if a capture outlives its expiry',
+      });
     }
-    const policy = await iam.getRolePolicy(DELIVERY_ROLE_NAME, 'flowdump-delivery');
-    const samePolicy = policy !== undefined && isDeepStrictEqual(JSON.parse(policy), JSON.parse(options.deliveryPolicy));
-    if (!samePolicy) await iam.putRolePolicy(DELIVERY_ROLE_NAME, 'flowdump-delivery', options.deliveryPolicy);
-    steps.push({ what: 'role policy flowdump-delivery', status: policy === undefined ? 'made' : samePolicy ? 'existed' : 'updated' });
   }
-  return { bucket, roleArn, steps };
+  return { bucket, roleArn, safetyNetRoleArn, steps };
+}
+
+interface RoleSpec {
+  name: string;
+  purpose: string;
+  trustPolicy: string;
+  trustFile: string;
+  policyName: string;
+  policy: string;
+  description: string;
+}
+
+/** A role and its inline policy: made when missing; an existing role's trust is never changed (only reported). */
+async function ensureRole(iam: IamPort, steps: SetupStep[], spec: RoleSpec): Promise<string> {
+  let arn: string;
+  const role = await iam.getRole(spec.name);
+  if (role) {
+    arn = role.arn;
+    const same = role.trustPolicy !== undefined && isDeepStrictEqual(JSON.parse(role.trustPolicy), JSON.parse(spec.trustPolicy));
+    steps.push({ what: `role ${spec.name} (${spec.purpose})`, status: 'existed', note: same ? undefined : `its trust policy differs from ${spec.trustFile}; left unchanged` });
+  } else {
+    arn = (await iam.createRole(spec.name, spec.trustPolicy, spec.description, { 'flowdump:created-by': 'flowdump setup' })).arn;
+    steps.push({ what: `role ${spec.name} (${spec.purpose})`, status: 'made' });
+  }
+  const current = await iam.getRolePolicy(spec.name, spec.policyName);
+  const same = current !== undefined && isDeepStrictEqual(JSON.parse(current), JSON.parse(spec.policy));
+  if (!same) await iam.putRolePolicy(spec.name, spec.policyName, spec.policy);
+  steps.push({ what: `role policy ${spec.policyName}`, status: current === undefined ? 'made' : same ? 'existed' : 'updated' });
+  return arn;
 }

@@ -5,13 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand, GetBucketPolicyCommand, GetObjectCommand, GetPublicAccessBlockCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, test } from 'vitest';
 import { bucketName, cliEnv, collect, endpoint, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, stateDir, waitFor, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
 
 describe('flowdump setup', { timeout: INTEGRATION_TIMEOUT }, () => {
-  test('makes the bucket (BPA, SSE-S3, TLS-only + delivery policy, 7-day lifecycle) and the delivery role; a second run changes nothing; an existing policy is merged, not overwritten (eu-west-2)', async () => {
+  test('makes the bucket (BPA, SSE-S3, TLS-only + delivery policy, 7-day lifecycle) the delivery and safety-net roles; a second run changes nothing; an existing policy is merged, not overwritten (eu-west-2)', async () => {
     const region = 'eu-west-2';
     const aws = sdk(region);
     const env = cliEnv({ region });
@@ -35,9 +35,15 @@ describe('flowdump setup', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(bySid.FlowdumpAWSLogDeliveryAclCheck.Action).toEqual(['s3:GetBucketAcl', 's3:ListBucket']);
     const lifecycle = await aws.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
     expect(lifecycle.Rules).toEqual([expect.objectContaining({ ID: 'flowdump-expire-captures', Status: 'Enabled', Expiration: expect.objectContaining({ Days: 7 }) })]);
-    const role = await new IAMClient({ endpoint: endpoint(), region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }).send(new GetRoleCommand({ RoleName: 'flowdump-flow-logs-delivery' }));
+    const iam = new IAMClient({ endpoint: endpoint(), region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    const role = await iam.send(new GetRoleCommand({ RoleName: 'flowdump-flow-logs-delivery' }));
     const trust = JSON.parse(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!));
     expect(trust.Statement[0]).toMatchObject({ Principal: { Service: 'vpc-flow-logs.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } });
+    // the safety net's role: EventBridge Scheduler may delete only flow logs flowdump tagged
+    const net = await iam.send(new GetRoleCommand({ RoleName: 'flowdump-safety-net' }));
+    expect(JSON.parse(decodeURIComponent(net.Role!.AssumeRolePolicyDocument!)).Statement[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+    const netPolicy = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'flowdump-safety-net', PolicyName: 'flowdump-safety-net' }))).PolicyDocument!));
+    expect(netPolicy.Statement[0]).toMatchObject({ Action: 'ec2:DeleteFlowLogs', Condition: { Null: { 'aws:ResourceTag/flowdump:capture-id': 'false' } } });
 
     const second = await runCli(['setup'], env);
     expect(second.code).toBe(0);

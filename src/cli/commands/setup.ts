@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { bucketPolicyStatements, runSetup } from '../../capture/setup.js';
 import { templatePath } from '../../paths.js';
+import { renderSafetyNetPolicies } from '../../schedule/safety-net.js';
 import { identity, openAws } from '../aws.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 
@@ -16,11 +17,12 @@ export function setupCommand(ctx: CliContext): Command {
     .description(
       'Makes (or checks) the bucket flowdump-<account>-<region>: Block Public Access, default encryption (SSE-S3),\n' +
         'a TLS-only policy with the statements VPC Flow Logs delivery needs, and a lifecycle rule that expires\n' +
-        'flowdump/ after 7 days as the last cost guard; and the role flowdump-flow-logs-delivery for CloudWatch Logs.\n' +
+        'flowdump/ after 7 days as the last cost guard; the role flowdump-flow-logs-delivery for CloudWatch Logs;\n' +
+        'and the role flowdump-safety-net that EventBridge Scheduler uses to delete a forgotten flow log.\n' +
         'Idempotent. An existing bucket policy is never overwritten: flowdump merges its statements by Sid, or refuses.\n' +
         'Needs the permissions in templates/iam/flowdump-setup.json.',
     )
-    .option('--s3-only', 'skip the CloudWatch Logs delivery role (no IAM permissions needed)')
+    .option('--s3-only', 'skip the IAM roles (CloudWatch Logs delivery, safety net): no IAM permissions needed')
     .option('--print-policy', 'print the bucket-policy statements flowdump needs and change nothing');
   withCommonOptions(command, true);
   command.addHelpText('after', '\nExamples:\n  flowdump setup --region eu-west-1\n  flowdump setup --s3-only\n  flowdump setup --print-policy > statements.json\n');
@@ -39,6 +41,7 @@ export function setupCommand(ctx: CliContext): Command {
       deliveryPolicy: readFileSync(templatePath('iam', 'delivery-role-policy.json'), 'utf8'),
       lifecycleDays: 7,
       skipRole: flags.s3Only === true,
+      safetyNetRole: safetyNetRole(who.account),
     });
     if (flags.json) {
       printJson(ctx, { schema: 'flowdump.setup/v1', account: who.account, region: aws.region, ...result });
@@ -53,4 +56,9 @@ export function setupCommand(ctx: CliContext): Command {
     );
   });
   return command;
+}
+
+function safetyNetRole(account: string): { name: string; trustPolicy: string; rolePolicy: string } {
+  const policies = renderSafetyNetPolicies({ accountId: account });
+  return { name: policies.roleName, trustPolicy: JSON.stringify(policies.trustPolicy), rolePolicy: JSON.stringify(policies.rolePolicy) };
 }
