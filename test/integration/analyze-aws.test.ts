@@ -8,7 +8,7 @@ import { CreateLogGroupCommand, DescribeLogGroupsCommand, DescribeLogStreamsComm
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { ACCOUNT, bucketName, cliEnv, flowdumpFlowLogs, flowLogs, handshakeRecords, HANDSHAKE_HEADER, listKeys, makeFixture, runCli, sdk, seedLogEvents, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
+import { ACCOUNT, bucketName, cliEnv, flowdumpFlowLogs, flowLogs, handshakeRecords, HANDSHAKE_HEADER, listKeys, makeFixture, runCli, sdk, seedLogEvents, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
 
 describe('CloudWatch Logs captures', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('start --destination logs:/flowdump: a tagged group with 1-day retention and the delivery role; sweep summarizes and deletes the data streams (sa-east-1)', async () => {
@@ -30,7 +30,7 @@ describe('CloudWatch Logs captures', { timeout: INTEGRATION_TIMEOUT }, () => {
       expect(flowLog).toMatchObject({ LogDestinationType: 'cloud-watch-logs', LogGroupName: group, DeliverLogsPermissionArn: `arn:aws:iam::${ACCOUNT}:role/flowdump-flow-logs-delivery` });
     }
     // CloudWatch Logs delivery: one stream per interface, no header line, timestamp = record start
-    const late = Date.now() + 3600_000;
+    const late = Date.now() + 3600_000 + LATE_MARGIN_MS;
     for (const [i, eni] of fixture.eniIds.entries()) await seedLogEvents(aws, group, `${eni}-all`, handshakeRecords(eni, `10.0.1.${4 + i}`, Math.floor(late / 1000) - 60), late - 60_000);
     const swept = await runCli(['sweep', '--json'], cliEnv({ region, offsetSeconds: 3600 }));
     expect(swept.code).toBe(0);

@@ -8,7 +8,7 @@ import { GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand, Get
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, test } from 'vitest';
-import { bucketName, cliEnv, collect, endpoint, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, stateDir, waitFor, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
+import { bucketName, cliEnv, collect, endpoint, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, stateDir, waitFor, windowStart, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
 
 describe('flowdump setup', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('makes the bucket (BPA, SSE-S3, TLS-only + delivery policy, 7-day lifecycle) the delivery and safety-net roles; a second run changes nothing; an existing policy is merged, not overwritten (eu-west-2)', async () => {
@@ -95,7 +95,7 @@ describe('flowdump start', { timeout: INTEGRATION_TIMEOUT }, () => {
     // moto delivers nothing: deliver what AWS would have, up to the window of the stop
     for (const [i, eni] of fixture.eniIds.entries()) {
       const flowLogId = flowLogs.find((f) => f.ResourceId === eni)!.FlowLogId!;
-      await seedS3FlowLogFile(aws, { bucket, prefix: `flowdump/${id}/`, flowLogId, windowStart: windowStart(expiresAt), lines: handshakeRecords(eni, i === 0 ? fixture.privateIp : '10.0.1.99', Math.floor(expiresAt.getTime() / 1000) - 90) });
+      await seedS3FlowLogFile(aws, { bucket, prefix: `flowdump/${id}/`, flowLogId, windowStart: windowStart(new Date(expiresAt.getTime() + LATE_MARGIN_MS)), lines: handshakeRecords(eni, i === 0 ? fixture.privateIp : '10.0.1.99', Math.floor(expiresAt.getTime() / 1000) - 90) });
     }
     const result = await done;
     expect(result.code).toBe(0);

@@ -139,6 +139,13 @@ export async function seedLogEvents(aws: Sdk, group: string, stream: string, lin
   await aws.logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: lines.map((message) => ({ timestamp: timestampMs, message })) }));
 }
 
+/**
+ * Late data is seeded this far past the moment flowdump is expected to stop the flow log, so a
+ * slow machine (the stop lands later than planned) still finds the last window delivered and
+ * never sits out the settle timeout.
+ */
+export const LATE_MARGIN_MS = 10 * 60_000;
+
 /** The window start (5-minute boundary) of the S3 file that holds records ending at `time`. */
 export function windowStart(time: Date): Date {
   return new Date(Math.floor(time.getTime() / 300_000) * 300_000);

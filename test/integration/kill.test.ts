@@ -7,7 +7,7 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { bucketName, cliEnv, collect, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, waitFor, windowStart, type Sdk, INTEGRATION_TIMEOUT } from './helpers.js';
+import { bucketName, cliEnv, collect, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, waitFor, windowStart, type Sdk, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
 
 async function readJson(aws: Sdk, bucket: string, key: string) {
   return JSON.parse(await (await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
@@ -56,7 +56,7 @@ describe('invariant 1: killed at any moment, one sweep after expiry tears everyt
     expect((await readJson(aws, bucket, `flowdump/${id}/capture.json`)).state).toBe('active');
     // the flow log kept delivering until the sweep (an hour later) deleted it
     await deliver(aws, bucket, id, flowLogs, new Date());
-    await deliver(aws, bucket, id, flowLogs, new Date(Date.now() + 3600_000));
+    await deliver(aws, bucket, id, flowLogs, new Date(Date.now() + 3600_000 + LATE_MARGIN_MS));
     const swept = await sweepAfterExpiry(region, 3600);
     expect(swept.finished).toEqual([expect.objectContaining({ id, state: 'cleaned' })]);
     await expectOnlySummaryLeft(aws, bucket, id);
@@ -104,7 +104,7 @@ describe('invariant 1: killed at any moment, one sweep after expiry tears everyt
     const flowLogs = await waitFor(async () => ((await flowdumpFlowLogs(aws)).length === 1 ? flowdumpFlowLogs(aws) : undefined));
     const id = tagsOf(flowLogs[0])['flowdump:capture-id'];
     const expires = new Date(tagsOf(flowLogs[0])['flowdump:expires-at']);
-    await deliver(aws, bucket, id, flowLogs, expires);
+    await deliver(aws, bucket, id, flowLogs, new Date(expires.getTime() + LATE_MARGIN_MS));
     await waitFor(async () => stderr.includes('holding at cleaning'));
     expect(await listKeys(aws, bucket, `flowdump/${id}/`)).toEqual(expect.arrayContaining([`flowdump/${id}/summary.json`, `flowdump/${id}/summary.txt`]));
     expect(await listKeys(aws, bucket, `flowdump/${id}/AWSLogs/`)).toHaveLength(1);
@@ -126,7 +126,7 @@ describe('signals', { timeout: INTEGRATION_TIMEOUT }, () => {
     const firstDone = collect(first);
     const flowLogs = await waitFor(async () => ((await flowdumpFlowLogs(aws)).length === 1 ? flowdumpFlowLogs(aws) : undefined));
     const id = tagsOf(flowLogs[0])['flowdump:capture-id'];
-    await deliver(aws, bucket, id, flowLogs, new Date());
+    await deliver(aws, bucket, id, flowLogs, new Date(Date.now() + LATE_MARGIN_MS));
     first.kill('SIGTERM');
     const result = await firstDone;
     expect(result.code).toBe(0);
@@ -169,7 +169,7 @@ describe('signals', { timeout: INTEGRATION_TIMEOUT }, () => {
     const flowLogs = await flowdumpFlowLogs(aws);
     for (const id of ids) {
       const mine = flowLogs.filter((f) => tagsOf(f)['flowdump:capture-id'] === id);
-      await deliver(aws, bucket, id, mine, new Date(Date.now() + 3600_000));
+      await deliver(aws, bucket, id, mine, new Date(Date.now() + 3600_000 + LATE_MARGIN_MS));
     }
     const [a, b] = await Promise.all([runCli(['sweep', '--json'], cliEnv({ region, offsetSeconds: 3600 })), runCli(['sweep', '--json'], cliEnv({ region, offsetSeconds: 3600 }))]);
     expect([a.code, b.code]).toEqual([0, 0]);
