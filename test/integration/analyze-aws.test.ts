@@ -45,7 +45,7 @@ describe('CloudWatch Logs captures', { timeout: INTEGRATION_TIMEOUT }, () => {
 });
 
 describe('flowdump analyze of AWS data', { timeout: INTEGRATION_TIMEOUT }, () => {
-  test('s3://bucket/prefix reads all four key layouts; logs:/group uses the flow log\'s format and --since/--until (me-south-1)', async () => {
+  test('s3://bucket/prefix reads all four key layouts; logs:/group uses the flow log\'s format and --since/--until; show reads it too (me-south-1)', async () => {
     const region = 'me-south-1';
     const aws = sdk(region);
     const env = cliEnv({ region });
@@ -101,6 +101,12 @@ describe('flowdump analyze of AWS data', { timeout: INTEGRATION_TIMEOUT }, () =>
     const windowed = JSON.parse((await runCli(['analyze', `logs:${group}`, '--since', new Date(early + hour).toISOString(), '--until', new Date(later + hour).toISOString(), '--json'], env)).stdout);
     expect(windowed.records.total).toBe(2);
     expect(windowed.tcp).toMatchObject({ connections: 1, established: 1 });
+    // show reads the same group the same way, tcpdump style
+    const shown = await runCli(['show', `logs:${group}`, '--region', region], env);
+    expect(shown.stderr).toBe('');
+    const lines = shown.stdout.trim().split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines[0]).toMatch(/ IP 10\.9\.0\.5\.40001 > 10\.0\.1\.4\.443: Flags \[S\], 1 packet, 60 bytes, ACCEPT, eni-[0-9a-f]+ ingress$/);
     expect((await flowLogs(aws)).length).toBe(1);
   });
 

@@ -20,6 +20,8 @@ interface ShowFlags {
   logFormat?: string;
   json?: boolean;
   debug?: boolean;
+  profile?: string;
+  region?: string;
 }
 
 const increase = (_value: unknown, previous: number): number => previous + 1;
@@ -46,7 +48,9 @@ export function showCommand(ctx: CliContext): Command {
     .addOption(new Option('--window <duration>', 'reorder window: a record is held until one this much newer is read (90s, 15m, 1h30m)').default('15m'))
     .option('--log-format <format>', "format of headerless data: a preset (tcpdump, handshake, full) or '${field} …' (default: version 2)")
     .option('--json', 'NDJSON: one object per record (its fields, plus derived ones under "flowdump")')
-    .option('--debug', 'show stack traces on errors');
+    .option('--debug', 'show stack traces on errors')
+    .option('--profile <name>', 'AWS profile, for s3://, logs: and capture-id sources (default: the standard credential chain)')
+    .option('--region <region>', 'AWS region, for s3://, logs: and capture-id sources (default: from the profile or AWS_REGION)');
   command.addHelpText(
     'after',
     `
@@ -75,8 +79,9 @@ Exit codes: 0 done, 2 bad arguments or filter, 4 some input could not be read to
     const windowSeconds = flags.sort ? Number.POSITIVE_INFINITY : parseDuration(flags.window, '--window') / 1000;
     const format = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
     const target = flags.connection !== undefined ? parseConnectionTarget(flags.connection) : undefined;
-    const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), read: flags.read });
-    const readOptions = { format, explicitFormat: format !== undefined };
+    const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), read: flags.read, aws: { profile: flags.profile, region: flags.region } });
+    // headerless CloudWatch Logs data: the format of the flow log (or capture) that wrote it
+    const readOptions = { format: format ?? input.format, explicitFormat: format !== undefined };
     const time = new TimeFormat(flags.t);
     const out = ctx.io.stdout;
 
