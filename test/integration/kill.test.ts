@@ -180,4 +180,26 @@ describe('signals', { timeout: INTEGRATION_TIMEOUT }, () => {
       expect((await readJson(aws, bucket, `flowdump/${id}/summary.json`)).tcp.connections).toBe(3);
     }
   });
+
+  test('sweep --watch finishes what expires while it runs and stops cleanly on SIGINT (eu-south-1)', async () => {
+    const region = 'eu-south-1';
+    const aws = sdk(region);
+    const fixture = await makeFixture(aws);
+    expect((await runCli(['setup', '--s3-only'], cliEnv({ region }))).code).toBe(0);
+    const bucket = bucketName(region);
+    const started = await runCli(['start', '--eni', fixture.eniIds[0], '--for', '2m', '--yes', '--detach'], cliEnv({ region }));
+    const id = started.stdout.split('\n')[0];
+    await deliver(aws, bucket, id, await flowdumpFlowLogs(aws), new Date(Date.now() + 3600_000 + LATE_MARGIN_MS));
+    // an hour ahead, a minute of flowdump's time passes every second: the first round finds it expired
+    const watcher = spawnCli(['sweep', '--watch'], cliEnv({ region, offsetSeconds: 3600, scale: 60 }));
+    let stderr = '';
+    watcher.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const done = collect(watcher);
+    await waitFor(async () => /sweep: 1 capture\(s\) finished/.test(stderr));
+    await waitFor(async () => (stderr.match(/^sweep: /gm) ?? []).length >= 2);
+    watcher.kill('SIGINT');
+    const result = await done;
+    expect(result.code).toBe(0);
+    await expectOnlySummaryLeft(aws, bucket, id);
+  });
 });
