@@ -21,6 +21,8 @@ export interface ReadOptions {
    * so memory stays flat however large the input.
    */
   afterChunk?: () => Promise<void> | void;
+  /** told the size of every piece of record text read (after decompression; Parquet is not counted): a capture's actual cost */
+  onText?: (bytes: number) => void;
 }
 
 export interface AnalyzeOptions extends ReadOptions, FoldOptions {}
@@ -71,10 +73,12 @@ export async function readSources(
 }
 
 async function readSource(source: Source, reader: FlowLineReader, options: ReadOptions): Promise<void> {
-  const { signal, afterChunk } = options;
+  const { signal, afterChunk, onText } = options;
   if (source.lines) {
     let count = 0;
     for await (const line of source.lines()) {
+      // a line source (CloudWatch Logs events) has no newlines: count one per line, as in a file
+      onText?.(Buffer.byteLength(line) + 1);
       reader.pushLine(line);
       if (++count % 4096 === 0) {
         if (afterChunk) await afterChunk();
@@ -114,6 +118,7 @@ async function readSource(source: Source, reader: FlowLineReader, options: ReadO
   const bytes = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? gunzip(rest) : rest;
   const decoder = new StringDecoder('utf8');
   for await (const chunk of bytes) {
+    onText?.(chunk.length);
     reader.push(decoder.write(chunk as Buffer));
     if (afterChunk) await afterChunk();
     // leaving the loop closes the file (and the gunzip stream) behind it

@@ -4,6 +4,7 @@ import type { Ec2Port } from './ec2.js';
 import type { AwsScope } from './errors.js';
 import type { IamPort } from './iam.js';
 import type { LogsPort } from './logs.js';
+import type { MetricsPort } from './metrics.js';
 import type { S3Port } from './s3.js';
 import type { StsPort } from './sts.js';
 
@@ -49,6 +50,8 @@ export interface AwsContext {
   logs: LogsPort;
   sts: StsPort;
   iam: IamPort;
+  /** CloudWatch metrics (GetMetricData): the cost estimate and the live cost guard */
+  metrics: MetricsPort;
 }
 
 /** Resolves the region (flag → AWS_REGION → AWS_DEFAULT_REGION → the profile's config) and checks it is one AWS knows. */
@@ -102,12 +105,14 @@ export function sdkClientConfig(region: string, options: AwsClientOptions): SdkC
  */
 export async function createAwsContext(options: AwsClientOptions): Promise<AwsContext> {
   const region = await resolveRegion(options);
-  const [{ CloudWatchLogsClient }, { EC2Client }, { IAMClient }, { S3Client }, { STSClient }, { createEc2Port }, { createIamPort }, { createLogsPort }, { createS3Port }, { createStsPort }] = await Promise.all([
+  const [{ CloudWatchClient }, { CloudWatchLogsClient }, { EC2Client }, { IAMClient }, { S3Client }, { STSClient }, { CloudWatchMetrics }, { createEc2Port }, { createIamPort }, { createLogsPort }, { createS3Port }, { createStsPort }] = await Promise.all([
+    import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-cloudwatch-logs'),
     import('@aws-sdk/client-ec2'),
     import('@aws-sdk/client-iam'),
     import('@aws-sdk/client-s3'),
     import('@aws-sdk/client-sts'),
+    import('./metrics.js'),
     import('./ec2.js'),
     import('./iam.js'),
     import('./logs.js'),
@@ -129,5 +134,6 @@ export async function createAwsContext(options: AwsClientOptions): Promise<AwsCo
     logs: createLogsPort(new CloudWatchLogsClient(base), scope),
     sts: createStsPort(new STSClient(base), scope),
     iam: createIamPort(new IAMClient(base), scope),
+    metrics: new CloudWatchMetrics(new CloudWatchClient(base), scope),
   };
 }

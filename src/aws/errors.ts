@@ -21,6 +21,8 @@ export interface AwsCall {
   action: string;
   /** the resource it was about, for the message */
   resource?: string;
+  /** a way to do without this call, added to an access-denied message ("or estimate offline: …") */
+  alternative?: string;
 }
 
 /** The user policies shipped under templates/iam/, smallest first. */
@@ -93,7 +95,8 @@ export function mapAwsError(error: unknown, scope: AwsScope, call: AwsCall): Flo
     const fix = policy
       ? `attach the policy in templates/iam/${policy} (it grants ${call.action}) to your user or role`
       : `grant ${call.action} to your user or role`;
-    return new AwsAccessError('access-denied', `AWS denied ${call.action}${on} for ${who(scope)}: ${fix}`, { cause: error, details: { ...details, policy } });
+    const instead = call.alternative ? `, or ${call.alternative}` : '';
+    return new AwsAccessError('access-denied', `AWS denied ${call.action}${on} for ${who(scope)}: ${fix}${instead}`, { cause: error, details: { ...details, policy } });
   }
   if (EXPIRED.has(code) || (code === 'CredentialsProviderError' && /expired|refresh/i.test(message))) {
     return new AwsAccessError(

@@ -1,15 +1,12 @@
-import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandOutput, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { AwsAccessError, FlowdumpError } from '../errors.js';
+import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { callAws, type AwsScope } from './errors.js';
 
 /**
  * The one CloudWatch call flowdump makes: GetMetricData, for the cost estimate (EC2 packet
  * counts, NAT gateway and load balancer connection counts) and the live cost guard
  * (AWS/Logs IncomingBytes). Returns plain arrays; the domain never sees the SDK.
- *
- * Wiring (after the capture branch merges): the client factory (src/aws/clients.ts) builds
- * `new CloudWatchMetrics(cloudWatchClient)` once per region, and src/cli/main.ts passes it,
- * with the capture code's target resolution, as `deps.metrics` / `deps.resolveTarget` of
- * estimateCommand. Needed permission: cloudwatch:GetMetricData.
+ * The client factory (src/aws/clients.ts) builds one per run; errors go through the shared
+ * mapping (src/aws/errors.ts). Needed permission: cloudwatch:GetMetricData.
  */
 
 export interface MetricQuery {
@@ -48,12 +45,18 @@ export interface MetricsPort {
   getMetricData(queries: readonly MetricQuery[], range: MetricTimeRange): Promise<MetricSeries[]>;
 }
 
+/** What to do without metrics, for the access-denied message. */
+const OFFLINE = 'estimate without metrics: flowdump estimate --rate <records>/min --for <duration>';
+
 /** GetMetricData takes at most 500 queries per request. */
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
 const MAX_QUERIES_PER_REQUEST = 500;
 
 export class CloudWatchMetrics implements MetricsPort {
-  constructor(private readonly client: CloudWatchClient) {}
+  constructor(
+    private readonly client: CloudWatchClient,
+    private readonly scope: AwsScope,
+  ) {}
 
   async getMetricData(queries: readonly MetricQuery[], range: MetricTimeRange): Promise<MetricSeries[]> {
     const byId = new Map<string, MetricSeries>();
@@ -62,20 +65,18 @@ export class CloudWatchMetrics implements MetricsPort {
       const chunk = queries.slice(offset, offset + MAX_QUERIES_PER_REQUEST);
       let nextToken: string | undefined;
       do {
-        let page: GetMetricDataCommandOutput;
-        try {
-          page = await this.client.send(
+        const token = nextToken;
+        const page = await callAws(this.scope, { action: 'cloudwatch:GetMetricData', alternative: OFFLINE }, () =>
+          this.client.send(
             new GetMetricDataCommand({
               MetricDataQueries: chunk.map(toSdkQuery),
               StartTime: range.start,
               EndTime: range.end,
               ScanBy: 'TimestampAscending',
-              NextToken: nextToken,
+              NextToken: token,
             }),
-          );
-        } catch (error) {
-          throw await describeMetricsError(error, this.client);
-        }
+          ),
+        );
         for (const result of page.MetricDataResults ?? []) {
           const series = result.Id ? byId.get(result.Id) : undefined;
           if (!series) continue;
@@ -112,38 +113,4 @@ function toSdkQuery(query: MetricQuery): MetricDataQuery {
       Stat: query.stat,
     },
   };
-}
-
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'LimitExceeded', 'LimitExceededException']);
-const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnauthorizedAccess']);
-const CREDENTIALS = new Set(['CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidClientTokenId', 'UnrecognizedClientException', 'InvalidSignatureException', 'SignatureDoesNotMatch']);
-
-/**
- * One sentence per failure: what, where, how to fix.
- * TODO(capture merge): move onto the shared mapping in src/aws/errors.ts once it lands.
- */
-async function describeMetricsError(error: unknown, client: CloudWatchClient): Promise<FlowdumpError> {
-  const name = (error as { name?: string })?.name ?? '';
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  const message = (error as Error)?.message ?? String(error);
-  let region = 'the configured region';
-  try {
-    region = await client.config.region();
-  } catch {
-    /* keep the generic wording */
-  }
-  if (DENIED.has(name) || status === 403) {
-    return new AwsAccessError(
-      'aws-access-denied',
-      `not allowed to read CloudWatch metrics in ${region} (cloudwatch:GetMetricData was denied); grant that permission, or estimate without AWS: flowdump estimate --rate <records>/min --for <duration>`,
-      { cause: error },
-    );
-  }
-  if (THROTTLING.has(name) || status === 429) {
-    return new AwsAccessError('aws-throttled', `CloudWatch GetMetricData in ${region} was throttled even after retries; wait a minute and run the command again`, { cause: error });
-  }
-  if (CREDENTIALS.has(name)) {
-    return new AwsAccessError('aws-credentials', `no valid AWS credentials to read CloudWatch metrics in ${region} (${message}); check --profile, or log in again`, { cause: error });
-  }
-  return new AwsAccessError('aws-metrics-failed', `CloudWatch GetMetricData failed in ${region}: ${message}; run again with --debug for the request id`, { cause: error });
 }

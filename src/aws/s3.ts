@@ -49,6 +49,8 @@ export interface S3Port {
   /** the "folders" directly under `prefix` (ListObjectsV2 with Delimiter "/"), each ending in "/" */
   listFolders(bucket: string, prefix: string): Promise<string[]>;
   getObject(bucket: string, key: string): AsyncIterable<Uint8Array>;
+  /** the last `bytes` bytes of an object (a ranged GET); undefined when it does not exist */
+  getObjectTail(bucket: string, key: string, bytes: number): Promise<Uint8Array | undefined>;
   /** undefined when the object does not exist */
   getObjectText(bucket: string, key: string): Promise<string | undefined>;
   putObject(bucket: string, key: string, body: string, contentType: string, options?: { ifNoneMatch?: boolean }): Promise<'written' | 'exists'>;
@@ -210,6 +212,18 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
           yield* body;
         },
       };
+    },
+    async getObjectTail(bucket, key, bytes) {
+      return callAws(scope, { action: 's3:GetObject', resource: `s3://${bucket}/${key}` }, async () => {
+        try {
+          // a suffix range: https://www.rfc-editor.org/rfc/rfc9110#name-byte-ranges (S3 supports it on GetObject)
+          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=-${bytes}` }));
+          return response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
+        } catch (error) {
+          if (missing(error)) return undefined;
+          throw error;
+        }
+      });
     },
     async getObjectText(bucket, key) {
       return callAws(scope, { action: 's3:GetObject', resource: `s3://${bucket}/${key}` }, async () => {

@@ -1,12 +1,17 @@
 import type { Ec2Port, FlowLogInfo, UnsuccessfulItem } from '../aws/ec2.js';
 import type { LogsPort } from '../aws/logs.js';
+import type { MetricsPort } from '../aws/metrics.js';
 import type { S3Port } from '../aws/s3.js';
 import { analyzeSources } from '../analyze/run.js';
 import type { Summary } from '../analyze/summary.js';
 import { ExitCode, FlowdumpError } from '../errors.js';
 import { parseLogFormat } from '../format/template.js';
 import type { Clock } from './clock.js';
-import type { CostModel } from './cost-figure.js';
+import type { ActualCostResult } from '../cost/actual.js';
+import type { PriceTable } from '../cost/pricing.js';
+import type { CostGuardStop } from './cost-guard.js';
+import { priceDelivered, type CaptureEstimate, type DeliveredBytes } from './cost.js';
+import { DeliveryMeter, type DeliveryReading } from './meter.js';
 import { DELIVERY_ROLE_NAME, describeLocation, LOG_GROUP_RETENTION_DAYS, locationBelongsTo, locationFromFlowLog, s3DestinationArn, type DataLocation } from './destination.js';
 import { formatDuration } from './duration.js';
 import { stateAtLeast, type CaptureManifest } from './manifest.js';
@@ -17,7 +22,17 @@ import { readCaptureTags, TAG_CAPTURE_ID } from './tags.js';
 /** Progress as events (CONVENTIONS §9): the CLI turns them into a live line, or JSON, or nothing. */
 export type CaptureEvent =
   | { type: 'created'; manifest: CaptureManifest; adopted: string[] }
-  | { type: 'progress'; id: string; timeLeftSeconds: number; objects: number; bytes: number; costSoFar: number }
+  | {
+      type: 'progress';
+      id: string;
+      timeLeftSeconds: number;
+      objects: number;
+      bytes: number;
+      costSoFar: number;
+      /** --max-cost, and what the guard projects the capture to cost by its end */
+      maxCostUsd?: number;
+      projectedUsd?: number;
+    }
   | { type: 'stopping'; id: string; reason: string }
   | { type: 'stopped'; id: string; flowLogIds: string[] }
   | { type: 'settling'; id: string; waitedSeconds: number; leftSeconds: number; objects: number; bytes: number }
@@ -56,9 +71,12 @@ export interface CaptureDeps {
   logs: LogsPort;
   clock: Clock;
   reporter: Reporter;
-  costModel: CostModel;
-  /** renders summary.txt (the CLI's text renderer, without colour) */
-  renderText: (summary: Summary) => string;
+  /** the price table (templates/pricing.json): actual cost, live guard */
+  prices: PriceTable;
+  /** CloudWatch metrics: AWS/Logs IncomingBytes for the live cost of CloudWatch Logs captures */
+  metrics?: MetricsPort;
+  /** renders summary.txt (the CLI's text renderer, without colour), with the capture's facts (cost, stop reason) */
+  renderText: (summary: Summary, capture?: CaptureSummaryFacts) => string;
   /** the local summary cache (XDG state dir) */
   cache?: SummaryCache;
   safetyNet?: SafetyNet;
@@ -282,6 +300,8 @@ export interface FinishResult {
   manifest: CaptureManifest;
   summary?: Summary;
   summaryText?: string;
+  /** the capture's facts in the summary: estimate beside actual cost, why it stopped */
+  facts?: CaptureSummaryFacts;
   /** why the capture was not finished this time (locked by another process, still settling, analysis skipped) */
   deferred?: string;
 }
@@ -301,6 +321,7 @@ export async function finishCapture(manifest: CaptureManifest, deps: CaptureDeps
     current = (await store.readManifest()) ?? current;
     let summary: Summary | undefined;
     let summaryText: string | undefined;
+    let facts: CaptureSummaryFacts | undefined;
     if (!stateAtLeast(current.state, 'analyzed')) {
       const settle = await settleCapture(current, deps, { settleTimeoutMs: options.settleTimeoutMs, wait: options.waitForSettle, signal: options.settleSignal, pollMs: options.pollMs });
       if (settle.state === 'pending') {
@@ -316,9 +337,12 @@ export async function finishCapture(manifest: CaptureManifest, deps: CaptureDeps
           : `data may be incomplete: the last minute had not arrived ${formatDuration(options.settleTimeoutMs / 1000)} after the stop (--settle-timeout)`;
       deps.reporter.event({ type: 'settled', id: current.id, complete, note });
       current = { ...current, settledAt: deps.clock.now().toISOString(), settleComplete: complete, delivered: { objects: settle.delivery.objects, bytes: settle.delivery.bytes } };
-      const analyzed = await analyzeCapture(current, store, deps, note);
+      const reading = await measureDelivered(current, deps);
+      const analyzed = await analyzeCapture(current, store, deps, note, reading);
+      current = analyzed.manifest;
       summary = analyzed.summary;
       summaryText = analyzed.text;
+      facts = analyzed.facts;
       const readProblems = summary.errors.length;
       current = {
         ...current,
@@ -342,7 +366,7 @@ export async function finishCapture(manifest: CaptureManifest, deps: CaptureDeps
         current = await cleanCapture(current, store, deps);
       }
     }
-    return { manifest: current, summary, summaryText };
+    return { manifest: current, summary, summaryText, ...(facts ? { facts } : {}) };
   } finally {
     await store.releaseLock(deps.owner).catch(() => undefined);
   }
@@ -353,39 +377,114 @@ function deferred(manifest: CaptureManifest, deps: CaptureDeps, why: string): Fi
   return { manifest, deferred: why };
 }
 
-async function analyzeCapture(manifest: CaptureManifest, store: CaptureStore, deps: CaptureDeps, note: string | undefined): Promise<{ summary: Summary; text: string; location: string }> {
+/** The live measurement of what was delivered (for its object counts and, for Parquet, the only size there is); a failure is a warning. */
+async function measureDelivered(manifest: CaptureManifest, deps: CaptureDeps): Promise<DeliveryReading | undefined> {
+  try {
+    return await new DeliveryMeter(manifest, deps).read();
+  } catch (error) {
+    deps.reporter.event({ type: 'warning', id: manifest.id, message: `could not measure what capture ${manifest.id} delivered (${(error as Error)?.message}); its actual cost counts what the analysis read` });
+    return undefined;
+  }
+}
+
+async function analyzeCapture(
+  manifest: CaptureManifest,
+  store: CaptureStore,
+  deps: CaptureDeps,
+  note: string | undefined,
+  reading: DeliveryReading | undefined,
+): Promise<{ summary: Summary; text: string; location: string; manifest: CaptureManifest; facts: CaptureSummaryFacts }> {
   const sources = await store.sources();
   deps.reporter.event({ type: 'analyzing', id: manifest.id, sources: sources.length });
   const format = parseLogFormat(manifest.format.template, 'flow-log', `the format of capture ${manifest.id}`);
-  const { summary } = await analyzeSources(sources, { format });
+  let textBytes = 0;
+  const { summary } = await analyzeSources(sources, { format, onText: (bytes) => (textBytes += bytes) });
   if (note) summary.warnings.unshift(note);
   if (sources.length === 0) summary.warnings.unshift(`no flow-log data arrived for capture ${manifest.id} (an idle target, or delivery is late)`);
-  const text = deps.renderText(summary);
-  const json = `${JSON.stringify({ ...summary, capture: captureFacts(manifest, deps) }, null, 2)}\n`;
+  const delivered = deliveredOf(manifest, reading, textBytes, summary.errors.length === 0);
+  let cost: ActualCostResult | undefined;
+  try {
+    cost = priceDelivered(manifest, delivered, deps.prices);
+  } catch (error) {
+    deps.reporter.event({ type: 'warning', id: manifest.id, message: `could not price capture ${manifest.id} (${(error as Error)?.message})` });
+  }
+  const priced: CaptureManifest = {
+    ...manifest,
+    delivered: { objects: delivered.objects, bytes: delivered.storedBytes, uncompressedBytes: delivered.uncompressedBytes, measuredBy: delivered.measuredBy },
+    ...(cost ? { actualUsd: cost.usd } : {}),
+  };
+  if (priced.costGuard) summary.warnings.unshift(`stopped early by --max-cost $${priced.costGuard.maxCostUsd}: ${priced.costGuard.reason}`);
+  const facts = captureFacts(priced, cost);
+  const text = deps.renderText(summary, facts);
+  const json = `${JSON.stringify({ ...summary, capture: facts }, null, 2)}\n`;
   // invariant 4: the summary is written (beside the data, then locally) before anything is deleted
   const location = await store.writeSummary(json, text);
-  if (deps.cache) await deps.cache.save(manifest, json, text);
-  return { summary, text, location };
+  if (deps.cache) await deps.cache.save(priced, json, text);
+  return { summary, text, location, manifest: priced, facts };
 }
 
-function captureFacts(manifest: CaptureManifest, deps: CaptureDeps) {
-  const bytes = manifest.delivered?.bytes ?? 0;
-  let cost: number | undefined;
-  try {
-    cost = deps.costModel.actual({ bytes, destination: manifest.destination.type, fileFormat: manifest.fileFormat });
-  } catch {
-    cost = undefined;
+/**
+ * The bytes the actual cost is priced on. Text records: the record text the analysis just read,
+ * decompressed — exact, as long as every source was read to its end. Parquet (whose text is
+ * not what was delivered) and sources that could not be read fall back to the live measurement.
+ */
+function deliveredOf(manifest: CaptureManifest, reading: DeliveryReading | undefined, textBytes: number, readAll: boolean): DeliveredBytes {
+  const objects = reading?.objects ?? manifest.delivered?.objects ?? 0;
+  const storedBytes = reading?.storedBytes ?? manifest.delivered?.bytes ?? 0;
+  if (manifest.fileFormat !== 'parquet' && readAll) {
+    return { objects, storedBytes, uncompressedBytes: textBytes, measuredBy: 'the record text the analysis read (decompressed)' };
   }
+  const measured = reading?.uncompressedBytes ?? 0;
+  return measured >= textBytes
+    ? { objects, storedBytes, uncompressedBytes: measured, measuredBy: reading?.measuredBy ?? 'nothing could be measured' }
+    : { objects, storedBytes, uncompressedBytes: textBytes, measuredBy: 'the record text the analysis could read (decompressed; some sources were cut short)' };
+}
+
+/** What a capture's summary says about the capture itself (summary.json `capture`, summary.txt). */
+export interface CaptureSummaryFacts {
+  id: string;
+  target: string;
+  region: string;
+  createdAt: string;
+  stoppedAt?: string;
+  stopReason?: string;
+  settleComplete?: boolean;
+  delivered?: CaptureManifest['delivered'];
+  estimate?: CaptureEstimate;
+  estimateError?: string;
+  /** the estimate's range in USD (as the HTML report's capture facts name it) */
+  estimateUsd?: { low: number; high: number };
+  /** what the capture cost, in USD */
+  actualUsd?: number;
+  /** @deprecated the same as actualUsd (kept for readers of earlier summaries) */
+  costUsd?: number;
+  actualCost?: { usd: number; deliveredBytes: number; measuredBy?: string; priceSource: string; items: ActualCostResult['items']; assumptions: string[] };
+  maxCostUsd?: number;
+  /** set when --max-cost stopped the capture */
+  costGuard?: CostGuardStop;
+}
+
+function captureFacts(manifest: CaptureManifest, cost: ActualCostResult | undefined): CaptureSummaryFacts {
   return {
     id: manifest.id,
     target: manifest.target.label,
     region: manifest.region,
     createdAt: manifest.createdAt,
     stoppedAt: manifest.stoppedAt,
+    ...(manifest.stopReason ? { stopReason: manifest.stopReason } : {}),
     settleComplete: manifest.settleComplete,
     delivered: manifest.delivered,
-    costUsd: cost,
-    estimate: manifest.estimate,
+    ...(manifest.estimate ? { estimate: manifest.estimate, estimateUsd: { low: manifest.estimate.low, high: manifest.estimate.high } } : {}),
+    ...(manifest.estimateError ? { estimateError: manifest.estimateError } : {}),
+    ...(cost
+      ? {
+          actualUsd: cost.usd,
+          costUsd: cost.usd,
+          actualCost: { usd: cost.usd, deliveredBytes: cost.deliveredBytes, measuredBy: manifest.delivered?.measuredBy, priceSource: cost.priceSource, items: cost.items, assumptions: cost.assumptions },
+        }
+      : {}),
+    ...(manifest.maxCostUsd !== undefined ? { maxCostUsd: manifest.maxCostUsd } : {}),
+    ...(manifest.costGuard ? { costGuard: manifest.costGuard } : {}),
   };
 }
 
@@ -438,6 +537,7 @@ export function recoverManifest(captureId: string, flowLogs: FlowLogInfo[], acco
     createdAt: created.toISOString(),
     expiresAt: expires.toISOString(),
     durationSeconds: Math.max(0, (expires.getTime() - created.getTime()) / 1000),
+    ...(tags?.maxCostUsd !== undefined ? { maxCostUsd: tags.maxCostUsd } : {}),
     state: 'active',
     keep: false,
     recovered: true,

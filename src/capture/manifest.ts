@@ -1,5 +1,6 @@
 import type { FlowLogResourceType } from '../aws/ec2.js';
-import type { CostFigure } from './cost-figure.js';
+import type { CostGuardStop } from './cost-guard.js';
+import type { CaptureEstimate } from './cost.js';
 import type { DataLocation } from './destination.js';
 import type { TargetKind } from './targets.js';
 
@@ -34,8 +35,14 @@ export interface CaptureManifest {
   createdAt: string;
   expiresAt: string;
   durationSeconds: number;
-  estimate?: CostFigure;
+  /** the cost estimate shown before the start (USD range, assumptions) */
+  estimate?: CaptureEstimate;
+  /** why there is no estimate ("no metric shows how busy …") */
   estimateError?: string;
+  /** --max-cost: the live guard (foreground capture, sweep --watch) stops the capture before it crosses this */
+  maxCostUsd?: number;
+  /** set when the guard stopped the capture */
+  costGuard?: CostGuardStop;
   state: CaptureState;
   /** keep the captured data after the summary (--keep, or data that could not be read) */
   keep: boolean;
@@ -47,7 +54,10 @@ export interface CaptureManifest {
   settleComplete?: boolean;
   analyzedAt?: string;
   cleanedAt?: string;
-  delivered?: { objects: number; bytes: number };
+  /** what was delivered: objects (or streams), stored bytes, uncompressed record bytes and how they were measured */
+  delivered?: { objects: number; bytes: number; uncompressedBytes?: number; measuredBy?: string };
+  /** what the capture cost (delivery, storage, requests), from what was delivered */
+  actualUsd?: number;
   summary?: { headline: string; records: number; connections: number; failures: number };
   /** set when the manifest was rebuilt from a flow log's tags (its process died before writing it) */
   recovered?: boolean;

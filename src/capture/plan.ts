@@ -1,13 +1,14 @@
 import type { FlowLogResourceType } from '../aws/ec2.js';
 import type { FormatPreset } from '../format/presets.js';
 import { toTemplate, type LogFormat } from '../format/template.js';
-import type { CostFigure, CostModel } from './cost-figure.js';
+import type { CaptureEstimate } from './cost.js';
 import { dataLocation, type DataLocation, type DestinationRequest } from './destination.js';
 import { captureTags } from './tags.js';
 import type { ResolvedTarget } from './targets.js';
 import type { CaptureManifest } from './manifest.js';
 import { MANIFEST_SCHEMA } from './manifest.js';
 import type { Tags } from '../aws/ec2.js';
+import { UsageError } from '../errors.js';
 
 export interface CapturePlanOptions {
   id: string;
@@ -24,7 +25,12 @@ export interface CapturePlanOptions {
   region: string;
   createdBy: string;
   keep: boolean;
-  costModel: CostModel;
+  /** the cost estimate, made before planning (it needs metrics); absent with `estimateError` when it failed */
+  estimate?: CaptureEstimate;
+  /** why there is no estimate: a missing or failed estimate never blocks a capture (DESIGN §2) */
+  estimateError?: string;
+  /** --max-cost in USD */
+  maxCostUsd?: number;
 }
 
 /** Everything `start` will do, decided before anything is made (CONVENTIONS §2). `--dry-run` renders it. */
@@ -47,8 +53,9 @@ export interface CapturePlan {
   durationSeconds: number;
   tags: Tags;
   keep: boolean;
-  estimate?: CostFigure;
+  estimate?: CaptureEstimate;
   estimateError?: string;
+  maxCostUsd?: number;
 }
 
 export function planCapture(options: CapturePlanOptions): CapturePlan {
@@ -58,21 +65,7 @@ export function planCapture(options: CapturePlanOptions): CapturePlan {
   const now = new Date(Math.floor(options.now.getTime() / 1000) * 1000);
   const expiresAt = new Date(now.getTime() + options.durationSeconds * 1000);
   const location = dataLocation(options.destination, options.id, options.defaultBucket);
-  let estimate: CostFigure | undefined;
-  let estimateError: string | undefined;
-  try {
-    estimate = options.costModel.estimate({
-      enis: Math.max(1, target.enis.length),
-      minutes: options.durationSeconds / 60,
-      bytesPerRecord: options.format.bytesPerRecord,
-      destination: location.type,
-      fileFormat: options.fileFormat,
-      region: options.region,
-    });
-  } catch (error) {
-    // a missing or failed estimate never blocks a capture (DESIGN §2)
-    estimateError = (error as Error)?.message ?? String(error);
-  }
+  if (options.maxCostUsd !== undefined && !(options.maxCostUsd > 0)) throw new UsageError(`--max-cost must be more than $0, not ${options.maxCostUsd}`, { code: 'bad-max-cost' });
   return {
     id: options.id,
     account: options.account,
@@ -89,10 +82,10 @@ export function planCapture(options: CapturePlanOptions): CapturePlan {
     createdAt: now,
     expiresAt,
     durationSeconds: options.durationSeconds,
-    tags: captureTags({ captureId: options.id, expiresAt, createdBy: options.createdBy, name: `flowdump ${options.id} ${target.label}`.slice(0, 255) }),
+    tags: captureTags({ captureId: options.id, expiresAt, createdBy: options.createdBy, name: `flowdump ${options.id} ${target.label}`.slice(0, 255), maxCostUsd: options.maxCostUsd }),
     keep: options.keep,
-    estimate,
-    estimateError,
+    ...(options.estimate ? { estimate: options.estimate } : { estimateError: options.estimateError ?? 'not estimated' }),
+    ...(options.maxCostUsd !== undefined ? { maxCostUsd: options.maxCostUsd } : {}),
   };
 }
 
@@ -122,6 +115,7 @@ export function manifestFromPlan(plan: CapturePlan, flowLogIds: string[]): Captu
     durationSeconds: plan.durationSeconds,
     ...(plan.estimate ? { estimate: plan.estimate } : {}),
     ...(plan.estimateError ? { estimateError: plan.estimateError } : {}),
+    ...(plan.maxCostUsd !== undefined ? { maxCostUsd: plan.maxCostUsd } : {}),
     state: 'active',
     keep: plan.keep,
   };

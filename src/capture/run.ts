@@ -1,5 +1,8 @@
-import { finishCapture, storeFor, type CaptureDeps, type FinishResult } from './lifecycle.js';
+import { capStopReason, CostWatch, guardStopOf } from './cost-guard.js';
+import { priceDelivered } from './cost.js';
+import { finishCapture, type CaptureDeps, type FinishResult } from './lifecycle.js';
 import type { CaptureManifest } from './manifest.js';
+import { DeliveryMeter, type DeliveryReading } from './meter.js';
 
 export interface RunOptions {
   settleTimeoutMs: number;
@@ -7,48 +10,71 @@ export interface RunOptions {
   stopSignal: AbortSignal;
   /** aborted by the second: skip analysis and cleaning (the flow log is still deleted) */
   skipSignal: AbortSignal;
-  /** how often the live line refreshes (default 30 s) */
+  /** how often the live line refreshes (default 30 s); the cost guard looks once a minute */
   pollMs?: number;
 }
 
 /**
- * The foreground capture: a live line until the budget (or Ctrl-C), then finish
- * (stop → settle → analyze → clean). The flow log is deleted on every path out of here
+ * The foreground capture: a live line until the budget (or Ctrl-C, or the cost cap), then
+ * finish (stop → settle → analyze → clean). The flow log is deleted on every path out of here
  * except a SIGKILL, which the sweep and the safety net cover.
+ *
+ * With --max-cost, the guard (src/capture/cost-guard.ts) decides about once a minute from
+ * what was delivered; when it says stop, the capture ends exactly as at the end of its budget,
+ * and capture.json and the summary say why, what was spent and what was projected.
  */
 export async function runCapture(manifest: CaptureManifest, deps: CaptureDeps, options: RunOptions): Promise<FinishResult> {
-  const store = storeFor(manifest, deps);
   const expiresAt = Date.parse(manifest.expiresAt);
   const pollMs = options.pollMs ?? 30_000;
+  const meter = new DeliveryMeter(manifest, deps);
+  const watch = manifest.maxCostUsd !== undefined ? new CostWatch(manifest, deps.prices) : undefined;
+  let current = manifest;
   let reason = 'time budget reached';
+  let projectedUsd: number | undefined;
   for (;;) {
     if (options.stopSignal.aborted) {
       reason = 'interrupted';
       break;
     }
-    const left = expiresAt - deps.clock.now().getTime();
+    const now = deps.clock.now();
+    const left = expiresAt - now.getTime();
     if (left <= 0) break;
+    let reading: DeliveryReading | undefined;
     try {
-      const delivered = await store.delivered();
+      reading = await meter.read();
+    } catch (error) {
+      // a failed progress read must never end a capture early; the guard goes on with what it saw
+      deps.reporter.event({ type: 'warning', id: manifest.id, message: `could not read delivery progress: ${(error as Error)?.message}` });
+    }
+    if (watch?.due(now)) {
+      const decision = watch.decide(now, reading);
+      projectedUsd = decision.projectedUsdAtEnd;
+      if (decision.action === 'stop') {
+        const stop = guardStopOf(decision, manifest.maxCostUsd!, now);
+        current = { ...current, costGuard: stop };
+        reason = capStopReason(stop);
+        break;
+      }
+    }
+    if (reading) {
       deps.reporter.event({
         type: 'progress',
         id: manifest.id,
         timeLeftSeconds: left / 1000,
-        objects: delivered.objects,
-        bytes: delivered.bytes,
-        costSoFar: deps.costModel.actual({ bytes: delivered.bytes, destination: manifest.destination.type, fileFormat: manifest.fileFormat }),
+        objects: reading.objects,
+        bytes: reading.storedBytes,
+        costSoFar: priceDelivered(manifest, reading, deps.prices).usd,
+        ...(manifest.maxCostUsd !== undefined ? { maxCostUsd: manifest.maxCostUsd, ...(projectedUsd !== undefined ? { projectedUsd } : {}) } : {}),
       });
-    } catch (error) {
-      // a failed progress read must never end a capture early
-      deps.reporter.event({ type: 'warning', id: manifest.id, message: `could not read delivery progress: ${(error as Error)?.message}` });
     }
     await deps.clock.sleep(Math.min(pollMs, left), options.stopSignal);
   }
-  return finishCapture(manifest, deps, {
+  // the stop writes `current` (with the guard's decision) to capture.json before deleting the flow log
+  return finishCapture(current, deps, {
     settleTimeoutMs: options.settleTimeoutMs,
     waitForSettle: true,
     reason,
-    // after an early stop, a further Ctrl-C skips analysis; after the budget, the first one ends the wait
+    // after an early stop, a further Ctrl-C skips analysis; after the budget (or the cap), the first one ends the wait
     settleSignal: reason === 'interrupted' ? options.skipSignal : options.stopSignal,
     skipSignal: options.skipSignal,
   });

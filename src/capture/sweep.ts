@@ -2,7 +2,9 @@ import type { FlowLogInfo } from '../aws/ec2.js';
 import { isFlowdumpError, ExitCode } from '../errors.js';
 import { DEFAULT_LOGS_BASE, DEFAULT_S3_BASE, describeLocation, locationFromFlowLog, type DataLocation } from './destination.js';
 import { isCaptureId } from './ids.js';
+import { capStopReason, CostWatch, guardStopOf } from './cost-guard.js';
 import { finishCapture, isOurs, recoverManifest, storeFor, type CaptureDeps, type FinishResult } from './lifecycle.js';
+import { DeliveryMeter, type DeliveryReading } from './meter.js';
 import type { CaptureManifest } from './manifest.js';
 import { readCaptureTags, TAG_CAPTURE_ID } from './tags.js';
 
@@ -13,6 +15,8 @@ export interface CaptureRecord {
   flowLogs: FlowLogInfo[];
   location?: DataLocation;
   expiresAt?: Date;
+  /** --max-cost from the flow log's tag (the manifest has it too) */
+  maxCostUsd?: number;
 }
 
 export interface DiscoverOptions {
@@ -41,6 +45,7 @@ export async function discoverCaptures(deps: Pick<CaptureDeps, 'ec2' | 's3' | 'l
     const entry = record(tags.captureId);
     entry.flowLogs.push(flowLog);
     entry.expiresAt ??= tags.expiresAt;
+    entry.maxCostUsd ??= tags.maxCostUsd;
     entry.location ??= locationFromFlowLog(flowLog);
   }
   const locations: { id: string; location: DataLocation }[] = [];
@@ -102,10 +107,27 @@ export function selectExpired(records: CaptureRecord[], now: Date): SweepPlan {
 export interface SweepOptions extends DiscoverOptions {
   settleTimeoutMs: number;
   waitForSettle: boolean;
+  /**
+   * The cost guards of running captures with --max-cost, kept across rounds by `sweep --watch`
+   * (each round adds a look at what was delivered). Without it, a one-shot sweep looks once.
+   */
+  costWatches?: Map<string, { watch: CostWatch; meter: DeliveryMeter }>;
+}
+
+/** One look of the cost guard at a running capture. */
+export interface GuardLook {
+  id: string;
+  action: 'continue' | 'stop';
+  reason: string;
+  maxCostUsd: number;
+  spentUsd: number;
+  projectedUsdAtEnd: number;
 }
 
 export interface SweepResult {
   finished: FinishResult[];
+  /** running captures with --max-cost the guard looked at this round */
+  guarded: GuardLook[];
   failed: { id: string; message: string; exitCode: number }[];
   skipped: { id: string; reason: string }[];
   /** exit 5: some teardown could not be verified */
@@ -116,7 +138,8 @@ export interface SweepResult {
 export async function sweepCaptures(deps: CaptureDeps, options: SweepOptions): Promise<SweepResult> {
   const records = await discoverCaptures(deps, options);
   const plan = selectExpired(records, deps.clock.now());
-  const result: SweepResult = { finished: [], failed: [], skipped: plan.skip.map(({ record, reason }) => ({ id: record.id, reason })), exitCode: ExitCode.ok };
+  const result: SweepResult = { finished: [], guarded: [], failed: [], skipped: plan.skip.map(({ record, reason }) => ({ id: record.id, reason })), exitCode: ExitCode.ok };
+  await guardRunning(plan, deps, options, result);
   for (const record of plan.finish) {
     try {
       // discoverCaptures only keeps flow logs whose location it can read, so a manifest can always be rebuilt
@@ -132,4 +155,45 @@ export async function sweepCaptures(deps: CaptureDeps, options: SweepOptions): P
     result.exitCode = result.failed.some((failure) => failure.exitCode === ExitCode.unverified) ? ExitCode.unverified : result.failed[0].exitCode;
   }
   return result;
+}
+
+/**
+ * The live cost guard for captures that are still running (`--max-cost`, from the manifest or
+ * the flow log's tag): a capture the guard stops is finished like an expired one, and its
+ * manifest keeps why (spend at the stop, projection).
+ */
+async function guardRunning(plan: SweepPlan, deps: CaptureDeps, options: SweepOptions, result: SweepResult): Promise<void> {
+  const watches = options.costWatches ?? new Map<string, { watch: CostWatch; meter: DeliveryMeter }>();
+  const running = new Set<string>();
+  for (const { record, reason } of plan.skip) {
+    if (reason !== 'still running' || record.flowLogs.length === 0 || !record.manifest) continue;
+    const maxCostUsd = record.manifest.maxCostUsd ?? record.maxCostUsd;
+    if (maxCostUsd === undefined) continue;
+    running.add(record.id);
+    const manifest = { ...record.manifest, maxCostUsd };
+    let entry = watches.get(record.id);
+    if (!entry) watches.set(record.id, (entry = { watch: new CostWatch(manifest, deps.prices), meter: new DeliveryMeter(manifest, deps) }));
+    const now = deps.clock.now();
+    if (!entry.watch.due(now)) continue;
+    let reading: DeliveryReading | undefined;
+    try {
+      reading = await entry.meter.read();
+    } catch (error) {
+      deps.reporter.event({ type: 'warning', id: record.id, message: `could not read what capture ${record.id} delivered for its cost cap: ${(error as Error)?.message}` });
+    }
+    const decision = entry.watch.decide(now, reading);
+    result.guarded.push({ id: record.id, action: decision.action, reason: decision.reason, maxCostUsd, spentUsd: decision.spentUsd, projectedUsdAtEnd: decision.projectedUsdAtEnd });
+    if (decision.action !== 'stop') continue;
+    const stop = guardStopOf(decision, maxCostUsd, now);
+    result.skipped = result.skipped.filter((entry) => entry.id !== record.id);
+    watches.delete(record.id);
+    try {
+      result.finished.push(await finishCapture({ ...manifest, costGuard: stop }, deps, { settleTimeoutMs: options.settleTimeoutMs, waitForSettle: options.waitForSettle, reason: capStopReason(stop) }));
+    } catch (error) {
+      const exitCode = isFlowdumpError(error) ? error.exitCode : ExitCode.bug;
+      result.failed.push({ id: record.id, message: (error as Error)?.message ?? String(error), exitCode });
+    }
+  }
+  // forget captures that ended some other way
+  for (const id of watches.keys()) if (!running.has(id)) watches.delete(id);
 }

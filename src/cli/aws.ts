@@ -1,14 +1,15 @@
 import { hostname, homedir } from 'node:os';
 import { createAwsContext, type AwsContext } from '../aws/clients.js';
 import { scaledClock, systemClock, type Clock } from '../capture/clock.js';
-import { simpleCostModel, type CostModel } from '../capture/cost-figure.js';
 import { defaultBucketName } from '../capture/destination.js';
 import type { CaptureDeps, CheckpointPhase, Reporter } from '../capture/lifecycle.js';
 import { LocalCache, stateDirectory } from '../capture/local-cache.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../capture/duration.js';
+import { loadPriceTable, type PriceTable } from '../cost/pricing.js';
 import type { CliContext, CommonOptions } from './context.js';
 import { renderSummaryText } from './render/summary-text.js';
+import { renderCaptureFacts } from './render/capture.js';
 import { paint } from './io.js';
 
 /** Builds the AWS ports once for a command (CONVENTIONS §12). `policy` is named in access-denied messages. */
@@ -58,7 +59,7 @@ export function settleTimeoutMs(text: string | undefined): number {
 }
 
 /** Everything the capture actions need, built once (CONVENTIONS §4). */
-export function captureDeps(ctx: CliContext, aws: AwsContext, reporter: Reporter, options: { costModel?: CostModel; clock?: Clock } = {}): CaptureDeps {
+export function captureDeps(ctx: CliContext, aws: AwsContext, reporter: Reporter, options: { prices?: PriceTable; clock?: Clock } = {}): CaptureDeps {
   const plain = paint(false);
   return {
     ec2: aws.ec2,
@@ -66,9 +67,9 @@ export function captureDeps(ctx: CliContext, aws: AwsContext, reporter: Reporter
     logs: aws.logs,
     clock: options.clock ?? cliClock(ctx.io.env),
     reporter,
-    // the cost figure is a seam: src/cost/ will provide the real model
-    costModel: options.costModel ?? simpleCostModel,
-    renderText: (summary) => renderSummaryText(summary, { paint: plain, top: 10 }),
+    prices: options.prices ?? loadPriceTable(),
+    metrics: aws.metrics,
+    renderText: (summary, capture) => renderSummaryText(summary, { paint: plain, top: 10 }) + (capture ? renderCaptureFacts(capture, plain) : ''),
     cache: localCache(ctx),
     checkpoint: holdAt(ctx),
     owner: `${hostname()}:${process.pid}`,

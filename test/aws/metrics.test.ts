@@ -7,6 +7,7 @@ import { ExitCode, FlowdumpError } from '../../src/errors.js';
 const cw = mockClient(CloudWatchClient);
 afterEach(() => cw.reset());
 
+const scope = { region: 'eu-west-1' };
 const client = () => new CloudWatchClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
 const range = { start: new Date('2026-11-30T07:00:00Z'), end: new Date('2026-11-30T08:00:00Z') };
 const packetsIn: MetricQuery = { id: 'q0', namespace: 'AWS/EC2', metricName: 'NetworkPacketsIn', dimensions: { InstanceId: 'i-0abc' }, stat: 'Sum', periodSeconds: 300 };
@@ -40,7 +41,7 @@ describe('CloudWatchMetrics.getMetricData', () => {
       .resolvesOnce({
         MetricDataResults: [{ Id: 'q0', Timestamps: [at(10)], Values: [30], StatusCode: 'Complete' }],
       });
-    const result = await new CloudWatchMetrics(client()).getMetricData([packetsIn, packetsOut], range);
+    const result = await new CloudWatchMetrics(client(), scope).getMetricData([packetsIn, packetsOut], range);
     expect(result).toEqual([
       { id: 'q0', label: 'NetworkPacketsIn', points: [{ at: at(0), value: 10 }, { at: at(5), value: 20 }, { at: at(10), value: 30 }], complete: true, status: 'Complete' },
       { id: 'q1', label: 'NetworkPacketsOut', points: [{ at: at(0), value: 7 }], complete: true },
@@ -61,7 +62,7 @@ describe('CloudWatchMetrics.getMetricData', () => {
 
   it('returns an empty series (not a missing one) when CloudWatch has no data points', async () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'q0', Timestamps: [], Values: [], StatusCode: 'Complete' }] });
-    const result = await new CloudWatchMetrics(client()).getMetricData([packetsIn, packetsOut], range);
+    const result = await new CloudWatchMetrics(client(), scope).getMetricData([packetsIn, packetsOut], range);
     expect(result).toEqual([
       { id: 'q0', points: [], complete: true, status: 'Complete' },
       { id: 'q1', points: [], complete: true },
@@ -72,26 +73,26 @@ describe('CloudWatchMetrics.getMetricData', () => {
     cw.on(GetMetricDataCommand).resolves({
       MetricDataResults: [{ Id: 'q0', Timestamps: [], Values: [], StatusCode: 'Forbidden', Messages: [{ Code: 'Forbidden', Value: 'not authorized for this account' }] }],
     });
-    const [series] = await new CloudWatchMetrics(client()).getMetricData([packetsIn], range);
+    const [series] = await new CloudWatchMetrics(client(), scope).getMetricData([packetsIn], range);
     expect(series).toMatchObject({ id: 'q0', complete: false, status: 'Forbidden', messages: ['Forbidden: not authorized for this account'] });
   });
 
   it('splits more than 500 queries into several requests', async () => {
     const queries = Array.from({ length: 501 }, (_, i) => ({ ...packetsIn, id: `q${i}`, dimensions: { InstanceId: `i-${i}` } }));
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
-    const result = await new CloudWatchMetrics(client()).getMetricData(queries, range);
+    const result = await new CloudWatchMetrics(client(), scope).getMetricData(queries, range);
     const calls = cw.commandCalls(GetMetricDataCommand);
     expect(calls.map((call) => call.args[0].input.MetricDataQueries?.length)).toEqual([500, 1]);
     expect(result).toHaveLength(501);
   });
 
-  it('turns AccessDenied into one sentence naming the permission, the region and a way around it', async () => {
+  it('turns AccessDenied into the shared one sentence: the permission, the policy file that grants it, and a way around it', async () => {
     cw.on(GetMetricDataCommand).rejects(sdkError('AccessDenied', 403));
-    const error = await failure(new CloudWatchMetrics(client()).getMetricData([packetsIn], range));
+    const error = await failure(new CloudWatchMetrics(client(), scope).getMetricData([packetsIn], range));
     expect(error.exitCode).toBe(ExitCode.awsAccess);
-    expect(error.code).toBe('aws-access-denied');
+    expect(error.code).toBe('access-denied');
     expect(error.message).toBe(
-      'not allowed to read CloudWatch metrics in eu-west-1 (cloudwatch:GetMetricData was denied); grant that permission, or estimate without AWS: flowdump estimate --rate <records>/min --for <duration>',
+      'AWS denied cloudwatch:GetMetricData for the default credentials in eu-west-1: attach the policy in templates/iam/flowdump-capture-s3.json (it grants cloudwatch:GetMetricData) to your user or role, or estimate without metrics: flowdump estimate --rate <records>/min --for <duration>',
     );
   });
 
@@ -99,16 +100,17 @@ describe('CloudWatchMetrics.getMetricData', () => {
     cw.on(GetMetricDataCommand)
       .resolvesOnce({ MetricDataResults: [{ Id: 'q0', Timestamps: [at(0)], Values: [1] }], NextToken: 'more' })
       .rejectsOnce(sdkError('Throttling', 400));
-    const error = await failure(new CloudWatchMetrics(client()).getMetricData([packetsIn], range));
-    expect(error.code).toBe('aws-throttled');
-    expect(error.message).toBe('CloudWatch GetMetricData in eu-west-1 was throttled even after retries; wait a minute and run the command again');
+    const error = await failure(new CloudWatchMetrics(client(), scope).getMetricData([packetsIn], range));
+    expect(error.code).toBe('throttled');
+    expect(error.message).toBe('AWS kept throttling cloudwatch:GetMetricData after several attempts (Throttling); wait a minute and run the command again — nothing was lost');
     expect((error.cause as Error).name).toBe('Throttling');
   });
 
-  it('wraps any other failure with the region and keeps the cause', async () => {
+  it('wraps any other failure with the action and region and keeps the cause', async () => {
     cw.on(GetMetricDataCommand).rejects(sdkError('InvalidParameterValue', 400));
-    const error = await failure(new CloudWatchMetrics(client()).getMetricData([packetsIn], range));
-    expect(error.code).toBe('aws-metrics-failed');
-    expect(error.message).toMatch(/^CloudWatch GetMetricData failed in eu-west-1: InvalidParameterValue: simulated; run again with --debug/);
+    const error = await failure(new CloudWatchMetrics(client(), scope).getMetricData([packetsIn], range));
+    expect(error.code).toBe('aws-InvalidParameterValue');
+    expect(error.message).toBe('cloudwatch:GetMetricData failed in eu-west-1: InvalidParameterValue: InvalidParameterValue: simulated');
+    expect((error.cause as Error).name).toBe('InvalidParameterValue');
   });
 });

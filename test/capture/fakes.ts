@@ -9,7 +9,7 @@ import type { ObjectInfo, S3Port } from '../../src/aws/s3.js';
 import { FlowdumpError } from '../../src/errors.js';
 import { FakeClock } from '../../src/capture/clock.js';
 import type { CaptureDeps, CaptureEvent } from '../../src/capture/lifecycle.js';
-import { simpleCostModel } from '../../src/capture/cost-figure.js';
+import { loadPriceTable } from '../../src/cost/pricing.js';
 
 export class FakeAws {
   readonly log: string[] = [];
@@ -135,6 +135,12 @@ export class FakeAws {
         },
       };
     },
+    getObjectTail: async (bucket, key, bytes) => {
+      const object = this.objects.get(`${bucket}/${key}`);
+      if (!object) return undefined;
+      this.log.push(`s3:GetObject(tail) ${key}`);
+      return new Uint8Array(object.body.subarray(Math.max(0, object.body.length - bytes)));
+    },
     getObjectText: async (bucket, key) => this.objects.get(`${bucket}/${key}`)?.body.toString('utf8'),
     putObject: async (bucket, key, body, _type, options) => {
       if (this.failPut?.test(key)) throw new FlowdumpError('aws-InternalError', `s3:PutObject failed on ${key}`, { exitCode: 3 });
@@ -241,7 +247,7 @@ export function fakeDeps(aws: FakeAws, clock: FakeClock, overrides: Partial<Capt
     logs: aws.logs,
     clock,
     reporter: { event: (event) => events.push(event) },
-    costModel: simpleCostModel,
+    prices: loadPriceTable(),
     renderText: (summary) => `VERDICT ${summary.headline}\n`,
     owner: 'test-host:1',
     wallTime: () => aws.wall,

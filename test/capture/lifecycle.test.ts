@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { FakeClock } from '../../src/capture/clock.js';
-import { simpleCostModel } from '../../src/capture/cost-figure.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { finishCapture, startCapture, stopCapture } from '../../src/capture/lifecycle.js';
 import { planCapture, type CapturePlan } from '../../src/capture/plan.js';
@@ -30,7 +29,6 @@ async function plan(aws: FakeAws, clock: FakeClock, options: { id?: string; dest
     region: 'eu-west-1',
     createdBy: 'arn:aws:iam::111122223333:user/oncall',
     keep: options.keep ?? false,
-    costModel: simpleCostModel,
   });
 }
 

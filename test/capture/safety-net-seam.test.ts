@@ -5,7 +5,6 @@
  */
 import { describe, expect, test } from 'vitest';
 import { FakeClock } from '../../src/capture/clock.js';
-import { simpleCostModel } from '../../src/capture/cost-figure.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { startCapture, stopCapture, type SafetyNet } from '../../src/capture/lifecycle.js';
 import { planCapture } from '../../src/capture/plan.js';
@@ -36,7 +35,6 @@ async function setup() {
     region: 'eu-west-1',
     createdBy: 'test',
     keep: false,
-    costModel: simpleCostModel,
   });
   return { aws, clock, scheduler, safetyNet, plan };
 }

@@ -83,12 +83,16 @@ describe('flowdump estimate (offline, from a stated rate)', () => {
     expect(result.stderr).toBe(`flowdump: ${message}\n`);
   });
 
-  it('says what it needs when given a target it cannot resolve in this build', async () => {
-    const result = await run(['estimate', 'i-0abc', '--for', '15m', '--region', 'eu-west-1', '--json']);
-    expect(result.code).toBe(2);
-    const doc = JSON.parse(result.stdout);
-    expect(doc.error.code).toBe('estimate-needs-rate');
-    expect(doc.error.message).toContain('flowdump estimate --rate <records>/min --for 15m --region <region>');
+  it('takes a target as an id, an IP or a flag, and says which ones it takes', async () => {
+    const name = await run(['estimate', 'web-1', '--for', '15m', '--region', 'eu-west-1', '--json']);
+    expect(name.code).toBe(2);
+    expect(JSON.parse(name.stdout).error).toMatchObject({
+      code: 'bad-target',
+      message: '"web-1" is not an instance, network interface, subnet or VPC id, nor an IP address; for an instance\'s Name tag use --name web-1',
+    });
+    const two = await run(['estimate', 'i-0123456789abcdef0', '--vpc', 'vpc-0123456789abcdef0', '--region', 'eu-west-1']);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toBe('flowdump: give one target, not i-0123456789abcdef0 and --vpc\n');
   });
 
   it('is listed in the top-level help', async () => {
@@ -157,7 +161,7 @@ describe('runEstimate from an already-resolved target and metrics', () => {
 
   it('refuses to guess when the metrics are empty (a stopped or brand-new instance)', async () => {
     const metrics = new FakeMetrics({});
-    await expect(runEstimate(request, deps(metrics))).rejects.toThrow(/^no estimate: no metric shows how busy i-0abc is \(no NetworkPacketsIn\/Out data points for instance i-0abc in the last 1h/);
+    await expect(runEstimate(request, deps(metrics))).rejects.toThrow(/^no estimate: no metric shows how busy instance i-0abc is \(no NetworkPacketsIn\/Out data points for instance i-0abc in the last 1h/);
   });
 });
 

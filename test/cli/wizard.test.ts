@@ -83,7 +83,7 @@ describe('the live line', () => {
     reporter.event(progress(600));
     reporter.event(progress(570));
     reporter.event({ type: 'stopping', id: 'fd-1', reason: 'interrupted' });
-    expect(out).toEqual(['fd-1  10m left · 2 object(s), 2.0 KB delivered · <$0.0001 …', '\r\u001b[2K', 'fd-1  9m30s left · 2 object(s), 2.0 KB delivered · <$0.000…', '\r\u001b[2K', 'fd-1: stopping (interrupted)\n']);
+    expect(out).toEqual(['fd-1  10m left · 2 object(s), 2.0 KB delivered · $0.00001 …', '\r\u001b[2K', 'fd-1  9m30s left · 2 object(s), 2.0 KB delivered · $0.0000…', '\r\u001b[2K', 'fd-1: stopping (interrupted)\n']);
   });
 
   test('without a terminal it is a line at most every minute; nothing under --json', () => {
@@ -95,7 +95,7 @@ describe('the live line', () => {
     reporter.event(progress(570));
     now = 61_000;
     reporter.event(progress(539));
-    expect(out).toEqual(['fd-1  10m left · 2 object(s), 2.0 KB delivered · <$0.0001 so far\n', 'fd-1  8m59s left · 2 object(s), 2.0 KB delivered · <$0.0001 so far\n']);
+    expect(out).toEqual(['fd-1  10m left · 2 object(s), 2.0 KB delivered · $0.00001 so far\n', 'fd-1  8m59s left · 2 object(s), 2.0 KB delivered · $0.00001 so far\n']);
     const quiet = io(false);
     cliReporter(quiet.ctx, { json: true }).event(progress(1));
     expect(quiet.out).toEqual([]);

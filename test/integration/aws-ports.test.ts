@@ -6,7 +6,7 @@ import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand } from '@
 import { describe, expect, test } from 'vitest';
 import { createAwsContext } from '../../src/aws/clients.js';
 import { systemClock } from '../../src/capture/clock.js';
-import { simpleCostModel } from '../../src/capture/cost-figure.js';
+import { loadPriceTable } from '../../src/cost/pricing.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { startCapture } from '../../src/capture/lifecycle.js';
 import { planCapture } from '../../src/capture/plan.js';
@@ -88,9 +88,8 @@ describe('invariant 3 on moto: concurrent and retried starts of one capture', { 
       region,
       createdBy: 'test',
       keep: false,
-      costModel: simpleCostModel,
     });
-    const deps = { ...aws, clock: systemClock, reporter: { event: () => undefined }, costModel: simpleCostModel, renderText: () => '', owner: 'test:1' };
+    const deps = { ...aws, clock: systemClock, reporter: { event: () => undefined }, prices: loadPriceTable(), renderText: () => '', owner: 'test:1' };
     const [a, b] = await Promise.all([startCapture(plan, deps), startCapture(plan, deps)]);
     const retried = await startCapture(plan, deps);
     const all = await flowLogs(raw);

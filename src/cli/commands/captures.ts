@@ -9,6 +9,9 @@ import { renderCaptureList, type CaptureRow } from '../render/capture.js';
 import { cliReporter } from '../reporter.js';
 import { printFinish } from './start.js';
 import { describeLocation } from '../../capture/destination.js';
+import { priceDelivered } from '../../capture/cost.js';
+import { DeliveryMeter } from '../../capture/meter.js';
+import { formatUsd } from '../render/estimate.js';
 
 async function discoverOptions(ctx: CliContext, aws: AwsContext): Promise<DiscoverOptions> {
   const who = await identity(aws);
@@ -22,7 +25,7 @@ interface ListFlags extends CommonOptions {
 
 export function listCommand(ctx: CliContext): Command {
   const command = new Command('list')
-    .summary('captures in this region: state, target, time left, bytes delivered, cost so far')
+    .summary('captures in this region: state, target, time left, bytes delivered, cost so far beside the estimate')
     .description('Lists captures from their flow-log tags and their manifests (capture.json) in AWS; needs no local state.')
     .option('--all', 'include finished (cleaned) captures');
   withCommonOptions(command, true);
@@ -39,14 +42,24 @@ export function listCommand(ctx: CliContext): Command {
       const manifest = record.manifest;
       let objects: number | undefined;
       let bytes: number | undefined;
-      if (manifest && record.location && state !== 'cleaned') {
-        const delivered = await storeFor({ id: record.id, destination: record.location }, deps).delivered().catch(() => undefined);
-        objects = delivered?.objects;
-        bytes = delivered?.bytes;
+      let uncompressedBytes: number | undefined;
+      let costUsd: number | undefined;
+      if (manifest && record.location && state !== 'cleaned' && manifest.actualUsd === undefined) {
+        // still running (or not analyzed yet): what it delivered so far, priced
+        const reading = await new DeliveryMeter({ ...manifest, destination: record.location }, deps).read().catch(() => undefined);
+        if (reading) {
+          objects = reading.objects;
+          bytes = reading.storedBytes;
+          uncompressedBytes = reading.uncompressedBytes;
+          costUsd = priceDelivered({ ...manifest, destination: record.location }, reading, deps.prices).usd;
+        }
       } else if (manifest?.delivered) {
         objects = manifest.delivered.objects;
         bytes = manifest.delivered.bytes;
+        uncompressedBytes = manifest.delivered.uncompressedBytes;
+        costUsd = manifest.actualUsd;
       }
+      const maxCostUsd = manifest?.maxCostUsd ?? record.maxCostUsd;
       rows.push({
         id: record.id,
         state,
@@ -54,7 +67,11 @@ export function listCommand(ctx: CliContext): Command {
         timeLeftSeconds: record.expiresAt && state === 'active' ? (record.expiresAt.getTime() - now) / 1000 : undefined,
         objects,
         bytes,
-        costUsd: bytes === undefined ? undefined : deps.costModel.actual({ bytes, destination: record.location?.type ?? 's3', fileFormat: manifest?.fileFormat ?? 'text' }),
+        ...(uncompressedBytes !== undefined ? { uncompressedBytes } : {}),
+        costUsd,
+        ...(manifest?.estimate ? { estimateUsd: { low: manifest.estimate.low, high: manifest.estimate.high } } : {}),
+        ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
+        ...(manifest?.costGuard ? { stoppedByCap: manifest.costGuard.reason } : {}),
         destination: record.location ? describeLocation(record.location) : undefined,
         expiresAt: record.expiresAt?.toISOString(),
         summary: manifest?.summary,
@@ -113,7 +130,7 @@ export function stopCommand(ctx: CliContext): Command {
         const result = await finishCapture(manifest, deps, { settleTimeoutMs: settleMs, waitForSettle: true, reason: 'flowdump stop' });
         reporter.finish();
         results.push(result);
-        if (!flags.json) printFinish(ctx, result.manifest, result.summary, flags);
+        if (!flags.json) printFinish(ctx, result.manifest, result.summary, flags, result.facts);
       } catch (error) {
         if (!flags.all || !(error instanceof FlowdumpError)) throw error;
         ctx.io.stderr.write(`${ctx.paintErr.red('flowdump:')} ${error.message}\n`);
@@ -137,9 +154,10 @@ export function sweepCommand(ctx: CliContext): Command {
     .summary('finish every expired capture (stop → settle → analyze → clean); safe from cron')
     .description(
       'Finds every capture whose time is up — by flow-log tags and manifests, no local state — and finishes it.\n' +
+        'A running capture started with --max-cost is checked against its cap (each round under --watch) and stopped before it crosses it.\n' +
         'Idempotent: running it twice, or two at once, does no harm. Exit 5 when a flow log could not be verified deleted.',
     )
-    .option('--watch', 'sweep every minute until interrupted (late data is picked up on a later round)')
+    .option('--watch', 'sweep every minute until interrupted (late data is picked up on a later round); enforces --max-cost of running captures every minute')
     .option('--settle-timeout <duration>', 'how long after a stop to wait for late deliveries', '15m');
   withCommonOptions(command, true);
   command.addHelpText('after', '\nExamples:\n  flowdump sweep\n  */5 * * * *  flowdump sweep --region eu-west-1   (crontab)\n  flowdump sweep --watch\n');
@@ -148,7 +166,8 @@ export function sweepCommand(ctx: CliContext): Command {
     const aws = await openAws(ctx, flags, 'flowdump-capture-s3.json');
     const reporter = cliReporter(ctx, { json: flags.json });
     const deps = captureDeps(ctx, aws, reporter);
-    const options = { ...(await discoverOptions(ctx, aws)), settleTimeoutMs: settleMs, waitForSettle: !flags.watch };
+    // the cost guards of running captures with --max-cost, kept across rounds
+    const options = { ...(await discoverOptions(ctx, aws)), settleTimeoutMs: settleMs, waitForSettle: !flags.watch, costWatches: new Map() };
     const stop = new AbortController();
     const unsubscribe = flags.watch ? ctx.io.onSignal?.(() => stop.abort()) : undefined;
     try {
@@ -160,10 +179,12 @@ export function sweepCommand(ctx: CliContext): Command {
           printJson(ctx, {
             schema: 'flowdump.sweep/v1',
             finished: result.finished.map((f) => ({ id: f.manifest.id, state: f.manifest.state, ...(f.deferred ? { deferred: f.deferred } : {}), ...(f.summary ? { headline: f.summary.headline } : {}) })),
+            guarded: result.guarded,
             skipped: result.skipped,
             failed: result.failed,
           });
         } else {
+          for (const look of result.guarded) if (look.action === 'stop') ctx.io.stderr.write(`${ctx.paintErr.yellow(`${look.id}: stopped by --max-cost ${formatUsd(look.maxCostUsd)}`)}: ${look.reason}\n`);
           const done = result.finished.filter((f) => !f.deferred);
           ctx.io.stderr.write(`sweep: ${done.length} capture(s) finished, ${result.skipped.length} still running, ${result.failed.length} failed\n`);
           for (const f of done) if (f.summary) ctx.io.stdout.write(`${f.manifest.id}  ${f.summary.headline}\n`);

@@ -1,98 +1,66 @@
+import { isIP } from 'node:net';
 import { Command, Option } from 'commander';
-import type { MetricsPort } from '../../aws/metrics.js';
-import { estimateCost, type CostEstimate } from '../../cost/estimate.js';
-import { loadPriceTable, type Destination, type FileFormat, type PriceTable } from '../../cost/pricing.js';
-import { collectRateInputs, estimateRecordRate, planRateQueries, statedRecordRate, type RateScope, type RecordRateResult } from '../../cost/record-rate.js';
-import { estimateRecordBytes, type AddressFamily } from '../../cost/record-size.js';
+import type { AwsContext } from '../../aws/clients.js';
+import { rateScopeOf } from '../../capture/rate-scope.js';
+import { resolveTarget, TARGET_KINDS, type TargetKind, type TargetRequest } from '../../capture/targets.js';
+import { loadPriceTable, type Destination, type FileFormat } from '../../cost/pricing.js';
+import { runEstimate, type EstimateDeps, type EstimateRequest } from '../../cost/run-estimate.js';
+import type { AddressFamily } from '../../cost/record-size.js';
 import { UsageError } from '../../errors.js';
 import { defaultPresetName, findPreset, resolveFormat } from '../../format/presets.js';
-import { formatDuration, parseDuration } from '../../schedule/duration.js';
+import { parseDuration } from '../../schedule/duration.js';
+import { cliClock, openAws } from '../aws.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { renderEstimateText } from '../render/estimate.js';
 
 /**
  * `flowdump estimate`: the cost of a capture before it starts. Two ways in:
- * - from a target's CloudWatch metrics (needs target resolution and a MetricsPort, passed
- *   in as deps once the capture commands provide them), or
+ * - from a target's CloudWatch metrics: the target is resolved as `start` resolves it
+ *   (src/capture/targets.ts), then its interfaces' metrics over --lookback are read, or
  * - offline, from a rate you state: `--rate 2000/min`, no AWS call at all.
- * The same `runEstimate` serves `start` and the wizard.
+ * The same `runEstimate` (src/cost/run-estimate.ts) serves `start` and the wizard.
  */
 
-export interface ResolvedTarget {
-  scope: RateScope;
-  /** region of the target's interfaces: vended logs are billed there */
-  region: string;
+export { runEstimate, type EstimateDeps, type EstimateRequest };
+export type { EstimateTarget as ResolvedTarget } from '../../cost/run-estimate.js';
+
+/** The real AWS behind the estimate: target resolution and CloudWatch metrics, opened once per run. */
+export function awsEstimateDeps(ctx: CliContext): EstimateDeps {
+  let aws: AwsContext | undefined;
+  return {
+    prices: () => loadPriceTable(),
+    clock: cliClock(ctx.io.env),
+    async resolveTarget(target, options) {
+      aws ??= await openAws(ctx, { region: options.region, profile: options.profile }, 'flowdump-capture-s3.json');
+      const where = `in ${aws.region}${aws.profile ? ` (profile "${aws.profile}")` : ''}`;
+      const resolved = await resolveTarget(targetRequestOf(target), aws.ec2, { where });
+      return { scope: await rateScopeOf(resolved, aws.ec2), region: aws.region };
+    },
+    metrics() {
+      if (!aws) throw new Error('metrics asked for before the target was resolved');
+      return aws.metrics;
+    },
+  };
 }
 
-export interface EstimateDeps {
-  prices: () => PriceTable;
-  clock: { now(): Date };
-  /** turns `i-…`/`eni-…`/`subnet-…`/`vpc-…` into its interfaces (from the capture commands) */
-  resolveTarget?: (target: string, options: { region?: string; profile?: string }) => Promise<ResolvedTarget>;
-  /** CloudWatch metrics for the target's region */
-  metrics?: (region: string, options: { profile?: string }) => MetricsPort;
-}
-
-export interface EstimateRequest {
-  target?: string;
-  durationMinutes: number;
-  /** records/minute stated by the user; skips the metrics */
-  ratePerMinute?: number;
-  destination: Destination;
-  fileFormat: FileFormat;
-  formatName: string;
-  fields: readonly string[];
-  addressFamily: AddressFamily;
-  region?: string;
-  profile?: string;
-  lookbackSeconds: number;
-  priorMonthUsageGB?: number;
-  retentionHours?: number;
-}
-
-/** Estimates one capture: metrics (or the stated rate) → rate → bytes → dollars. */
-export async function runEstimate(request: EstimateRequest, deps: EstimateDeps): Promise<CostEstimate> {
-  let rate: RecordRateResult;
-  let region = request.region;
-  let interfaceCount = 1;
-  if (request.ratePerMinute !== undefined) {
-    rate = statedRecordRate(request.ratePerMinute);
-  } else {
-    if (!request.target) throw new UsageError('nothing to estimate: give a target (an instance, interface, subnet or VPC id) or a rate with --rate <records>/min', { code: 'estimate-no-input' });
-    if (!deps.resolveTarget || !deps.metrics) {
-      throw new UsageError(
-        `estimating "${request.target}" from its CloudWatch metrics needs target resolution, which this build does not include yet; estimate from a rate you know: flowdump estimate --rate <records>/min --for ${formatDuration(request.durationMinutes * 60_000)} --region <region>`,
-        { code: 'estimate-needs-rate' },
-      );
-    }
-    const resolved = await deps.resolveTarget(request.target, { region: request.region, profile: request.profile });
-    region = resolved.region;
-    interfaceCount = Math.max(1, resolved.scope.interfaces.length);
-    const plan = planRateQueries(resolved.scope);
-    const end = deps.clock.now();
-    const start = new Date(end.getTime() - request.lookbackSeconds * 1000);
-    const series = plan.queries.length > 0 ? await deps.metrics(resolved.region, { profile: request.profile }).getMetricData(plan.queries, { start, end }) : [];
-    rate = estimateRecordRate({ scope: resolved.scope, ...collectRateInputs(plan, series), lookback: formatDuration(request.lookbackSeconds * 1000) });
-  }
-  if (!region) throw new UsageError('no region: give --region (or set AWS_REGION); prices, and where the bill lands, depend on it', { code: 'no-region' });
-  return estimateCost({
-    rate,
-    durationMinutes: request.durationMinutes,
-    recordSize: estimateRecordBytes(request.fields, { addressFamily: request.addressFamily }),
-    formatName: request.formatName,
-    destination: request.destination,
-    fileFormat: request.fileFormat,
-    region,
-    prices: deps.prices(),
-    target: request.target,
-    priorMonthUsageGB: request.priorMonthUsageGB,
-    retentionHours: request.retentionHours,
-    interfaceCount,
-  });
+/** `i-…`, `eni-…`, `subnet-…`, `vpc-…`, an IP, or `<kind>:<value>` (what the --instance/--name… flags pass). */
+export function targetRequestOf(target: string): TargetRequest {
+  const flagged = /^([a-z]+):(.+)$/.exec(target);
+  if (flagged && TARGET_KINDS.includes(flagged[1] as TargetKind)) return { kind: flagged[1] as TargetKind, value: flagged[2] };
+  if (isIP(target)) return { kind: 'ip', value: target };
+  const kind = target.startsWith('i-') ? 'instance' : target.startsWith('eni-') ? 'eni' : target.startsWith('subnet-') ? 'subnet' : target.startsWith('vpc-') ? 'vpc' : undefined;
+  if (!kind) throw new UsageError(`"${target}" is not an instance, network interface, subnet or VPC id, nor an IP address; for an instance's Name tag use --name ${target}`, { code: 'bad-target' });
+  return { kind, value: target };
 }
 
 interface EstimateFlags extends CommonOptions {
   for: string;
+  instance?: string;
+  eni?: string;
+  subnet?: string;
+  vpc?: string;
+  ip?: string;
+  name?: string;
   rate?: string;
   destination: string;
   fileFormat: string;
@@ -126,7 +94,7 @@ export function parseDestination(value: string): Destination {
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-export function estimateCommand(ctx: CliContext, deps: EstimateDeps = { prices: () => loadPriceTable(), clock: { now: () => new Date() } }): Command {
+export function estimateCommand(ctx: CliContext, deps: EstimateDeps = awsEstimateDeps(ctx)): Command {
   const command = new Command('estimate')
     .summary('what a capture will cost, before you start it')
     .description(
@@ -134,7 +102,13 @@ export function estimateCommand(ctx: CliContext, deps: EstimateDeps = { prices: 
         "(from the target's CloudWatch metrics, or a rate you state) × bytes per record (from the format) × minutes × " +
         'the price of the destination in the region. Also shows what it would cost per hour if a teardown failed.',
     )
-    .argument('[target]', 'instance, network interface, subnet or VPC id (i-…, eni-…, subnet-…, vpc-…)')
+    .argument('[target]', 'instance, network interface, subnet or VPC id (i-…, eni-…, subnet-…, vpc-…) or a private IP')
+    .option('--instance <id>', 'an EC2 instance: every network interface attached to it')
+    .option('--eni <id>', 'one network interface')
+    .option('--subnet <id>', 'a subnet: every interface in it')
+    .option('--vpc <id>', 'a VPC: every interface in it')
+    .option('--ip <address>', 'the network interface that has this private IP')
+    .option('--name <tag>', 'the instance with this Name tag')
     .addOption(new Option('--for <duration>', 'how long the capture runs: 90s, 15m, 2h').default('15m'))
     .option('--rate <records>', 'estimate offline from a rate you know: 2000/min, 30/s, 120000/h (no AWS call)')
     .addOption(new Option('--destination <where>', 'where the records go: s3, logs, firehose (or s3://bucket/prefix, logs:/group)').default('s3'))
@@ -151,7 +125,8 @@ export function estimateCommand(ctx: CliContext, deps: EstimateDeps = { prices: 
 Examples:
   flowdump estimate --rate 2000/min --for 15m --destination s3 --region eu-west-1
   flowdump estimate --rate 50/s --for 2h --destination logs --region us-east-1 --json
-  flowdump estimate i-0abc123 --for 15m                       (from its CloudWatch metrics)
+  flowdump estimate --instance i-0abc123def4567890 --for 15m   (from its CloudWatch metrics, last hour)
+  flowdump estimate vpc-0abc --for 2h --destination logs --json
 
 The range: low assumes each interface writes only its one-per-minute record; high assumes every
 packet the metrics saw is its own record. Prices: templates/pricing.json (docs/cost.md).`,
@@ -165,7 +140,12 @@ packet the metrics saw is its own record. Prices: templates/pricing.json (docs/c
   return command;
 }
 
-function requestFromFlags(target: string | undefined, flags: EstimateFlags, ctx: CliContext): EstimateRequest {
+function requestFromFlags(positional: string | undefined, flags: EstimateFlags, ctx: CliContext): EstimateRequest {
+  const given = TARGET_KINDS.filter((kind) => flags[kind] !== undefined);
+  if (given.length + (positional ? 1 : 0) > 1) throw new UsageError(`give one target, not ${[...(positional ? [positional] : []), ...given.map((kind) => `--${kind}`)].join(' and ')}`, { code: 'target-ambiguous' });
+  // with --rate the target is only a label; without, `kind:value` tells the resolver which flag it came from
+  const flagged = given.length === 1 ? (flags.rate !== undefined ? String(flags[given[0]]) : `${given[0]}:${flags[given[0]]}`) : undefined;
+  const target = positional ?? flagged;
   const durationMs = parseDuration(flags.for, '--for');
   const region = flags.region ?? ctx.io.env.AWS_REGION ?? ctx.io.env.AWS_DEFAULT_REGION;
   if (region !== undefined && !REGION.test(region)) throw new UsageError(`region "${region}" does not look like an AWS region (e.g. eu-west-1); check --region`, { code: 'bad-region' });

@@ -5,6 +5,8 @@ import { parseCaptureDuration } from '../../capture/duration.js';
 import { newCaptureId } from '../../capture/ids.js';
 import { startCapture, type CaptureDeps } from '../../capture/lifecycle.js';
 import { planCapture, type CapturePlan } from '../../capture/plan.js';
+import { captureEstimateOf, type CaptureEstimate } from '../../capture/cost.js';
+import { estimateCapture } from '../../capture/estimate.js';
 import { runCapture } from '../../capture/run.js';
 import { resolveTarget, TARGET_KINDS, type TargetRequest } from '../../capture/targets.js';
 import { ExitCode, FlowdumpError, UsageError, UserAbort } from '../../errors.js';
@@ -12,7 +14,8 @@ import { findPreset, resolveFormat, typicalRecordBytes } from '../../format/pres
 import { captureDeps, identity, localCache, openAws, settleTimeoutMs, type Identity } from '../aws.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { enquirerPrompts, type Prompts } from '../prompts.js';
-import { renderPlan } from '../render/capture.js';
+import { formatEstimate, renderCaptureFacts, renderPlan } from '../render/capture.js';
+import { formatUsd } from '../render/estimate.js';
 import { renderSummaryText } from '../render/summary-text.js';
 import { cliReporter } from '../reporter.js';
 import { runWizard, type StartAnswers } from '../wizard.js';
@@ -35,6 +38,7 @@ export interface StartFlags extends CommonOptions {
   yes?: boolean;
   force?: boolean;
   settleTimeout?: string;
+  maxCost?: string;
 }
 
 export const CAPTURE_RESULT_SCHEMA = 'flowdump.capture-result/v1';
@@ -57,6 +61,7 @@ export function addStartOptions(command: Command): Command {
     .option('--detach', 'return once the capture runs; flowdump sweep (or the safety net) tears it down')
     .option('--dry-run', "show the plan and ask EC2 (DryRun) whether you may create it; creates nothing")
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--max-cost <USD>', 'stop the capture before what it delivers would cost more than this, e.g. 0.50 (checked every minute)')
     .option('--force', 'allow a capture longer than 24h')
     .option('--settle-timeout <duration>', 'how long to wait for late deliveries after the stop', '15m');
   return withCommonOptions(command, true);
@@ -80,6 +85,7 @@ Examples:
   flowdump start --name web-1 --for 5m --yes --json > capture.json
   flowdump start --subnet subnet-0abc --for 2h --destination logs:/flowdump --detach
   flowdump start --ip 10.0.1.25 --for 10m --dry-run
+  flowdump start --vpc vpc-0abc --for 30m --max-cost 2 --yes
 
 Exit codes: 0 done, 2 bad arguments, 3 AWS access, 4 some data could not be read (it is kept), 5 teardown not verified, 130 cancelled.`,
   );
@@ -108,6 +114,7 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   // validate what the flags already say before touching AWS
   if (given.duration) parseCaptureDuration(given.duration, flags.force === true);
   if (given.format) resolveFormat(given.format);
+  let maxCostUsd = flags.maxCost !== undefined ? parseMaxCost(flags.maxCost) : undefined;
   const destinationRequest = parseDestination(given.destination);
   const settleMs = settleTimeoutMs(flags.settleTimeout);
   const aws = await openAws(ctx, flags, destinationRequest.type === 'logs' ? 'flowdump-capture-logs.json' : 'flowdump-capture-s3.json');
@@ -136,7 +143,11 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
     },
   };
   const deps = captureDeps(ctx, aws, reporter);
-  const plan = await makePlan(ctx, aws, who, deps, flags, filled as Required<StartAnswers>);
+  const prompts = options.prompts ?? (canAsk ? enquirerPrompts() : undefined);
+  // the wizard also asks for a cost cap, once it can show the estimate
+  const askCap = !given.target && maxCostUsd === undefined ? prompts : undefined;
+  const plan = await makePlan(ctx, aws, who, deps, flags, filled as Required<StartAnswers>, { maxCostUsd, askCap });
+  maxCostUsd = plan.maxCostUsd;
 
   if (flags.dryRun) {
     await aws.ec2.dryRunCreateFlowLogs({
@@ -158,7 +169,11 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   }
 
   await checkDestinationReady(aws, who, plan);
-  if (!flags.json) ctx.io.stderr.write(renderPlan(plan, ctx.paintErr));
+  if (!flags.json) {
+    ctx.io.stderr.write(renderPlan(plan, ctx.paintErr));
+    const warning = capWarning(plan);
+    if (warning) ctx.io.stderr.write(`${ctx.paintErr.yellow(`warning: ${warning}`)}\n`);
+  }
   if (!flags.yes) {
     if (!canAsk) throw new UsageError('add --yes to start the capture without a terminal to confirm on (or --dry-run to only see the plan)', { code: 'confirm-needed' });
     const ok = await (options.prompts ?? enquirerPrompts()).confirm('Start this capture?', true);
@@ -211,38 +226,91 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   try {
     const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: stop.signal, skipSignal: skip.signal, pollMs: 30_000 });
     reporter.finish();
-    printFinish(ctx, result.manifest, result.summary, flags);
+    printFinish(ctx, result.manifest, result.summary, flags, result.facts);
     if (result.deferred && skip.signal.aborted) ctx.exitCode = ExitCode.abort;
   } finally {
     unsubscribe?.();
   }
 }
 
-export function printFinish(ctx: CliContext, manifest: import('../../capture/manifest.js').CaptureManifest, summary: import('../../analyze/summary.js').Summary | undefined, flags: { json?: boolean }): void {
+export function printFinish(
+  ctx: CliContext,
+  manifest: import('../../capture/manifest.js').CaptureManifest,
+  summary: import('../../analyze/summary.js').Summary | undefined,
+  flags: { json?: boolean },
+  facts?: import('../../capture/lifecycle.js').CaptureSummaryFacts,
+): void {
   if (flags.json) {
-    printJson(ctx, { schema: CAPTURE_RESULT_SCHEMA, capture: manifest, ...(summary ? { summary } : {}) });
+    printJson(ctx, { schema: CAPTURE_RESULT_SCHEMA, capture: manifest, ...(summary ? { summary: { ...summary, ...(facts ? { capture: facts } : {}) } } : {}) });
   } else if (summary) {
     ctx.io.stdout.write(renderSummaryText(summary, { paint: ctx.paint, top: 10 }));
+    if (facts) ctx.io.stdout.write(renderCaptureFacts(facts, ctx.paint));
     const left = manifest.state === 'cleaned' ? 'left behind: the summary only' : `left behind: the data at ${describeLocation(manifest.destination)} (${manifest.keptBecause ?? 'kept'})`;
     ctx.io.stderr.write(`${ctx.paintErr.dim(`capture ${manifest.id} ${manifest.state}; ${left}`)}\n`);
   }
   if (summary && summary.errors.length > 0) ctx.exitCode = ExitCode.input;
 }
 
-async function makePlan(ctx: CliContext, aws: AwsContext, who: Identity, deps: CaptureDeps, flags: StartFlags, answers: Required<StartAnswers>): Promise<CapturePlan> {
+/** `0.50`, `$2`, `1.5usd` → USD; anything else is a UsageError naming the flag. */
+export function parseMaxCost(value: string, flag = '--max-cost'): number {
+  const match = /^\s*\$?\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:usd)?\s*$/i.exec(value);
+  const usd = match ? Number(match[1]) : Number.NaN;
+  if (!(usd > 0)) throw new UsageError(`${flag} "${value}" is not an amount in US dollars above zero; write it like 0.50 or 5`, { code: 'bad-max-cost' });
+  return usd;
+}
+
+/** Said before the confirmation when the cap is likely to end the capture early. */
+export function capWarning(plan: CapturePlan): string | undefined {
+  const cap = plan.maxCostUsd;
+  const estimate = plan.estimate;
+  if (cap === undefined || !estimate) return undefined;
+  if (estimate.low >= cap) return `even the low end of the estimate (${formatUsd(estimate.low)}) reaches --max-cost ${formatUsd(cap)}: the guard will stop this capture before its time is up`;
+  if (estimate.high >= cap) {
+    return `the high end of the estimate (${formatUsd(estimate.high)}) is above --max-cost ${formatUsd(cap)}: until the first data arrives (~10 min for S3, ~5 for CloudWatch Logs) the guard projects at that rate, and it stops the capture if real deliveries get there`;
+  }
+  return undefined;
+}
+
+async function makePlan(
+  ctx: CliContext,
+  aws: AwsContext,
+  who: Identity,
+  deps: CaptureDeps,
+  flags: StartFlags,
+  answers: Required<StartAnswers>,
+  options: { maxCostUsd?: number; askCap?: Prompts },
+): Promise<CapturePlan> {
   const durationSeconds = parseCaptureDuration(answers.duration, flags.force === true);
   const target = await resolveTarget(answers.target, aws.ec2, { where: `in ${aws.region}${aws.profile ? ` (profile "${aws.profile}")` : ''}` });
   const formatText = answers.format;
   const isPreset = !formatText.includes('${') && !/\s/.test(formatText.trim());
   const preset = isPreset ? findPreset(formatText) : undefined;
   const custom = preset ? undefined : resolveFormat(formatText);
+  const destination = parseDestination(answers.destination);
+  const fileFormat = flags.fileFormat ?? 'text';
+  // the estimate needs the target's metrics: made before the plan, and never in its way (DESIGN §2)
+  const estimated = await estimateCapture(
+    {
+      target,
+      region: aws.region,
+      durationSeconds,
+      destination,
+      fileFormat,
+      formatName: preset?.name ?? 'custom',
+      fields: preset?.format.fields ?? custom?.fields ?? [],
+    },
+    { ec2: aws.ec2, metrics: deps.metrics, prices: () => deps.prices, clock: deps.clock },
+  );
+  const estimate = estimated.estimate ? captureEstimateOf(estimated.estimate) : undefined;
+  let maxCostUsd = options.maxCostUsd;
+  if (options.askCap) maxCostUsd = await askMaxCost(ctx, options.askCap, estimate, estimated.error);
   return planCapture({
     id: newCaptureId(deps.clock.now()),
     target,
     format: { preset, custom, bytesPerRecord: preset?.bytesPerRecord ?? typicalRecordBytes(custom?.fields ?? []) },
-    destination: parseDestination(answers.destination),
+    destination,
     defaultBucket: who.defaultBucket,
-    fileFormat: flags.fileFormat ?? 'text',
+    fileFormat,
     traffic: answers.traffic,
     durationSeconds,
     now: deps.clock.now(),
@@ -250,8 +318,31 @@ async function makePlan(ctx: CliContext, aws: AwsContext, who: Identity, deps: C
     region: aws.region,
     createdBy: who.arn,
     keep: flags.keep === true,
-    costModel: deps.costModel,
+    ...(estimate ? { estimate } : { estimateError: estimated.error }),
+    ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
   });
+}
+
+/** The wizard's cost question, asked with the estimate in view (--max-cost fills it). */
+async function askMaxCost(ctx: CliContext, prompts: Prompts, estimate: CaptureEstimate | undefined, error: string | undefined): Promise<number | undefined> {
+  ctx.io.stderr.write(`${ctx.paintErr.dim(estimate ? `Estimate: ${formatEstimate(estimate)} (the plan below shows what it assumes)` : `no estimate: ${error ?? 'unknown'}`)}\n`);
+  const answer = await prompts.input('Stop the capture if it would cost more than (USD; empty: no cap)', suggestCap(estimate), (value) => {
+    if (value.trim() === '') return true;
+    try {
+      parseMaxCost(value, 'the cap');
+      return true;
+    } catch (problem) {
+      return (problem as Error).message;
+    }
+  });
+  return answer.trim() === '' ? undefined : parseMaxCost(answer, 'the cap');
+}
+
+/** A round cap at least twice the estimate's high end, so the estimate's own range never trips it. */
+export function suggestCap(estimate: Pick<CaptureEstimate, 'high'> | undefined): string {
+  if (!estimate) return '';
+  for (const step of [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]) if (step >= 2 * estimate.high) return String(step);
+  return String(Math.ceil((2 * estimate.high) / 1000) * 1000);
 }
 
 async function checkDestinationReady(aws: AwsContext, who: Identity, plan: CapturePlan): Promise<void> {

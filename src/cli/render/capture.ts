@@ -1,11 +1,12 @@
-import { formatUsd, type CostFigure } from '../../capture/cost-figure.js';
+import type { CaptureEstimate } from '../../capture/cost.js';
 import { describeLocation } from '../../capture/destination.js';
 import { formatDuration } from '../../capture/duration.js';
-import type { CaptureEvent } from '../../capture/lifecycle.js';
+import type { CaptureEvent, CaptureSummaryFacts } from '../../capture/lifecycle.js';
 import type { CaptureManifest } from '../../capture/manifest.js';
 import type { CapturePlan } from '../../capture/plan.js';
 import type { Paint } from '../io.js';
-import { renderTable } from './table.js';
+import { formatUsd } from './estimate.js';
+import { num, renderTable } from './table.js';
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -19,9 +20,34 @@ export function formatBytes(bytes: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-export function formatEstimate(estimate: CostFigure | undefined, error?: string): string {
+export function formatEstimate(estimate: Pick<CaptureEstimate, 'low' | 'high'> | undefined, error?: string): string {
   if (!estimate) return `no estimate: ${error ?? 'unknown'}`;
-  return `${formatUsd(estimate.low)} – ${formatUsd(estimate.high)}`;
+  return usdRange(estimate.low, estimate.high);
+}
+
+function usdRange(low: number, high: number): string {
+  return formatUsd(low) === formatUsd(high) ? formatUsd(high) : `${formatUsd(low)} – ${formatUsd(high)}`;
+}
+
+/** The estimate as the plan shows it (start, --dry-run, the wizard's confirmation): the range, what it rests on, what it cannot see. */
+function estimateLines(plan: CapturePlan, p: Paint): string[] {
+  const pad = '               ';
+  const estimate = plan.estimate;
+  if (!estimate) return [`  estimate     ${p.yellow(`no estimate: ${plan.estimateError ?? 'unknown'}`)}`, `${pad}${p.dim('the capture goes on without one; flowdump estimate --rate <records>/min prices a rate you know')}`];
+  const records = estimate.records.low === estimate.records.high ? num(estimate.records.high) : `${num(estimate.records.low)} – ${num(estimate.records.high)}`;
+  const bytes = estimate.bytes.low === estimate.bytes.high ? formatBytes(estimate.bytes.high) : `${formatBytes(estimate.bytes.low)} – ${formatBytes(estimate.bytes.high)}`;
+  return [
+    `  estimate     ${p.bold(formatEstimate(estimate))} for ${formatDuration(plan.durationSeconds)} · ${usdRange(estimate.perHourIfLeftRunning.low, estimate.perHourIfLeftRunning.high)} per hour if left running`,
+    `${pad}${records} records, ${bytes} of record text · ${estimate.priceSource}`,
+    ...estimate.warnings.map((warning) => `${pad}${p.yellow(`! ${warning}`)}`),
+    ...estimate.assumptions.map((assumption) => `${pad}${p.dim(`- ${assumption}`)}`),
+  ];
+}
+
+function capLine(plan: CapturePlan): string[] {
+  if (plan.maxCostUsd === undefined) return [];
+  const batch = plan.location.type === 's3' ? 'one S3 batch (5 minutes of records)' : 'a few minutes of records';
+  return [`  cost cap     ${formatUsd(plan.maxCostUsd)} (--max-cost): checked every minute, stopped before the projection crosses it; a burst can carry it past by about ${batch}`];
 }
 
 /** The plan, as shown before the confirmation and by --dry-run. */
@@ -34,10 +60,37 @@ export function renderPlan(plan: CapturePlan, p: Paint): string {
     `  format       ${plan.format.preset ?? 'custom'} (${plan.format.bytesPerRecord} bytes/record)${plan.fileFormat === 'parquet' ? ' · Parquet' : ''}`,
     `  destination  ${describeLocation(plan.location)}`,
     `  duration     ${formatDuration(plan.durationSeconds)} · expires ${plan.expiresAt.toISOString().replace('.000Z', 'Z')}`,
-    `  estimate     ${formatEstimate(plan.estimate, plan.estimateError)}`,
-    ...(plan.estimate ? plan.estimate.assumptions.map((assumption) => `               ${p.dim(assumption)}`) : []),
+    ...estimateLines(plan, p),
+    ...capLine(plan),
     `  afterwards   the flow log is deleted, the data summarized, then deleted${plan.keep ? ' — no: --keep keeps it' : ''}`,
   ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The capture's own facts under its summary (summary.txt, and after a foreground capture): estimate beside actual, and why it stopped. */
+export function renderCaptureFacts(facts: CaptureSummaryFacts, p: Paint): string {
+  const pad = '                 ';
+  const lines = ['', `${p.bold('Capture')}          ${facts.id} · ${facts.target} · ${facts.region}`];
+  const estimate = facts.estimateUsd ? `estimated ${usdRange(facts.estimateUsd.low, facts.estimateUsd.high)}` : `no estimate (${facts.estimateError ?? 'none made'})`;
+  let actual = 'actual cost unknown';
+  if (facts.actualUsd !== undefined) {
+    const verdict = facts.estimateUsd ? (facts.actualUsd > facts.estimateUsd.high ? ', above the estimate' : facts.actualUsd < facts.estimateUsd.low ? ', below the estimate' : ', within the estimate') : '';
+    actual = `actual ${formatUsd(facts.actualUsd)}${verdict}`;
+  }
+  lines.push(`${p.bold('Cost')}             ${estimate} · ${actual}${facts.maxCostUsd !== undefined ? ` · cap ${formatUsd(facts.maxCostUsd)}` : ''}`);
+  if (facts.delivered) {
+    const text = facts.delivered.uncompressedBytes !== undefined ? `${formatBytes(facts.delivered.uncompressedBytes)} of record text (${facts.delivered.measuredBy ?? 'measured'}) in ` : '';
+    lines.push(`${pad}${p.dim(`${text}${num(facts.delivered.objects)} object(s), ${formatBytes(facts.delivered.bytes)} stored`)}`);
+  }
+  if (facts.costGuard) {
+    const g = facts.costGuard;
+    lines.push(
+      `${p.bold('Stopped early')}    ${p.yellow(`by --max-cost ${formatUsd(g.maxCostUsd)} at ${g.at.slice(11, 16)} UTC`)}: ${g.reason}`,
+      `${pad}${formatUsd(g.spentUsd)} delivered at the stop, ${formatUsd(g.projectedUsd)} projected once the data in flight lands; ${formatUsd(g.projectedUsdAtEnd)} had it run to the end`,
+    );
+  } else if (facts.stopReason && facts.stopReason !== 'time budget reached') {
+    lines.push(`${p.bold('Stopped')}          ${facts.stopReason}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -48,7 +101,14 @@ export interface CaptureRow {
   timeLeftSeconds?: number;
   objects?: number;
   bytes?: number;
+  /** cost so far (running) or the actual cost (finished) */
   costUsd?: number;
+  estimateUsd?: { low: number; high: number };
+  maxCostUsd?: number;
+  /** the guard's reason, when --max-cost stopped it */
+  stoppedByCap?: string;
+  /** uncompressed record text delivered, as priced */
+  uncompressedBytes?: number;
   destination?: string;
   expiresAt?: string;
   summary?: CaptureManifest['summary'];
@@ -57,7 +117,16 @@ export interface CaptureRow {
 export function renderCaptureList(rows: CaptureRow[]): string {
   if (rows.length === 0) return 'no captures in this region\n';
   return `${renderTable(
-    [{ header: 'ID' }, { header: 'STATE' }, { header: 'TARGET' }, { header: 'TIME LEFT', align: 'right' }, { header: 'DELIVERED', align: 'right' }, { header: 'COST', align: 'right' }],
+    [
+      { header: 'ID' },
+      { header: 'STATE' },
+      { header: 'TARGET' },
+      { header: 'TIME LEFT', align: 'right' },
+      { header: 'DELIVERED', align: 'right' },
+      { header: 'COST', align: 'right' },
+      { header: 'ESTIMATE', align: 'right' },
+      { header: 'CAP', align: 'right' },
+    ],
     rows.map((row) => [
       row.id,
       row.state,
@@ -65,6 +134,8 @@ export function renderCaptureList(rows: CaptureRow[]): string {
       row.timeLeftSeconds === undefined ? '-' : row.timeLeftSeconds > 0 ? formatDuration(row.timeLeftSeconds) : 'expired',
       row.bytes === undefined ? '-' : `${formatBytes(row.bytes)} (${row.objects ?? 0})`,
       row.costUsd === undefined ? '-' : formatUsd(row.costUsd),
+      row.estimateUsd === undefined ? '-' : usdRange(row.estimateUsd.low, row.estimateUsd.high),
+      row.maxCostUsd === undefined ? '-' : formatUsd(row.maxCostUsd),
     ]),
     '',
   )}\n`;
@@ -76,7 +147,9 @@ export function describeEvent(event: CaptureEvent): string | undefined {
     case 'created':
       return `capture ${event.manifest.id}: ${event.manifest.flowLogIds.length} flow log(s) ${event.manifest.flowLogIds.join(', ')} on ${event.manifest.target.label}${event.adopted.length ? ` (${event.adopted.length} from an earlier attempt)` : ''}, until ${event.manifest.expiresAt.replace('.000Z', 'Z')}`;
     case 'progress':
-      return `${event.id}  ${formatDuration(event.timeLeftSeconds)} left · ${event.objects} object(s), ${formatBytes(event.bytes)} delivered · ${formatUsd(event.costSoFar)} so far`;
+      return `${event.id}  ${formatDuration(event.timeLeftSeconds)} left · ${event.objects} object(s), ${formatBytes(event.bytes)} delivered · ${formatUsd(event.costSoFar)} so far${
+        event.maxCostUsd !== undefined ? ` (cap ${formatUsd(event.maxCostUsd)}${event.projectedUsd !== undefined ? `, ${formatUsd(event.projectedUsd)} projected` : ''})` : ''
+      }`;
     case 'stopping':
       return `${event.id}: stopping (${event.reason})`;
     case 'stopped':
