@@ -104,3 +104,29 @@ async function askTarget(ctx: WizardContext): Promise<TargetRequest> {
   if (choices.length === 0) throw new UsageError(`no ${kind === 'eni' ? 'network interface' : kind === 'vpc' ? 'VPC' : kind}s in ${ctx.region}; check --region and --profile`, { code: 'target-not-found' });
   return { kind, value: await ctx.prompts.search(`Pick the ${kind === 'eni' ? 'network interface' : kind === 'vpc' ? 'VPC' : kind}`, choices) };
 }
+
+/** `0.50`, `$2`, `1.5usd` → USD; anything else is a UsageError naming the flag. */
+export function parseMaxCost(value: string, flag = '--max-cost'): number {
+  const match = /^\s*\$?\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:usd)?\s*$/i.exec(value);
+  const usd = match ? Number(match[1]) : Number.NaN;
+  if (!(usd > 0)) throw new UsageError(`${flag} "${value}" is not an amount in US dollars above zero; write it like 0.50 or 5`, { code: 'bad-max-cost' });
+  return usd;
+}
+
+/**
+ * The wizard's cost question, asked once the estimate is known (--max-cost fills it):
+ * empty means no cap. `estimate` is the range as text, or undefined with `error` saying why.
+ */
+export async function askMaxCost(ctx: Pick<WizardContext, 'prompts' | 'say'>, estimate: string | undefined, error: string | undefined, suggested: string): Promise<number | undefined> {
+  ctx.say(estimate ? `Estimate: ${estimate} (the plan below shows what it assumes)` : `no estimate: ${error ?? 'unknown'}`);
+  const answer = await ctx.prompts.input('Stop the capture if it would cost more than (USD; empty: no cap)', suggested, (value) => {
+    if (value.trim() === '') return true;
+    try {
+      parseMaxCost(value, 'the cap');
+      return true;
+    } catch (problem) {
+      return (problem as Error).message;
+    }
+  });
+  return answer.trim() === '' ? undefined : parseMaxCost(answer, 'the cap');
+}

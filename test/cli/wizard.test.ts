@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Prompts } from '../../src/cli/prompts.js';
-import { runWizard } from '../../src/cli/wizard.js';
+import { askMaxCost, parseMaxCost, runWizard } from '../../src/cli/wizard.js';
 import { cliReporter } from '../../src/cli/reporter.js';
 import { createContext } from '../../src/cli/context.js';
 import { FakeAws } from '../capture/fakes.js';
@@ -66,6 +66,51 @@ describe('the wizard', () => {
       { prompts: scripted({ 'What to capture': 'ip', 'Private IP': '10.0.1.10', Destination: 's3://flowdump-1-eu-west-1/flowdump' }, asked), ec2: aws.ec2, region: 'eu-west-1', account: '1', defaultBucket: 'flowdump-1-eu-west-1', force: false, say: () => undefined },
     );
     expect(asked).toEqual(['What to capture', 'Private IP address', 'Destination']);
+  });
+});
+
+describe('the wizard\'s cost cap', () => {
+  test('is asked with the estimate in view; the suggestion is offered; an empty answer means no cap', async () => {
+    const asked: string[] = [];
+    const said: string[] = [];
+    let offered = '';
+    const prompts = scripted({ 'Stop the capture if it would cost more than': '0.25' }, asked);
+    const cap = await askMaxCost(
+      { prompts: { ...prompts, input: async (message, initial, validate) => ((offered = initial), prompts.input(message, initial, validate)) }, say: (text) => said.push(text) },
+      '$0.0012 – $0.09',
+      undefined,
+      '0.25',
+    );
+    expect(cap).toBe(0.25);
+    expect(offered).toBe('0.25');
+    expect(asked).toEqual(['Stop the capture if it would cost more than (USD; empty: no cap)']);
+    expect(said).toEqual(['Estimate: $0.0012 – $0.09 (the plan below shows what it assumes)']);
+    const none = await askMaxCost({ prompts: scripted({ Stop: '' }, []), say: (text) => said.push(text) }, undefined, 'no metric shows how busy instance i-1 is', '');
+    expect(none).toBeUndefined();
+    expect(said.at(-1)).toBe('no estimate: no metric shows how busy instance i-1 is');
+  });
+
+  test('a cap that is not an amount is refused by the prompt, in one sentence', async () => {
+    let problem: string | true = true;
+    await askMaxCost(
+      {
+        prompts: {
+          ...scripted({}, []),
+          input: async (_message, _initial, validate) => {
+            problem = validate!('lots');
+            return '$2';
+          },
+        },
+        say: () => undefined,
+      },
+      '$1 – $2',
+      undefined,
+      '5',
+    );
+    expect(problem).toBe('the cap "lots" is not an amount in US dollars above zero; write it like 0.50 or 5');
+    expect(parseMaxCost('$2')).toBe(2);
+    expect(parseMaxCost('0.5 USD')).toBe(0.5);
+    expect(() => parseMaxCost('0')).toThrow('--max-cost "0" is not an amount in US dollars above zero; write it like 0.50 or 5');
   });
 });
 

@@ -18,7 +18,7 @@ import { formatEstimate, renderCaptureFacts, renderPlan } from '../render/captur
 import { formatUsd } from '../render/estimate.js';
 import { renderSummaryText } from '../render/summary-text.js';
 import { cliReporter } from '../reporter.js';
-import { runWizard, type StartAnswers } from '../wizard.js';
+import { askMaxCost, parseMaxCost, runWizard, type StartAnswers } from '../wizard.js';
 
 export interface StartFlags extends CommonOptions {
   instance?: string;
@@ -114,7 +114,7 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   // validate what the flags already say before touching AWS
   if (given.duration) parseCaptureDuration(given.duration, flags.force === true);
   if (given.format) resolveFormat(given.format);
-  let maxCostUsd = flags.maxCost !== undefined ? parseMaxCost(flags.maxCost) : undefined;
+  const maxCostUsd = flags.maxCost !== undefined ? parseMaxCost(flags.maxCost) : undefined;
   const destinationRequest = parseDestination(given.destination);
   const settleMs = settleTimeoutMs(flags.settleTimeout);
   const aws = await openAws(ctx, flags, destinationRequest.type === 'logs' ? 'flowdump-capture-logs.json' : 'flowdump-capture-s3.json');
@@ -147,7 +147,6 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   // the wizard also asks for a cost cap, once it can show the estimate
   const askCap = !given.target && maxCostUsd === undefined ? prompts : undefined;
   const plan = await makePlan(ctx, aws, who, deps, flags, filled as Required<StartAnswers>, { maxCostUsd, askCap });
-  maxCostUsd = plan.maxCostUsd;
 
   if (flags.dryRun) {
     await aws.ec2.dryRunCreateFlowLogs({
@@ -251,14 +250,6 @@ export function printFinish(
   if (summary && summary.errors.length > 0) ctx.exitCode = ExitCode.input;
 }
 
-/** `0.50`, `$2`, `1.5usd` → USD; anything else is a UsageError naming the flag. */
-export function parseMaxCost(value: string, flag = '--max-cost'): number {
-  const match = /^\s*\$?\s*(\d+(?:\.\d+)?|\.\d+)\s*(?:usd)?\s*$/i.exec(value);
-  const usd = match ? Number(match[1]) : Number.NaN;
-  if (!(usd > 0)) throw new UsageError(`${flag} "${value}" is not an amount in US dollars above zero; write it like 0.50 or 5`, { code: 'bad-max-cost' });
-  return usd;
-}
-
 /** Said before the confirmation when the cap is likely to end the capture early. */
 export function capWarning(plan: CapturePlan): string | undefined {
   const cap = plan.maxCostUsd;
@@ -303,7 +294,10 @@ async function makePlan(
   );
   const estimate = estimated.estimate ? captureEstimateOf(estimated.estimate) : undefined;
   let maxCostUsd = options.maxCostUsd;
-  if (options.askCap) maxCostUsd = await askMaxCost(ctx, options.askCap, estimate, estimated.error);
+  if (options.askCap) {
+    const say = (text: string) => ctx.io.stderr.write(`${ctx.paintErr.dim(text)}\n`);
+    maxCostUsd = await askMaxCost({ prompts: options.askCap, say }, estimate ? formatEstimate(estimate) : undefined, estimated.error, suggestCap(estimate));
+  }
   return planCapture({
     id: newCaptureId(deps.clock.now()),
     target,
@@ -323,27 +317,6 @@ async function makePlan(
   });
 }
 
-/** The wizard's cost question, asked with the estimate in view (--max-cost fills it). */
-async function askMaxCost(ctx: CliContext, prompts: Prompts, estimate: CaptureEstimate | undefined, error: string | undefined): Promise<number | undefined> {
-  ctx.io.stderr.write(`${ctx.paintErr.dim(estimate ? `Estimate: ${formatEstimate(estimate)} (the plan below shows what it assumes)` : `no estimate: ${error ?? 'unknown'}`)}\n`);
-  const answer = await prompts.input('Stop the capture if it would cost more than (USD; empty: no cap)', suggestCap(estimate), (value) => {
-    if (value.trim() === '') return true;
-    try {
-      parseMaxCost(value, 'the cap');
-      return true;
-    } catch (problem) {
-      return (problem as Error).message;
-    }
-  });
-  return answer.trim() === '' ? undefined : parseMaxCost(answer, 'the cap');
-}
-
-/** A round cap at least twice the estimate's high end, so the estimate's own range never trips it. */
-export function suggestCap(estimate: Pick<CaptureEstimate, 'high'> | undefined): string {
-  if (!estimate) return '';
-  for (const step of [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]) if (step >= 2 * estimate.high) return String(step);
-  return String(Math.ceil((2 * estimate.high) / 1000) * 1000);
-}
 
 async function checkDestinationReady(aws: AwsContext, who: Identity, plan: CapturePlan): Promise<void> {
   if (plan.location.type === 's3') {
@@ -361,4 +334,11 @@ async function checkDestinationReady(aws: AwsContext, who: Identity, plan: Captu
 
 function planJson(plan: CapturePlan) {
   return { ...plan, target: { ...plan.target, enis: plan.target.enis.map((eni) => eni.id) }, createdAt: plan.createdAt.toISOString(), expiresAt: plan.expiresAt.toISOString() };
+}
+
+/** A round cap at least twice the estimate's high end, so the estimate's own range never trips it. */
+export function suggestCap(estimate: Pick<CaptureEstimate, 'high'> | undefined): string {
+  if (!estimate) return '';
+  for (const step of [0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]) if (step >= 2 * estimate.high) return String(step);
+  return String(Math.ceil((2 * estimate.high) / 1000) * 1000);
 }
