@@ -59,7 +59,8 @@ export async function estimateCapture(options: CaptureEstimateOptions, deps: Cap
     return { estimate };
   } catch (error) {
     // "no estimate: <reason>" is how start says it; the cost module's own message may already start so
-    const message = ((error as Error)?.message ?? String(error)).replace(/^no estimate: /, '');
+    // …and its hint to pass --rate is for `flowdump estimate`, not for a capture
+    const message = ((error as Error)?.message ?? String(error)).replace(/^no estimate: /, '').replace(/; give a rate you know with --rate <records>\/min$/, '');
     return { error: message };
   }
 }

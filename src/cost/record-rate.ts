@@ -143,7 +143,7 @@ export function estimateRecordRate(options: RecordRateOptions): RecordRateResult
       if (!data || packets.length === 0) {
         unbounded += k;
         missing.push(
-          `no NetworkPacketsIn/Out data points for instance ${owner.instanceId} in the last ${options.lookback} (stopped, just launched, or a new interface): its ${enis} count at the floor of 1 record per window in both bounds, so the upper bound does not see their traffic`,
+          `no NetworkPacketsIn/Out data points for instance ${owner.instanceId} in the last ${options.lookback} (stopped, just launched, or a new interface): its ${enis} ${k === 1 ? 'counts' : 'count'} at the floor of 1 record per window in both bounds, so the upper bound does not see ${k === 1 ? 'its' : 'their'} traffic`,
         );
         continue;
       }
@@ -168,7 +168,7 @@ export function estimateRecordRate(options: RecordRateOptions): RecordRateResult
       if (!data || (data.established.length === 0 && data.active.length === 0)) {
         lowNodata += k * perMinute;
         unbounded += k;
-        missing.push(`no ${names.join('/')} data points for ${what} in the last ${options.lookback}: its ${enis} count at the floor of 1 record per window in both bounds, so the upper bound does not see their traffic`);
+        missing.push(`no ${names.join('/')} data points for ${what} in the last ${options.lookback}: its ${enis} ${k === 1 ? 'counts' : 'count'} at the floor of 1 record per window in both bounds, so the upper bound does not see ${k === 1 ? 'its' : 'their'} traffic`);
         continue;
       }
       bounded += k;

@@ -70,7 +70,7 @@ describe('estimateRecordRate', () => {
     expect(rate.high).toBe(601); // i-new still writes its one record per window
     expect(rate.complete).toBe(false);
     expect(rate.missing).toEqual([
-      'no NetworkPacketsIn/Out data points for instance i-new in the last 1h (stopped, just launched, or a new interface): its eni-new count at the floor of 1 record per window in both bounds, so the upper bound does not see their traffic',
+      'no NetworkPacketsIn/Out data points for instance i-new in the last 1h (stopped, just launched, or a new interface): its eni-new counts at the floor of 1 record per window in both bounds, so the upper bound does not see its traffic',
     ]);
   });
 
