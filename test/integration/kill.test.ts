@@ -47,7 +47,12 @@ describe('invariant 1: killed at any moment, one sweep after expiry tears everyt
     const bucket = bucketName(region);
     const child = spawnCli(['start', '--instance', fixture.instanceId, '--for', '5m', '--yes'], cliEnv({ region, holdAt: 'created' }));
     const done = collect(child);
-    const flowLogs = await waitFor(async () => ((await flowdumpFlowLogs(aws)).length === 2 ? flowdumpFlowLogs(aws) : undefined));
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // killed once the capture is made (flow logs and manifest), not in between
+    await waitFor(async () => stderr.includes('holding at created'));
+    const flowLogs = await flowdumpFlowLogs(aws);
+    expect(flowLogs).toHaveLength(2);
     child.kill('SIGKILL');
     await done;
     const id = tagsOf(flowLogs[0])['flowdump:capture-id'];
