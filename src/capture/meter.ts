@@ -54,7 +54,7 @@ const GZIP_TRAILER = /\.gz$/i;
 
 export class DeliveryMeter {
   /** key → uncompressed bytes, for objects already measured (delivered objects never change) */
-  private readonly measured = new Map<string, { size: number; uncompressed: number; how: 'isize' | 'floor' | 'ratio' | 'plain' }>();
+  private readonly measured = new Map<string, { size: number; uncompressed: number; how: 'isize' | 'floor' | 'ratio' | 'plain' | 'unread'; why?: string }>();
 
   constructor(
     private readonly capture: MeteredCapture,
@@ -77,23 +77,29 @@ export class DeliveryMeter {
     let uncompressed = 0;
     let latest: number | undefined;
     const hows = new Set<string>();
+    let unread: { count: number; why?: string } = { count: 0 };
     for (const object of objects) {
       const entry = this.measured.get(object.key);
       if (entry) {
         uncompressed += entry.uncompressed;
         hows.add(entry.how);
+        if (entry.how === 'unread') unread = { count: unread.count + 1, why: unread.why ?? entry.why };
       }
       const end = s3WindowEnd(object.key);
       if (end !== undefined && (latest === undefined || end > latest)) latest = end;
     }
     const notes: string[] = [];
     if (hows.has('floor')) notes.push(`some objects' gzip size field was below ${DEFAULT_COMPRESSION_RATIO}× their compressed size; they are counted at ${DEFAULT_COMPRESSION_RATIO}×`);
+    if (unread.count > 0) notes.push(`the size field of ${unread.count} object(s) could not be read (${unread.why}); they are counted at 12× their compressed size`);
     return {
       at,
       objects: objects.length,
       storedBytes: objects.reduce((sum, object) => sum + object.size, 0),
       uncompressedBytes: uncompressed,
-      measuredBy: this.capture.fileFormat === 'parquet' || hows.has('ratio') ? 'Parquet object bytes × 12 (an over-count: Parquet has no uncompressed size to read)' : "each object's gzip size field (ISIZE)",
+      measuredBy:
+        this.capture.fileFormat === 'parquet' || hows.has('ratio')
+          ? 'Parquet object bytes × 12 (an over-count: Parquet has no uncompressed size to read)'
+          : `each object's gzip size field (ISIZE)${notes.length > 0 ? '; some objects counted higher (see the notes)' : ''}`,
       ...(latest !== undefined ? { latestDataTime: latest } : {}),
       notes,
     };
@@ -108,7 +114,14 @@ export class DeliveryMeter {
       this.measured.set(object.key, { size: object.size, uncompressed: object.size, how: 'plain' });
       return;
     }
-    const tail = await this.deps.s3.getObjectTail(bucket, object.key, 4);
+    let tail: Uint8Array | undefined;
+    try {
+      tail = await this.deps.s3.getObjectTail(bucket, object.key, 4);
+    } catch (error) {
+      // the guard must not go blind: count the object high, as for Parquet, and say so
+      this.measured.set(object.key, { size: object.size, uncompressed: uncompressedFromObjectBytes(object.size), how: 'unread', why: (error as Error)?.message ?? String(error) });
+      return;
+    }
     // deleted meanwhile (cleaned by another process): counts as nothing; read again if it comes back
     if (!tail) return;
     const isize = tail.length === 4 ? Buffer.from(tail).readUInt32LE(0) : 0;

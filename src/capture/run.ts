@@ -31,6 +31,7 @@ export async function runCapture(manifest: CaptureManifest, deps: CaptureDeps, o
   let current = manifest;
   let reason = 'time budget reached';
   let projectedUsd: number | undefined;
+  const noted = new Set<string>();
   for (;;) {
     if (options.stopSignal.aborted) {
       reason = 'interrupted';
@@ -45,6 +46,11 @@ export async function runCapture(manifest: CaptureManifest, deps: CaptureDeps, o
     } catch (error) {
       // a failed progress read must never end a capture early; the guard goes on with what it saw
       deps.reporter.event({ type: 'warning', id: manifest.id, message: `could not read delivery progress: ${(error as Error)?.message}` });
+    }
+    for (const note of reading?.notes ?? []) {
+      // said once: a figure that could not be measured exactly is an over-count or not counted yet
+      if (!noted.has(note)) deps.reporter.event({ type: 'warning', id: manifest.id, message: note });
+      noted.add(note);
     }
     if (watch?.due(now)) {
       const decision = watch.decide(now, reading);

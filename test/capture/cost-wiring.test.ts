@@ -284,6 +284,18 @@ describe('DeliveryMeter', () => {
     expect(reading.notes).toEqual(["some objects' gzip size field was below 5× their compressed size; they are counted at 5×"]);
   });
 
+  test('S3: an object whose size field cannot be read counts high (12× its compressed size), so the guard never goes blind', async () => {
+    const { aws, deps, manifest } = await startedCapture();
+    const key = `flowdump/${manifest.id}/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/05/01/f_20260501T1200Z_d.log.gz`;
+    aws.putDataFile(BUCKET, key, `${HEADER}\n${minuteOfRecords('eni-1', 30, 1777636800, 4).join('\n')}\n`);
+    aws.s3.getObjectTail = async () => {
+      throw new Error(`AWS denied s3:GetObject on s3://${BUCKET}/${key}`);
+    };
+    const reading = await new DeliveryMeter(manifest, deps).read();
+    expect(reading.uncompressedBytes).toBe(aws.objects.get(`${BUCKET}/${key}`)!.body.length * 12);
+    expect(reading.notes).toEqual([`the size field of 1 object(s) could not be read (AWS denied s3:GetObject on s3://${BUCKET}/${key}); they are counted at 12× their compressed size`]);
+  });
+
   test('CloudWatch Logs: the sum of AWS/Logs IncomingBytes of the capture\'s log group; before the first data point it says so', async () => {
     const aws = new FakeAws();
     aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'db-1', 1);
