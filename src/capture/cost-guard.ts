@@ -40,8 +40,10 @@ export class CostWatch {
   }
 
   /** Records a reading (if any: a failed read adds nothing) and decides. */
-  decide(now: Date, reading: DeliveryReading | undefined): GuardDecision {
+  decide(asOf: Date, reading: DeliveryReading | undefined): GuardDecision {
     if (reading) this.observations.push({ at: reading.at, deliveredBytes: reading.uncompressedBytes });
+    // a reading finished after the caller took the time still counts (decideGuard ignores observations from the future)
+    const now = reading && reading.at.getTime() > asOf.getTime() ? reading.at : asOf;
     const decision = decideGuard({
       startedAt: new Date(this.manifest.createdAt),
       endsAt: new Date(this.manifest.expiresAt),

@@ -122,6 +122,8 @@ export interface GuardLook {
   maxCostUsd: number;
   spentUsd: number;
   projectedUsdAtEnd: number;
+  /** why this look could not read what was delivered (the guard then goes on what it saw before) */
+  readError?: string;
 }
 
 export interface SweepResult {
@@ -176,13 +178,15 @@ async function guardRunning(plan: SweepPlan, deps: CaptureDeps, options: SweepOp
     const now = deps.clock.now();
     if (!entry.watch.due(now)) continue;
     let reading: DeliveryReading | undefined;
+    let readError: string | undefined;
     try {
       reading = await entry.meter.read();
     } catch (error) {
-      deps.reporter.event({ type: 'warning', id: record.id, message: `could not read what capture ${record.id} delivered for its cost cap: ${(error as Error)?.message}` });
+      readError = (error as Error)?.message ?? String(error);
+      deps.reporter.event({ type: 'warning', id: record.id, message: `could not read what capture ${record.id} delivered for its cost cap: ${readError}` });
     }
     const decision = entry.watch.decide(now, reading);
-    result.guarded.push({ id: record.id, action: decision.action, reason: decision.reason, maxCostUsd, spentUsd: decision.spentUsd, projectedUsdAtEnd: decision.projectedUsdAtEnd });
+    result.guarded.push({ id: record.id, action: decision.action, reason: decision.reason, maxCostUsd, spentUsd: decision.spentUsd, projectedUsdAtEnd: decision.projectedUsdAtEnd, ...(readError ? { readError } : {}) });
     if (decision.action !== 'stop') continue;
     const stop = guardStopOf(decision, maxCostUsd, now);
     result.skipped = result.skipped.filter((entry) => entry.id !== record.id);

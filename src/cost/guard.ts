@@ -86,7 +86,7 @@ export interface GuardDecision {
 }
 
 const seconds = (from: Date, to: Date): number => (to.getTime() - from.getTime()) / 1000;
-const usdText = (usd: number): string => `$${usd < 0.01 ? usd.toPrecision(2) : usd.toFixed(2)}`;
+const usdText = (usd: number): string => (usd === 0 ? '$0' : `$${usd < 0.01 ? usd.toPrecision(2) : usd.toFixed(2)}`);
 
 export function decideGuard(options: GuardOptions): GuardDecision {
   const timing: GuardTiming = { ...GUARD_TIMING[options.destination], ...options.timing };

@@ -11,6 +11,7 @@ import type { EniInfo } from '../../src/aws/ec2.js';
 import type { MetricQuery, MetricSeries, MetricsPort, MetricTimeRange } from '../../src/aws/metrics.js';
 import { FakeClock } from '../../src/capture/clock.js';
 import { priceDelivered } from '../../src/capture/cost.js';
+import { CostWatch } from '../../src/capture/cost-guard.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { estimateCapture } from '../../src/capture/estimate.js';
 import { startCapture, type CaptureDeps } from '../../src/capture/lifecycle.js';
@@ -253,6 +254,22 @@ describe('the guard in sweep (a capture started elsewhere with --max-cost)', () 
     const result = await sweepCaptures(deps, { account: '111122223333', region: 'eu-west-1', defaultBucket: BUCKET, settleTimeoutMs: 0, waitForSettle: true });
     expect(result.guarded).toEqual([expect.objectContaining({ id: manifest.id, action: 'stop', maxCostUsd: 1 })]);
     expect(aws.flowLogs.size).toBe(0);
+  });
+});
+
+describe('CostWatch', () => {
+  test('a reading that finished a moment after the caller took the time still counts (a one-shot sweep has only that one)', () => {
+    const watch = new CostWatch(
+      { createdAt: START, expiresAt: '2026-05-01T14:00:00.000Z', maxCostUsd: 1, destination: { type: 's3', bucket: BUCKET, prefix: 'flowdump/x/' }, fileFormat: 'text', region: 'eu-west-1', durationSeconds: 7200 },
+      kibPrices(),
+    );
+    const asOf = new Date('2026-05-01T12:20:00.000Z');
+    expect(watch.due(asOf)).toBe(true);
+    // 8 KiB at $0.25 per KiB (the test's prices): $2, past the $1 cap
+    const decision = watch.decide(asOf, { at: new Date(asOf.getTime() + 5), objects: 1, storedBytes: 400, uncompressedBytes: 8192, measuredBy: '', notes: [] });
+    expect(decision).toMatchObject({ action: 'stop', deliveredBytes: 8192, rateSource: 'observed' });
+    expect(decision.reason).toBe('delivered data already cost $2.00, at or past --max-cost $1.00: stopping now');
+    expect(watch.due(new Date(asOf.getTime() + 30_000))).toBe(false);
   });
 });
 
