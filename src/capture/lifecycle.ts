@@ -13,7 +13,7 @@ import type { CostGuardStop } from './cost-guard.js';
 import { priceDelivered, type CaptureEstimate, type DeliveredBytes } from './cost.js';
 import { DeliveryMeter, type DeliveryReading } from './meter.js';
 import { DELIVERY_ROLE_NAME, describeLocation, LOG_GROUP_RETENTION_DAYS, locationBelongsTo, locationFromFlowLog, s3DestinationArn, type DataLocation } from './destination.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 import { stateAtLeast, type CaptureManifest } from './manifest.js';
 import { manifestFromPlan, type CapturePlan } from './plan.js';
 import { openStore, type CaptureStore, type DeliveryStatus } from './store.js';
@@ -334,7 +334,7 @@ export async function finishCapture(manifest: CaptureManifest, deps: CaptureDeps
         ? undefined
         : settle.state === 'interrupted'
           ? 'the wait for late data was interrupted: data may be incomplete'
-          : `data may be incomplete: the last minute had not arrived ${formatDuration(options.settleTimeoutMs / 1000)} after the stop (--settle-timeout)`;
+          : `data may be incomplete: the last minute had not arrived ${formatDuration(options.settleTimeoutMs)} after the stop (--settle-timeout)`;
       deps.reporter.event({ type: 'settled', id: current.id, complete, note });
       current = { ...current, settledAt: deps.clock.now().toISOString(), settleComplete: complete, delivered: { objects: settle.delivery.objects, bytes: settle.delivery.bytes } };
       const reading = await measureDelivered(current, deps);

@@ -5,7 +5,7 @@ import { defaultBucketName } from '../capture/destination.js';
 import type { CaptureDeps, CheckpointPhase, Reporter } from '../capture/lifecycle.js';
 import { LocalCache, stateDirectory } from '../capture/local-cache.js';
 import { UsageError } from '../errors.js';
-import { parseDuration } from '../capture/duration.js';
+import { parseDuration } from '../duration.js';
 import { loadPriceTable, type PriceTable } from '../cost/pricing.js';
 import type { CliContext, CommonOptions } from './context.js';
 import { renderSummaryText } from './render/summary-text.js';
@@ -55,7 +55,7 @@ export function localCache(ctx: CliContext): LocalCache {
 }
 
 export function settleTimeoutMs(text: string | undefined): number {
-  return parseDuration(text ?? '15m', '--settle-timeout') * 1000;
+  return parseDuration(text ?? '15m', '--settle-timeout', { allowZero: true });
 }
 
 /** Everything the capture actions need, built once (CONVENTIONS §4). */

@@ -1,5 +1,5 @@
 import type { Ec2Port } from '../aws/ec2.js';
-import { parseCaptureDuration } from '../capture/duration.js';
+import { parseCaptureDuration } from '../duration.js';
 import type { TargetKind, TargetRequest } from '../capture/targets.js';
 import { UsageError } from '../errors.js';
 import { listPresets, defaultPresetName } from '../format/presets.js';

@@ -1,6 +1,6 @@
 import type { MetricsPort } from '../aws/metrics.js';
 import { UsageError } from '../errors.js';
-import { formatDuration } from '../schedule/duration.js';
+import { formatDuration } from '../duration.js';
 import { estimateCost, type CostEstimate } from './estimate.js';
 import type { Destination, FileFormat, PriceTable } from './pricing.js';
 import { collectRateInputs, estimateRecordRate, planRateQueries, statedRecordRate, type RateScope, type RecordRateResult } from './record-rate.js';

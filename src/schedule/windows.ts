@@ -1,6 +1,6 @@
 import { CronDate, CronExpressionParser, type CronExpression } from 'cron-parser';
 import { UsageError } from '../errors.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 
 /**
  * Recurring capture windows: a cron expression says when a window starts (in a time zone),

@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest';
-import { formatDuration, parseCaptureDuration, parseDuration } from '../../src/capture/duration.js';
 import { dataLocation, locationBelongsTo, locationFromFlowLog, parseDestination } from '../../src/capture/destination.js';
 import { isCaptureId, newCaptureId } from '../../src/capture/ids.js';
 import { settleReached } from '../../src/capture/lifecycle.js';
@@ -7,21 +6,6 @@ import { s3WindowEnd } from '../../src/capture/store.js';
 import { resolveTarget } from '../../src/capture/targets.js';
 import { mergeBucketPolicy, bucketPolicyStatements, runSetup } from '../../src/capture/setup.js';
 import { FakeAws } from './fakes.js';
-
-describe('durations', () => {
-  test('90s, 15m, 2h and combinations; one minute is the least; above 24h only with --force', () => {
-    expect(parseDuration('90s', '--for')).toBe(90);
-    expect(parseDuration('15m', '--for')).toBe(900);
-    expect(parseDuration('1h30m', '--for')).toBe(5400);
-    expect(parseCaptureDuration('1m', false)).toBe(60);
-    expect(() => parseCaptureDuration('30s', false)).toThrow('--for 30s is too short; the minimum is 1m');
-    expect(() => parseCaptureDuration('25h', false)).toThrow(/longer than 24h; add --force/);
-    expect(parseCaptureDuration('25h', true)).toBe(90_000);
-    expect(() => parseDuration('15', '--settle-timeout')).toThrow('--settle-timeout "15" is not a duration; write it like 90s, 15m or 2h');
-    expect(formatDuration(5400)).toBe('1h30m');
-    expect(formatDuration(0)).toBe('0s');
-  });
-});
 
 describe('destinations', () => {
   test('one prefix or log group per capture', () => {

@@ -31,7 +31,7 @@ describe('invariant 5: every bad input ends in one clear sentence', { timeout: I
     const badDuration = await runCli(['start', '--eni', 'eni-0123456789abcdef0', '--for', '15 minutes', '--yes'], cliEnv({ region }));
     expect(badDuration.code).toBe(2);
     oneSentence(badDuration.stderr);
-    expect(badDuration.stderr).toContain('--for "15 minutes" is not a duration; write it like 90s, 15m or 2h');
+    expect(badDuration.stderr).toContain('--for must be a duration like 90s, 15m, 2h or 1h30m, not "15 minutes"');
 
     const badDestination = await runCli(['start', '--eni', 'eni-0123456789abcdef0', '--destination', 'ftp://x', '--yes'], cliEnv({ region }));
     expect(badDestination.code).toBe(2);

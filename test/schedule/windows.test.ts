@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { parseDuration } from '../../src/schedule/duration.js';
 import {
   findOverlap,
   formatLocal,
@@ -217,14 +216,6 @@ describe('inputs', () => {
 
   it('windows are at least a minute long', () => {
     expect(thrown(() => planWindows({ cron: '0 9 * * *', tz: 'UTC', durationMs: 30_000, from: new Date() })).message).toContain('--for must be at least 1m');
-  });
-
-  it('durations', () => {
-    expect(parseDuration('5m', '--for')).toBe(5 * MIN);
-    expect(parseDuration('1h30m', '--for')).toBe(90 * MIN);
-    expect(parseDuration('90s', '--for')).toBe(90_000);
-    expect(thrown(() => parseDuration('5 minutes', '--for')).message).toBe('--for must be a duration like 90s, 15m, 2h or 1h30m, not "5 minutes"');
-    expect(thrown(() => parseDuration('0m', '--for')).message).toBe('--for must be longer than zero, not "0m"');
   });
 
   it('formats local times for people', () => {

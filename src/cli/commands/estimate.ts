@@ -8,7 +8,7 @@ import { runEstimate, type EstimateDeps, type EstimateRequest } from '../../cost
 import type { AddressFamily } from '../../cost/record-size.js';
 import { UsageError } from '../../errors.js';
 import { defaultPresetName, findPreset, resolveFormat } from '../../format/presets.js';
-import { parseDuration } from '../../schedule/duration.js';
+import { parseDuration } from '../../duration.js';
 import { cliClock, openAws } from '../aws.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { renderEstimateText } from '../render/estimate.js';

@@ -7,7 +7,7 @@ import { SUMMARY_SCHEMA, type Summary } from '../../analyze/summary.js';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { resolveFormat } from '../../format/presets.js';
 import { packageRoot } from '../../paths.js';
-import { parseDuration } from '../../schedule/duration.js';
+import { parseDuration } from '../../duration.js';
 import { installName, renderInstall, type InstallKind } from '../../schedule/install.js';
 import { buildScheduleReport, entriesOfOutcomes, SCHEDULE_REPORT_SCHEMA, type ScheduleReport, type ScheduleReportEntry } from '../../schedule/report.js';
 import { runSchedule, type RunWindowCapture, type ScheduleRunEvent, type Sleep } from '../../schedule/runner.js';
@@ -159,7 +159,7 @@ function captureRequest(target: string, flags: WindowFlags): ScheduleCaptureRequ
     ...(flags.fileFormat ? { fileFormat: flags.fileFormat as 'text' | 'parquet' } : {}),
     ...(flags.traffic ? { traffic: flags.traffic as 'ALL' | 'ACCEPT' | 'REJECT' } : {}),
     ...(maxCostUsd !== undefined ? { maxCostUsd } : {}),
-    ...(flags.settleTimeout ? { settleTimeoutMs: parseDuration(flags.settleTimeout, '--settle-timeout') } : {}),
+    ...(flags.settleTimeout ? { settleTimeoutMs: parseDuration(flags.settleTimeout, '--settle-timeout', { allowZero: true }) } : {}),
     keep: flags.keep === true,
     safetyNet: flags.safetyNet !== false,
     ...(flags.profile ? { profile: flags.profile } : {}),

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import { resolveFormat } from '../../format/presets.js';
-import { formatDuration, parseDuration } from '../../schedule/duration.js';
+import { formatDuration, parseDuration } from '../../duration.js';
 import { parseConnectionTarget, traceConnection } from '../../show/connection.js';
 import { DEFAULT_MAX_BUFFERED, showRecords, type ShownLine } from '../../show/stream.js';
 import type { CliContext } from '../context.js';

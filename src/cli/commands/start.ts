@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { AwsContext } from '../../aws/clients.js';
 import { DELIVERY_ROLE_NAME, describeLocation, parseDestination } from '../../capture/destination.js';
-import { parseCaptureDuration } from '../../capture/duration.js';
+import { parseCaptureDuration } from '../../duration.js';
 import { newCaptureId } from '../../capture/ids.js';
 import { startCapture, type CaptureDeps } from '../../capture/lifecycle.js';
 import { planCapture, type CapturePlan } from '../../capture/plan.js';
@@ -271,7 +271,7 @@ async function makePlan(
   answers: Required<StartAnswers>,
   options: { maxCostUsd?: number; askCap?: Prompts },
 ): Promise<CapturePlan> {
-  const durationSeconds = parseCaptureDuration(answers.duration, flags.force === true);
+  const durationSeconds = parseCaptureDuration(answers.duration, flags.force === true) / 1000;
   const target = await resolveTarget(answers.target, aws.ec2, { where: `in ${aws.region}${aws.profile ? ` (profile "${aws.profile}")` : ''}` });
   const formatText = answers.format;
   const isPreset = !formatText.includes('${') && !/\s/.test(formatText.trim());

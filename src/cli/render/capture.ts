@@ -1,6 +1,6 @@
 import type { CaptureEstimate } from '../../capture/cost.js';
 import { describeLocation } from '../../capture/destination.js';
-import { formatDuration } from '../../capture/duration.js';
+import { formatDuration } from '../../duration.js';
 import type { CaptureEvent, CaptureSummaryFacts } from '../../capture/lifecycle.js';
 import type { CaptureManifest } from '../../capture/manifest.js';
 import type { CapturePlan } from '../../capture/plan.js';
@@ -37,7 +37,7 @@ function estimateLines(plan: CapturePlan, p: Paint): string[] {
   const records = estimate.records.low === estimate.records.high ? num(estimate.records.high) : `${num(estimate.records.low)} – ${num(estimate.records.high)}`;
   const bytes = estimate.bytes.low === estimate.bytes.high ? formatBytes(estimate.bytes.high) : `${formatBytes(estimate.bytes.low)} – ${formatBytes(estimate.bytes.high)}`;
   return [
-    `  estimate     ${p.bold(formatEstimate(estimate))} for ${formatDuration(plan.durationSeconds)} · ${usdRange(estimate.perHourIfLeftRunning.low, estimate.perHourIfLeftRunning.high)} per hour if left running`,
+    `  estimate     ${p.bold(formatEstimate(estimate))} for ${formatDuration(plan.durationSeconds * 1000)} · ${usdRange(estimate.perHourIfLeftRunning.low, estimate.perHourIfLeftRunning.high)} per hour if left running`,
     `${pad}${records} records, ${bytes} of record text · ${estimate.priceSource}`,
     ...estimate.warnings.map((warning) => `${pad}${p.yellow(`! ${warning}`)}`),
     ...estimate.assumptions.map((assumption) => `${pad}${p.dim(`- ${assumption}`)}`),
@@ -59,7 +59,7 @@ export function renderPlan(plan: CapturePlan, p: Paint): string {
     `  flow log     ${plan.resourceType} ${plan.resourceIds.join(', ')} · traffic ${plan.traffic} · 60 s windows`,
     `  format       ${plan.format.preset ?? 'custom'} (${plan.format.bytesPerRecord} bytes/record)${plan.fileFormat === 'parquet' ? ' · Parquet' : ''}`,
     `  destination  ${describeLocation(plan.location)}`,
-    `  duration     ${formatDuration(plan.durationSeconds)} · expires ${plan.expiresAt.toISOString().replace('.000Z', 'Z')}`,
+    `  duration     ${formatDuration(plan.durationSeconds * 1000)} · expires ${plan.expiresAt.toISOString().replace('.000Z', 'Z')}`,
     ...estimateLines(plan, p),
     ...capLine(plan),
     `  afterwards   the flow log is deleted, the data summarized, then deleted${plan.keep ? ' — no: --keep keeps it' : ''}`,
@@ -131,7 +131,7 @@ export function renderCaptureList(rows: CaptureRow[]): string {
       row.id,
       row.state,
       row.target,
-      row.timeLeftSeconds === undefined ? '-' : row.timeLeftSeconds > 0 ? formatDuration(row.timeLeftSeconds) : 'expired',
+      row.timeLeftSeconds === undefined ? '-' : row.timeLeftSeconds > 0 ? formatDuration(row.timeLeftSeconds * 1000) : 'expired',
       row.bytes === undefined ? '-' : `${formatBytes(row.bytes)} (${row.objects ?? 0})`,
       row.costUsd === undefined ? '-' : formatUsd(row.costUsd),
       row.estimateUsd === undefined ? '-' : usdRange(row.estimateUsd.low, row.estimateUsd.high),
@@ -147,7 +147,7 @@ export function describeEvent(event: CaptureEvent): string | undefined {
     case 'created':
       return `capture ${event.manifest.id}: ${event.manifest.flowLogIds.length} flow log(s) ${event.manifest.flowLogIds.join(', ')} on ${event.manifest.target.label}${event.adopted.length ? ` (${event.adopted.length} from an earlier attempt)` : ''}, until ${event.manifest.expiresAt.replace('.000Z', 'Z')}`;
     case 'progress':
-      return `${event.id}  ${formatDuration(event.timeLeftSeconds)} left · ${event.objects} object(s), ${formatBytes(event.bytes)} delivered · ${formatUsd(event.costSoFar)} so far${
+      return `${event.id}  ${formatDuration(event.timeLeftSeconds * 1000)} left · ${event.objects} object(s), ${formatBytes(event.bytes)} delivered · ${formatUsd(event.costSoFar)} so far${
         event.maxCostUsd !== undefined ? ` (cap ${formatUsd(event.maxCostUsd)}${event.projectedUsd !== undefined ? `, ${formatUsd(event.projectedUsd)} projected` : ''})` : ''
       }`;
     case 'stopping':
@@ -155,7 +155,7 @@ export function describeEvent(event: CaptureEvent): string | undefined {
     case 'stopped':
       return `${event.id}: flow log(s) deleted and verified gone${event.flowLogIds.length ? `: ${event.flowLogIds.join(', ')}` : ''}`;
     case 'settling':
-      return `${event.id}  waiting for late deliveries · ${formatDuration(event.waitedSeconds)} since the stop, at most ${formatDuration(event.leftSeconds)} more · ${event.objects} object(s), ${formatBytes(event.bytes)}`;
+      return `${event.id}  waiting for late deliveries · ${formatDuration(event.waitedSeconds * 1000)} since the stop, at most ${formatDuration(event.leftSeconds * 1000)} more · ${event.objects} object(s), ${formatBytes(event.bytes)}`;
     case 'settled':
       return event.complete ? `${event.id}: the last window has arrived` : `${event.id}: ${event.note}`;
     case 'analyzing':

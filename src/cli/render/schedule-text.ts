@@ -1,4 +1,4 @@
-import { formatDuration } from '../../schedule/duration.js';
+import { formatDuration } from '../../duration.js';
 import type { ScheduleReport } from '../../schedule/report.js';
 import type { ScheduleRunEvent } from '../../schedule/runner.js';
 import { formatLocal, type CaptureWindow, type WindowPlan } from '../../schedule/windows.js';
