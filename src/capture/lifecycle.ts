@@ -35,6 +35,7 @@ export type CaptureEvent =
     }
   | { type: 'stopping'; id: string; reason: string }
   | { type: 'stopped'; id: string; flowLogIds: string[] }
+  | { type: 'disarmed'; id: string }
   | { type: 'settling'; id: string; waitedSeconds: number; leftSeconds: number; objects: number; bytes: number }
   | { type: 'settled'; id: string; complete: boolean; note?: string }
   | { type: 'analyzing'; id: string; sources: number }
@@ -54,9 +55,14 @@ export interface Reporter {
  * flow logs back and fails: a capture never runs without its dead man's switch when one is configured.
  */
 export interface SafetyNet {
-  arm(capture: CaptureManifest): Promise<void>;
-  disarm(capture: CaptureManifest): Promise<void>;
+  /** resolves with the schedule it made (recorded in the manifest), or nothing */
+  arm(capture: CaptureManifest): Promise<{ name: string; groupName: string; fireAt: string } | void>;
+  disarm(capture: CaptureManifest): Promise<unknown>;
 }
+
+/** What the manifest says of a capture started without a safety net (--no-safety-net). */
+export const NO_SAFETY_NET_NOTE =
+  'no server-side teardown: started with --no-safety-net, so nothing deletes the flow log if this machine stops before it does — only flowdump stop or flowdump sweep';
 
 /** Where a running process may be stopped by the kill tests (FLOWDUMP_TEST_HOLD_AT); no-op otherwise. */
 export type CheckpointPhase = 'created' | 'settling' | 'cleaning';
@@ -166,10 +172,13 @@ export async function startCapture(plan: CapturePlan, deps: CaptureDeps): Promis
       details: { unsuccessful },
     });
   }
-  const manifest = manifestFromPlan(plan, flowLogs.map((flowLog) => flowLog.id));
-  if (deps.safetyNet) {
+  let manifest = manifestFromPlan(plan, flowLogs.map((flowLog) => flowLog.id));
+  if (!deps.safetyNet) {
+    manifest = { ...manifest, safetyNet: { armed: false, note: NO_SAFETY_NET_NOTE } };
+  } else {
     try {
-      await deps.safetyNet.arm(manifest);
+      const armed = await deps.safetyNet.arm(manifest);
+      manifest = { ...manifest, safetyNet: armed ? { armed: true, schedule: `${armed.groupName}/${armed.name}`, fireAt: armed.fireAt } : { armed: true } };
     } catch (error) {
       await rollBack(plan, deps, createdGroup);
       const reason = (error as Error)?.message ?? String(error);
@@ -226,10 +235,14 @@ export async function stopCapture(manifest: CaptureManifest, deps: CaptureDeps, 
     }
     await deleteVerified(deps, manifest.id, flowLogs.map((flowLog) => flowLog.id));
     deps.reporter.event({ type: 'stopped', id: manifest.id, flowLogIds: flowLogs.map((flowLog) => flowLog.id) });
-    if (deps.safetyNet) {
-      await deps.safetyNet.disarm(current).catch((error: unknown) => {
-        deps.reporter.event({ type: 'warning', id: manifest.id, message: `the safety net of ${manifest.id} could not be disarmed (${(error as Error)?.message}); it will find nothing to delete` });
-      });
+    // a capture started without a net has none to remove (and its user may lack the Scheduler permissions)
+    if (deps.safetyNet && current.safetyNet?.armed !== false) {
+      await deps.safetyNet.disarm(current).then(
+        () => deps.reporter.event({ type: 'disarmed', id: manifest.id }),
+        (error: unknown) => {
+          deps.reporter.event({ type: 'warning', id: manifest.id, message: `the safety net of ${manifest.id} could not be disarmed (${(error as Error)?.message}); it will find nothing to delete, then delete itself` });
+        },
+      );
     }
   }
   if (!stateAtLeast(current.state, 'settling')) {

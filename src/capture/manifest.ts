@@ -11,6 +11,14 @@ export type CaptureState = 'active' | 'stopping' | 'settling' | 'analyzed' | 'cl
 
 export const STATE_ORDER: readonly CaptureState[] = ['active', 'stopping', 'settling', 'analyzed', 'cleaned'];
 
+/**
+ * The capture's server-side teardown (docs/schedules.md): a one-time EventBridge Scheduler
+ * schedule that deletes its flow logs if nothing else did — or, with --no-safety-net, none.
+ */
+export type SafetyNetRecord =
+  | { armed: true; /** `<group>/<name>` */ schedule?: string; /** when it fires, ISO-8601 UTC */ fireAt?: string }
+  | { armed: false; note: string };
+
 /** `capture.json`, written beside the data: any machine with credentials can finish the capture from it. */
 export interface CaptureManifest {
   schema: typeof MANIFEST_SCHEMA;
@@ -44,6 +52,8 @@ export interface CaptureManifest {
   /** set when the guard stopped the capture */
   costGuard?: CostGuardStop;
   state: CaptureState;
+  /** absent in manifests written before the safety net, and in recovered ones */
+  safetyNet?: SafetyNetRecord;
   /** keep the captured data after the summary (--keep, or data that could not be read) */
   keep: boolean;
   keptBecause?: string;

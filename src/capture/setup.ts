@@ -201,8 +201,16 @@ async function ensureRole(iam: IamPort, steps: SetupStep[], spec: RoleSpec): Pro
     const same = role.trustPolicy !== undefined && isDeepStrictEqual(JSON.parse(role.trustPolicy), JSON.parse(spec.trustPolicy));
     steps.push({ what: `role ${spec.name} (${spec.purpose})`, status: 'existed', note: same ? undefined : `its trust policy differs from ${spec.trustFile}; left unchanged` });
   } else {
-    arn = (await iam.createRole(spec.name, spec.trustPolicy, spec.description, { 'flowdump:created-by': 'flowdump setup' })).arn;
-    steps.push({ what: `role ${spec.name} (${spec.purpose})`, status: 'made' });
+    try {
+      arn = (await iam.createRole(spec.name, spec.trustPolicy, spec.description, { 'flowdump:created-by': 'flowdump setup' })).arn;
+      steps.push({ what: `role ${spec.name} (${spec.purpose})`, status: 'made' });
+    } catch (error) {
+      // another setup (a colleague, a CI job) made it between our GetRole and CreateRole: use theirs
+      const made = error instanceof FlowdumpError && error.code === 'aws-EntityAlreadyExists' ? await iam.getRole(spec.name) : undefined;
+      if (!made) throw error;
+      arn = made.arn;
+      steps.push({ what: `role ${spec.name} (${spec.purpose})`, status: 'existed' });
+    }
   }
   const current = await iam.getRolePolicy(spec.name, spec.policyName);
   const same = current !== undefined && isDeepStrictEqual(JSON.parse(current), JSON.parse(spec.policy));

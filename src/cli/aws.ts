@@ -1,10 +1,13 @@
 import { hostname, homedir } from 'node:os';
+import { partition } from '@aws-sdk/core/client';
 import { createAwsContext, type AwsContext } from '../aws/clients.js';
+import type { SchedulerPort } from '../aws/scheduler.js';
 import { scaledClock, systemClock, type Clock } from '../capture/clock.js';
 import { defaultBucketName } from '../capture/destination.js';
-import type { CaptureDeps, CheckpointPhase, Reporter } from '../capture/lifecycle.js';
+import type { CaptureDeps, CheckpointPhase, Reporter, SafetyNet } from '../capture/lifecycle.js';
 import { LocalCache, stateDirectory } from '../capture/local-cache.js';
-import { UsageError } from '../errors.js';
+import { AwsAccessError, UsageError } from '../errors.js';
+import { createSafetyNet, SAFETY_NET_ROLE_NAME, safetyNetRoleArn } from '../schedule/safety-net.js';
 import { parseDuration } from '../duration.js';
 import { loadPriceTable, type PriceTable } from '../cost/pricing.js';
 import type { CliContext, CommonOptions } from './context.js';
@@ -58,8 +61,59 @@ export function settleTimeoutMs(text: string | undefined): number {
   return parseDuration(text ?? '15m', '--settle-timeout', { allowZero: true });
 }
 
+/** `aws` for eu-west-1, `aws-cn` for cn-north-1: role and target ARNs carry it. */
+export function partitionOf(region: string): string {
+  return (partition(region) as { name?: string }).name ?? 'aws';
+}
+
+/**
+ * EventBridge Scheduler ports, one per region (a safety net lives in its flow log's region).
+ * The SDK client is loaded here, on first use, not at startup (like the other clients).
+ */
+export async function openScheduler(aws: AwsContext): Promise<(region: string) => SchedulerPort> {
+  const [{ SchedulerClient }, { AwsSchedulerAdapter }] = await Promise.all([import('@aws-sdk/client-scheduler'), import('../aws/scheduler.js')]);
+  const ports = new Map<string, SchedulerPort>();
+  return (region) => {
+    let port = ports.get(region);
+    if (!port) ports.set(region, (port = new AwsSchedulerAdapter(new SchedulerClient({ ...aws.config, region } as never), region)));
+    return port;
+  };
+}
+
+/** The real safety net (src/schedule/safety-net.ts) for captureDeps: arms in start, disarms in stop and sweep. */
+export async function openSafetyNet(aws: AwsContext, account: string, clock: Clock): Promise<SafetyNet> {
+  const schedulerFor = await openScheduler(aws);
+  return createSafetyNet({ schedulerFor, roleArn: safetyNetRoleArn(account, partitionOf(aws.region)), clock });
+}
+
+/**
+ * Refuses a capture whose safety net cannot work because `flowdump setup` never made its role
+ * (e.g. after `setup --s3-only`) — before anything is created. A caller who may not read IAM
+ * roles is let through: CreateSchedule then says what is wrong, and the flow log is rolled back.
+ */
+export async function checkSafetyNetRole(aws: AwsContext, account: string): Promise<void> {
+  let role;
+  try {
+    role = await aws.iam.getRole(SAFETY_NET_ROLE_NAME);
+  } catch (error) {
+    if (error instanceof AwsAccessError && error.code === 'access-denied') return;
+    throw error;
+  }
+  if (!role) {
+    throw new UsageError(
+      `the safety-net role ${SAFETY_NET_ROLE_NAME} does not exist in account ${account}; run flowdump setup once, or pass --no-safety-net to capture without a server-side teardown`,
+      { code: 'no-safety-net-role' },
+    );
+  }
+}
+
 /** Everything the capture actions need, built once (CONVENTIONS §4). */
-export function captureDeps(ctx: CliContext, aws: AwsContext, reporter: Reporter, options: { prices?: PriceTable; clock?: Clock } = {}): CaptureDeps {
+export function captureDeps(
+  ctx: CliContext,
+  aws: AwsContext,
+  reporter: Reporter,
+  options: { prices?: PriceTable; clock?: Clock; safetyNet?: SafetyNet } = {},
+): CaptureDeps {
   const plain = paint(false);
   return {
     ec2: aws.ec2,
@@ -72,6 +126,7 @@ export function captureDeps(ctx: CliContext, aws: AwsContext, reporter: Reporter
     renderText: (summary, capture) => renderSummaryText(summary, { paint: plain, top: 10 }) + (capture ? renderCaptureFacts(capture, plain) : ''),
     cache: localCache(ctx),
     checkpoint: holdAt(ctx),
+    ...(options.safetyNet ? { safetyNet: options.safetyNet } : {}),
     owner: `${hostname()}:${process.pid}`,
   };
 }

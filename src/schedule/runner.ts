@@ -69,8 +69,16 @@ export interface ScheduleRunResult {
   fatal?: { code: string; message: string };
 }
 
-/** A window with less than this left is not worth a flow log (records are aggregated per minute). */
+/**
+ * A window with less than this left is not worth a flow log (records are aggregated per minute) —
+ * or less than half of it, for windows of a minute or two, which would otherwise be missed
+ * whenever the machine wakes a few milliseconds after their start.
+ */
 const MIN_REMAINING_MS = 60_000;
+
+function minRemainingMs(window: CaptureWindow): number {
+  return Math.min(MIN_REMAINING_MS, (Date.parse(window.end) - Date.parse(window.start)) / 2);
+}
 
 function errorInfo(error: unknown): { code: string; message: string } {
   if (isFlowdumpError(error)) return { code: error.code, message: error.message };
@@ -171,7 +179,7 @@ export async function runSchedule(deps: ScheduleRunDeps, plan: WindowPlan): Prom
       }
       if (!(await sleepUntil(Date.parse(window.start)))) break;
       const now = deps.clock.now().getTime();
-      if (Date.parse(window.end) - now < MIN_REMAINING_MS) {
+      if (Date.parse(window.end) - now < minRemainingMs(window)) {
         record({ window, status: 'missed', error: { code: 'missed', message: `woke up at ${new Date(now).toISOString()}, too late for this window (the machine was asleep or busy)` } }, 'window-missed');
         continue;
       }

@@ -117,6 +117,14 @@ function ceilToMinute(ms: number): number {
 }
 
 /**
+ * When the net of a capture expiring at `expiresAt` fires: expires-at + grace, rounded up to the
+ * minute — never in the past: a capture armed late (clock skew, slow start) still gets a net, a minute out.
+ */
+export function safetyNetFireTime(expiresAt: Date, now: Date, graceMs = SAFETY_NET_GRACE_MS): Date {
+  return new Date(ceilToMinute(Math.max(expiresAt.getTime() + graceMs, now.getTime() + 60_000)));
+}
+
+/**
  * Decides the safety-net schedule of one capture: the exact CreateSchedule request, as data.
  * Pure; throws FlowdumpError for a capture that cannot have a net (bad id, no flow logs).
  */
@@ -142,11 +150,7 @@ export function planSafetyNet(capture: CaptureRef, options: SafetyNetPlanOptions
     throw new FlowdumpError('safety-net-flow-log-id', `capture ${capture.id} lists "${badId}", which is not a flow log id (fl-…)`, { exitCode: ExitCode.bug });
   }
   const partition = partitionOf(options.roleArn);
-  const expiresAt = toDate(capture.expiresAt, capture.id);
-  const graceMs = options.graceMs ?? SAFETY_NET_GRACE_MS;
-  // Never in the past: a capture armed late (clock skew, slow start) still gets a net, a minute out.
-  const fireMs = ceilToMinute(Math.max(expiresAt.getTime() + graceMs, options.now.getTime() + 60_000));
-  const fireAt = new Date(fireMs);
+  const fireAt = safetyNetFireTime(toDate(capture.expiresAt, capture.id), options.now, options.graceMs);
   const flowLogIds = [...capture.flowLogIds];
   const input = JSON.stringify({ FlowLogIds: flowLogIds });
   // Deterministic per request: a retried arm is idempotent, a re-arm at another time is not swallowed.
@@ -310,6 +314,36 @@ export function selectOrphanSchedules(schedules: ScheduleListing[], liveCaptureI
     }
   }
   return plan;
+}
+
+export interface SweepSafetyNetsResult {
+  /** orphans deleted by this sweep (one already gone — another sweep, or it fired — is not counted) */
+  removed: OrphanScheduleDecision[];
+  /** nets of live captures, or too young to judge */
+  kept: OrphanScheduleDecision[];
+  failed: { name: string; message: string }[];
+}
+
+/**
+ * The sweep's part for schedules: deletes the safety nets whose capture has no flow log any more
+ * (a capture stopped by a process that died before disarming, or one whose net could not be
+ * deleted). `liveCaptureIds` must be read BEFORE this lists the schedules: a capture started in
+ * between then has a schedule younger than `minAgeMs`, which is kept. Idempotent, and safe to run
+ * from two sweeps at once (deleting a schedule that is already gone is not an error).
+ */
+export async function sweepSafetyNets(scheduler: SchedulerPort, liveCaptureIds: Iterable<string>, options: SelectOrphanOptions): Promise<SweepSafetyNetsResult> {
+  const schedules = await scheduler.listSchedules(SAFETY_NET_GROUP, SAFETY_NET_PREFIX);
+  const plan = selectOrphanSchedules(schedules, liveCaptureIds, options);
+  const result: SweepSafetyNetsResult = { removed: [], kept: plan.keep, failed: [] };
+  for (const decision of plan.remove) {
+    try {
+      const { deleted } = await scheduler.deleteSchedule(decision.schedule.name, decision.schedule.groupName);
+      if (deleted) result.removed.push(decision);
+    } catch (error) {
+      result.failed.push({ name: decision.schedule.name, message: (error as Error)?.message ?? String(error) });
+    }
+  }
+  return result;
 }
 
 export interface SafetyNetStatus {

@@ -20,7 +20,9 @@ describe('mapAwsError', () => {
   test('the command\'s own policy is named first when it grants the action', () => {
     expect(policyFileFor('ec2:DescribeFlowLogs')).toBe('flowdump-analyze.json');
     expect(policyFileFor('ec2:DescribeFlowLogs', 'flowdump-capture-logs.json')).toBe('flowdump-capture-logs.json');
-    expect(policyFileFor('iam:PassRole')).toBe('flowdump-capture-logs.json');
+    // both capture policies pass a role (the delivery role, the safety-net role): the command's own is named
+    expect(policyFileFor('iam:PassRole', 'flowdump-capture-logs.json')).toBe('flowdump-capture-logs.json');
+    expect(policyFileFor('scheduler:CreateSchedule')).toBe('flowdump-capture-s3.json');
   });
 
   test('missing credentials say how to configure them', () => {
@@ -44,16 +46,55 @@ describe('mapAwsError', () => {
   });
 });
 
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown };
+
+function policy(file: string): Statement[] {
+  return (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'templates', 'iam', file), 'utf8')) as { Statement: Statement[] }).Statement;
+}
+
+const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+
 describe('the shipped IAM policies', () => {
   test('grant every action the AWS adapters call', () => {
     const dir = join(import.meta.dirname, '..', '..', 'src', 'aws');
     const actions = new Set<string>();
     for (const file of readdirSync(dir)) {
-      for (const match of readFileSync(join(dir, file), 'utf8').matchAll(/action: '([a-z0-9]+:[A-Za-z]+)'/g)) actions.add(match[1]);
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const match of text.matchAll(/action: '([a-z0-9]+:[A-Za-z]+)'/g)) actions.add(match[1]);
+      // the Scheduler adapter names its calls where it explains their errors
+      for (const match of text.matchAll(/explainSchedulerError\(error, '([A-Za-z]+)'/g)) actions.add(`scheduler:${match[1]}`);
     }
-    expect(actions.size).toBeGreaterThan(20);
+    expect(actions.size).toBeGreaterThan(25);
+    expect([...actions].filter((action) => action.startsWith('scheduler:')).sort()).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:CreateScheduleGroup',
+      'scheduler:DeleteSchedule',
+      'scheduler:GetSchedule',
+      'scheduler:GetScheduleGroup',
+      'scheduler:ListSchedules',
+    ]);
     const ungranted = [...actions].filter((action) => policyFileFor(action) === undefined);
     expect(ungranted).toEqual([]);
+  });
+
+  test('start, list, stop and sweep arm and remove safety nets: both capture policies hold every statement of the safety-net caller policy, for any account', () => {
+    const caller = policy('safety-net-caller-policy.json');
+    for (const file of ['flowdump-capture-s3.json', 'flowdump-capture-logs.json']) {
+      const statements = policy(file);
+      for (const wanted of caller) {
+        const resources = list(wanted.Resource).map((resource) =>
+          resource.replaceAll('{{Partition}}', 'aws').replaceAll('{{AccountId}}', '*').replaceAll('{{RoleName}}', 'flowdump-safety-net').replaceAll('{{GroupName}}', 'flowdump'),
+        );
+        for (const action of list(wanted.Action)) {
+          const granting = statements.filter(
+            (statement) => statement.Effect === 'Allow' && list(statement.Action).includes(action) && resources.every((resource) => list(statement.Resource).includes(resource)),
+          );
+          expect(granting.length, `${file} grants ${action} on ${resources.join(', ')}`).toBeGreaterThan(0);
+          // passing the role stays limited to EventBridge Scheduler
+          if (action === 'iam:PassRole') expect(granting.every((statement) => JSON.stringify(statement.Condition ?? {}).includes('scheduler.amazonaws.com'))).toBe(true);
+        }
+      }
+    }
   });
 });
 

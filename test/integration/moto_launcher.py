@@ -3,7 +3,7 @@
 Usage: python3 moto_launcher.py [--host 127.0.0.1] [--port 0]
 Prints one line `MOTO_READY <port>` on stdout once it listens, then serves until killed.
 
-Fixes (both are moto bugs, not AWS behaviour; the patches only widen what moto accepts):
+Fixes (the first two are moto bugs, not AWS behaviour; those patches only widen what moto accepts):
   (a) CreateFlowLogs to an S3 ARN with a folder (arn:aws:s3:::bucket/prefix/) is refused,
       because moto looks the whole path up as a bucket name. AWS accepts a folder:
       https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-create-flow-log.html
@@ -11,7 +11,16 @@ Fixes (both are moto bugs, not AWS behaviour; the patches only widen what moto a
   (b) moto enforces bucket-policy Deny statements but treats condition operators it does not
       implement (e.g. `Bool` on `aws:SecureTransport`) as met, so a TLS-only policy denies
       every object call. -> a conditional Deny that moto cannot evaluate does not apply.
+And one check AWS makes that moto does not (this patch narrows what moto accepts, to AWS's rule):
+  (c) EventBridge Scheduler's CreateSchedule refuses a target role that does not exist or does not
+      trust scheduler.amazonaws.com, with a ValidationException "The execution role you provide must
+      allow AWS EventBridge Scheduler to assume the role." moto accepts any RoleArn. -> the role must
+      exist in the caller's account and trust scheduler.amazonaws.com. flowdump's tests use this to
+      make CreateSchedule fail after CreateFlowLogs (the safety net's rollback).
+      https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
 """
+import json
+import re
 import argparse
 import os
 import sys
@@ -42,6 +51,43 @@ def patch_moto() -> None:
         return original_is_action_permitted(self, action, resource, principal, incoming_condition_values)
 
     access_control.IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+    from moto.iam.models import iam_backends
+    from moto.scheduler.exceptions import ValidationException
+    from moto.scheduler.models import EventBridgeSchedulerBackend
+    from moto.utilities.utils import get_partition
+
+    original_create_schedule = EventBridgeSchedulerBackend.create_schedule
+
+    def trusts_scheduler(document) -> bool:
+        try:
+            policy = json.loads(document) if isinstance(document, str) else document
+        except ValueError:
+            return False
+        statements = policy.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            services = (statement.get("Principal") or {}).get("Service", [])
+            services = services if isinstance(services, list) else [services]
+            actions = statement.get("Action", [])
+            actions = actions if isinstance(actions, list) else [actions]
+            if statement.get("Effect") == "Allow" and "scheduler.amazonaws.com" in services and "sts:AssumeRole" in actions:
+                return True
+        return False
+
+    def create_schedule(self, *args, **kwargs):  # (c)
+        role_arn = (kwargs.get("target") or {}).get("RoleArn", "")
+        match = re.match(r"^arn:[a-z-]+:iam::(\d{12}):role/(?:.*/)?([^/]+)$", role_arn)
+        role = None
+        if match and match.group(1) == self.account_id:
+            try:
+                role = iam_backends[self.account_id][get_partition(self.region_name)].get_role(match.group(2))
+            except Exception:
+                role = None
+        if role is None or not trusts_scheduler(role.assume_role_policy_document):
+            raise ValidationException("The execution role you provide must allow AWS EventBridge Scheduler to assume the role.")
+        return original_create_schedule(self, *args, **kwargs)
+
+    EventBridgeSchedulerBackend.create_schedule = create_schedule
 
 
 def main() -> None:

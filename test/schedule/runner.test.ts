@@ -170,6 +170,29 @@ describe('runSchedule under a fake clock', () => {
     expect(log.map((l) => l.index)).toEqual([2, 3]);
   });
 
+  it('one-minute windows woken a little late still run (less than half left: missed)', async () => {
+    const time = new FakeTime('2026-05-04T08:59:30Z');
+    const log: CaptureLog[] = [];
+    const plan = planWindows({ cron: '* * * * *', tz: 'UTC', durationMs: MIN, from: new Date('2026-05-04T08:59:30Z'), count: 3 });
+    time.overshootNext(250); // wakes at 09:00:00.250 — as a real timer does, a little after the start
+    const result = await time.drive(runSchedule({ clock: time.clock, sleep: time.sleep, runCapture: fakeCapture(time, log) }, plan));
+    expect(result.outcomes.map((o) => [o.window.index, o.status])).toEqual([
+      [1, 'done'],
+      [2, 'done'],
+      [3, 'done'],
+    ]);
+    expect(log[0]).toMatchObject({ started: '2026-05-04T09:00:00.250Z', stopped: '2026-05-04T09:01:00.000Z' });
+
+    const late = new FakeTime('2026-05-04T08:59:30Z');
+    late.overshootNext(31_000); // wakes at 09:00:31: 29 s of a 60 s window left
+    const missed = await late.drive(runSchedule({ clock: late.clock, sleep: late.sleep, runCapture: fakeCapture(late, []) }, plan));
+    expect(missed.outcomes.map((o) => [o.window.index, o.status])).toEqual([
+      [1, 'missed'],
+      [2, 'done'],
+      [3, 'done'],
+    ]);
+  });
+
   it('a late start still stops at the window end', async () => {
     const time = new FakeTime('2026-05-04T08:58:00Z');
     const log: CaptureLog[] = [];

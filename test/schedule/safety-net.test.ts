@@ -240,7 +240,7 @@ describe('IAM documents of the safety net', () => {
     const caller = statements(policies.callerPolicy);
     const actions = caller.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions.sort()).toEqual(
-      ['iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:CreateScheduleGroup', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:GetScheduleGroup', 'scheduler:ListSchedules', 'scheduler:TagResource'].sort(),
+      ['iam:GetRole', 'iam:PassRole', 'scheduler:CreateSchedule', 'scheduler:CreateScheduleGroup', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:GetScheduleGroup', 'scheduler:ListSchedules', 'scheduler:TagResource'].sort(),
     );
     const passRole = caller.find((s) => s.Action === 'iam:PassRole');
     expect(passRole).toMatchObject({ Resource: 'arn:aws:iam::123456789012:role/flowdump-safety-net', Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } });

@@ -95,11 +95,12 @@ describe('flowdump schedule --dry-run', () => {
 });
 
 describe('flowdump schedule run', () => {
-  it('until the capture lifecycle is wired in, running fails clearly before anything starts', async () => {
+  it('the real runner opens AWS before the first window: a bad region fails at once, in one sentence, before any wait', async () => {
     const io = memoryIo({ now: NOW });
-    const code = await main(['schedule', 'run', 'i-0abc', ...office, '--count', '2'], io);
+    const code = await main(['schedule', 'run', 'i-0abc', ...office, '--count', '2', '--region', 'eu-wset-1'], io);
     expect(code).toBe(2);
-    expect(io.err()).toBe('flowdump: captures need the capture lifecycle (flowdump start), which this build does not have yet; see the planned windows with --dry-run\n');
+    expect(io.err()).toBe('flowdump: unknown AWS region "eu-wset-1" (from --region); use a region code like us-east-1 or eu-west-1\n');
+    expect(io.out()).toBe('');
   });
 
   it('an installed runner restarted after its series ended exits 0 quietly', async () => {

@@ -3,9 +3,12 @@ import { finishCapture, storeFor } from '../../capture/lifecycle.js';
 import { discoverCaptures, sweepCaptures, type CaptureRecord, type DiscoverOptions } from '../../capture/sweep.js';
 import type { AwsContext } from '../../aws/clients.js';
 import { ExitCode, FlowdumpError, UsageError } from '../../errors.js';
-import { captureDeps, identity, localCache, openAws, settleTimeoutMs } from '../aws.js';
+import { TAG_CAPTURE_ID } from '../../capture/tags.js';
+import { SAFETY_NET_GROUP, SAFETY_NET_PREFIX, safetyNetStatus, sweepSafetyNets, type SweepSafetyNetsResult } from '../../schedule/safety-net.js';
+import type { ScheduleListing } from '../../aws/scheduler.js';
+import { captureDeps, cliClock, identity, localCache, openAws, openSafetyNet, openScheduler, settleTimeoutMs, type Identity } from '../aws.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
-import { renderCaptureList, type CaptureRow } from '../render/capture.js';
+import { renderCaptureList, type CaptureRow, type SafetyNetCell } from '../render/capture.js';
 import { cliReporter } from '../reporter.js';
 import { printFinish } from './start.js';
 import { describeLocation } from '../../capture/destination.js';
@@ -13,8 +16,8 @@ import { priceDelivered } from '../../capture/cost.js';
 import { DeliveryMeter } from '../../capture/meter.js';
 import { formatUsd } from '../render/estimate.js';
 
-async function discoverOptions(ctx: CliContext, aws: AwsContext): Promise<DiscoverOptions> {
-  const who = await identity(aws);
+async function discoverOptions(ctx: CliContext, aws: AwsContext, who?: Identity): Promise<DiscoverOptions> {
+  who ??= await identity(aws);
   const known = await localCache(ctx).known(aws.region);
   return { account: who.account, region: aws.region, defaultBucket: who.defaultBucket, extraLocations: known.map((entry) => ({ id: entry.id, location: entry.location })) };
 }
@@ -35,6 +38,7 @@ export function listCommand(ctx: CliContext): Command {
     const deps = captureDeps(ctx, aws, cliReporter(ctx, { json: true }));
     const records = await discoverCaptures(deps, await discoverOptions(ctx, aws));
     const now = deps.clock.now().getTime();
+    const nets = await safetyNetCells(ctx, aws, records.filter((record) => record.flowLogs.length > 0));
     const rows: CaptureRow[] = [];
     for (const record of records) {
       const state = stateOf(record, now);
@@ -74,6 +78,7 @@ export function listCommand(ctx: CliContext): Command {
         ...(manifest?.costGuard ? { stoppedByCap: manifest.costGuard.reason } : {}),
         destination: record.location ? describeLocation(record.location) : undefined,
         expiresAt: record.expiresAt?.toISOString(),
+        ...(nets.has(record.id) ? { safetyNet: nets.get(record.id) } : {}),
         summary: manifest?.summary,
       });
     }
@@ -81,6 +86,41 @@ export function listCommand(ctx: CliContext): Command {
     else ctx.io.stdout.write(renderCaptureList(rows));
   });
   return command;
+}
+
+/**
+ * The safety net of each capture whose flow log still runs, from one ListSchedules of the group
+ * (per region: a net lives in its capture's region). A listing that fails is a warning: `unknown`.
+ */
+async function safetyNetCells(ctx: CliContext, aws: AwsContext, running: CaptureRecord[]): Promise<Map<string, SafetyNetCell>> {
+  const cells = new Map<string, SafetyNetCell>();
+  const armedOnes = running.filter((record) => record.manifest?.safetyNet?.armed !== false);
+  for (const record of running) if (record.manifest?.safetyNet?.armed === false) cells.set(record.id, { status: 'none' });
+  if (armedOnes.length === 0) return cells;
+  const byRegion = new Map<string, CaptureRecord[]>();
+  for (const record of armedOnes) {
+    const region = record.manifest?.region ?? aws.region;
+    byRegion.set(region, [...(byRegion.get(region) ?? []), record]);
+  }
+  const schedulerFor = await openScheduler(aws);
+  for (const [region, records] of byRegion) {
+    let schedules: ScheduleListing[];
+    try {
+      schedules = await schedulerFor(region).listSchedules(SAFETY_NET_GROUP, SAFETY_NET_PREFIX);
+    } catch (error) {
+      ctx.io.stderr.write(`${ctx.paintErr.yellow('warning:')} cannot tell whether the safety nets in ${region} are armed: ${(error as Error).message}\n`);
+      for (const record of records) cells.set(record.id, { status: 'unknown' });
+      continue;
+    }
+    for (const record of records) {
+      const status = safetyNetStatus({ id: record.id, expiresAt: record.expiresAt ?? '' }, schedules);
+      // the manifest knows the exact time it was armed for (ListSchedules does not return the expression)
+      const recorded = record.manifest?.safetyNet?.armed ? record.manifest.safetyNet.fireAt : undefined;
+      const fireAt = status.status === 'armed' ? (recorded ?? status.fireAt) : undefined;
+      cells.set(record.id, { status: status.status, name: `${SAFETY_NET_GROUP}/${status.name}`, ...(fireAt ? { fireAt } : {}) });
+    }
+  }
+  return cells;
 }
 
 function stateOf(record: CaptureRecord, now: number): string {
@@ -114,8 +154,11 @@ export function stopCommand(ctx: CliContext): Command {
     const settleMs = settleTimeoutMs(flags.settleTimeout);
     const aws = await openAws(ctx, flags, 'flowdump-capture-s3.json');
     const reporter = cliReporter(ctx, { json: flags.json });
-    const deps = captureDeps(ctx, aws, reporter);
-    const records = await discoverCaptures(deps, await discoverOptions(ctx, aws));
+    const who = await identity(aws);
+    const clock = cliClock(ctx.io.env);
+    // stop disarms each capture's safety net once its flow log is verified gone (a failure is a warning)
+    const deps = captureDeps(ctx, aws, reporter, { clock, safetyNet: await openSafetyNet(aws, who.account, clock) });
+    const records = await discoverCaptures(deps, await discoverOptions(ctx, aws, who));
     const chosen = id ? records.filter((record) => record.id === id) : records.filter((record) => record.flowLogs.length > 0 || (record.manifest && record.manifest.state !== 'cleaned' && !(record.manifest.state === 'analyzed' && record.manifest.keep)));
     if (id && chosen.length === 0) {
       const known = records.map((record) => record.id).slice(-5);
@@ -165,9 +208,12 @@ export function sweepCommand(ctx: CliContext): Command {
     const settleMs = settleTimeoutMs(flags.settleTimeout);
     const aws = await openAws(ctx, flags, 'flowdump-capture-s3.json');
     const reporter = cliReporter(ctx, { json: flags.json });
-    const deps = captureDeps(ctx, aws, reporter);
+    const who = await identity(aws);
+    const clock = cliClock(ctx.io.env);
+    const deps = captureDeps(ctx, aws, reporter, { clock, safetyNet: await openSafetyNet(aws, who.account, clock) });
+    const schedulerFor = await openScheduler(aws);
     // the cost guards of running captures with --max-cost, kept across rounds
-    const options = { ...(await discoverOptions(ctx, aws)), settleTimeoutMs: settleMs, waitForSettle: !flags.watch, costWatches: new Map() };
+    const options = { ...(await discoverOptions(ctx, aws, who)), settleTimeoutMs: settleMs, waitForSettle: !flags.watch, costWatches: new Map() };
     const stop = new AbortController();
     const unsubscribe = flags.watch ? ctx.io.onSignal?.(() => stop.abort()) : undefined;
     try {
@@ -175,6 +221,7 @@ export function sweepCommand(ctx: CliContext): Command {
         const result = await sweepCaptures(deps, options);
         reporter.finish();
         for (const failure of result.failed) ctx.io.stderr.write(`${ctx.paintErr.red('flowdump:')} ${failure.message}\n`);
+        const nets = await sweepOrphanNets(ctx, deps, schedulerFor(aws.region));
         if (flags.json) {
           printJson(ctx, {
             schema: 'flowdump.sweep/v1',
@@ -182,11 +229,15 @@ export function sweepCommand(ctx: CliContext): Command {
             guarded: result.guarded,
             skipped: result.skipped,
             failed: result.failed,
+            safetyNets: nets
+              ? { removed: nets.removed.map((d) => ({ name: d.schedule.name, captureId: d.captureId })), kept: nets.kept.length, failed: nets.failed }
+              : { error: 'could not list the safety nets' },
           });
         } else {
           for (const look of result.guarded) if (look.action === 'stop') ctx.io.stderr.write(`${ctx.paintErr.yellow(`${look.id}: stopped by --max-cost ${formatUsd(look.maxCostUsd)}`)}: ${look.reason}\n`);
           const done = result.finished.filter((f) => !f.deferred);
-          ctx.io.stderr.write(`sweep: ${done.length} capture(s) finished, ${result.skipped.length} still running, ${result.failed.length} failed\n`);
+          const removed = nets && nets.removed.length > 0 ? `; ${nets.removed.length} orphan safety net(s) removed` : '';
+          ctx.io.stderr.write(`sweep: ${done.length} capture(s) finished, ${result.skipped.length} still running, ${result.failed.length} failed${removed}\n`);
           for (const f of done) if (f.summary) ctx.io.stdout.write(`${f.manifest.id}  ${f.summary.headline}\n`);
         }
         if (result.exitCode !== ExitCode.ok) ctx.exitCode = result.exitCode;
@@ -202,3 +253,21 @@ export function sweepCommand(ctx: CliContext): Command {
   return command;
 }
 
+
+/**
+ * After the captures: the safety nets whose capture has no flow log any more (its process died
+ * after deleting the flow log, or a disarm failed). Never fails the sweep: a leftover net only
+ * asks to delete flow logs that are gone, then deletes itself.
+ */
+async function sweepOrphanNets(ctx: CliContext, deps: ReturnType<typeof captureDeps>, scheduler: import('../../aws/scheduler.js').SchedulerPort): Promise<SweepSafetyNetsResult | undefined> {
+  try {
+    // live flow logs first, then the schedules (see sweepSafetyNets)
+    const live = (await deps.ec2.describeFlowLogs({ tagKey: TAG_CAPTURE_ID })).map((flowLog) => flowLog.tags[TAG_CAPTURE_ID]).filter((id): id is string => Boolean(id));
+    const result = await sweepSafetyNets(scheduler, live, { now: deps.clock.now() });
+    for (const failure of result.failed) ctx.io.stderr.write(`${ctx.paintErr.yellow('warning:')} ${failure.message}\n`);
+    return result;
+  } catch (error) {
+    ctx.io.stderr.write(`${ctx.paintErr.yellow('warning:')} orphan safety nets were not swept: ${(error as Error).message}\n`);
+    return undefined;
+  }
+}

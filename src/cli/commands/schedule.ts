@@ -11,6 +11,8 @@ import { parseDuration } from '../../duration.js';
 import { installName, renderInstall, type InstallKind } from '../../schedule/install.js';
 import { buildScheduleReport, entriesOfOutcomes, SCHEDULE_REPORT_SCHEMA, type ScheduleReport, type ScheduleReportEntry } from '../../schedule/report.js';
 import { runSchedule, type RunWindowCapture, type ScheduleRunEvent, type Sleep } from '../../schedule/runner.js';
+import { cliClock } from '../aws.js';
+import { windowCaptureRunner, type WindowRunnerOptions } from '../window-capture.js';
 import { iterateWindows, parseCount, parseUntil, planWindows, seriesOf, validateTimeZone, type CaptureWindow, type WindowPlan } from '../../schedule/windows.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { renderRunEvent, renderScheduleReportText, renderWindowPlanText } from '../render/schedule-text.js';
@@ -35,47 +37,29 @@ export interface ScheduleCaptureRequest {
 
 export interface ScheduleCliDeps {
   /**
-   * THE SEAM for the capture lifecycle: how one window runs as a normal foreground capture
-   * (`flowdump start <target> --for <window>` with the same safety net and cost cap), stopping
-   * its flow log at window.end. `undefined` while this build has no capture lifecycle.
+   * How one window runs: a normal foreground capture (`flowdump start <target> --for <window>`
+   * with the same safety net and cost cap) whose flow log stops at window.end. The real one
+   * (src/cli/window-capture.ts) opens AWS before the first window; tests plug in their own.
    */
-  windowCaptureRunner(ctx: CliContext, request: ScheduleCaptureRequest): RunWindowCapture | undefined;
+  windowCaptureRunner(ctx: CliContext, request: ScheduleCaptureRequest, options: WindowRunnerOptions): RunWindowCapture | Promise<RunWindowCapture>;
   sleep: Sleep;
-  /** registers Ctrl-C / SIGTERM; returns the unregister function */
+  /** registers Ctrl-C / SIGTERM (called on each one); returns the unregister function */
   onInterrupt(handler: () => void): () => void;
   now(): Date;
 }
 
-/** Until src/capture lands there is no lifecycle to run a window with. Wire it here. */
-function noCaptureLifecycle(): RunWindowCapture | undefined {
-  return undefined;
-}
-
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((done) => {
-    if (signal.aborted) return done();
-    const onAbort = () => {
-      clearTimeout(timer);
-      done();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      done();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-
-function processInterrupts(handler: () => void): () => void {
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
-  return () => {
-    process.removeListener('SIGINT', handler);
-    process.removeListener('SIGTERM', handler);
-  };
-}
-
+/**
+ * The real runner: flowdump's clock (with the test hooks FLOWDUMP_TEST_TIME_SCALE / _OFFSET, so
+ * windows and their captures keep one time), and every Ctrl-C / SIGTERM delivered, not just the first.
+ */
 export function defaultScheduleDeps(ctx: CliContext): ScheduleCliDeps {
-  return { windowCaptureRunner: noCaptureLifecycle, sleep: realSleep, onInterrupt: processInterrupts, now: () => ctx.io.now?.() ?? new Date() };
+  const clock = cliClock(ctx.io.env);
+  return {
+    windowCaptureRunner: (context, request, options) => windowCaptureRunner(context, request, { ...options, clock }),
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+    onInterrupt: (handler) => ctx.io.onSignal?.(() => handler()) ?? (() => undefined),
+    now: () => ctx.io.now?.() ?? clock.now(),
+  };
 }
 
 interface WindowFlags extends CommonOptions {
@@ -218,17 +202,23 @@ async function runScheduleCli(ctx: CliContext, deps: ScheduleCliDeps, target: st
     else ctx.io.stdout.write(renderWindowPlanText(plan, { paint: ctx.paint, target: request.target, dryRun: true }));
     return;
   }
-  const runCapture = deps.windowCaptureRunner(ctx, request);
-  if (!runCapture) {
-    throw new UsageError('captures need the capture lifecycle (flowdump start), which this build does not have yet; see the planned windows with --dry-run', {
-      code: 'capture-unavailable',
-    });
-  }
+  // the first Ctrl-C stops starting windows and ends the running ones early (they still settle and
+  // write their summaries); a second skips their analysis — their flow logs are deleted either way
+  const controller = new AbortController();
+  const skip = new AbortController();
+  const runCapture = await deps.windowCaptureRunner(ctx, request, { json: flags.json, skipSignal: skip.signal });
   const out = flags.out ? resolve(flags.out) : undefined;
   if (out) await mkdir(out, { recursive: true });
   if (!flags.json) ctx.io.stderr.write(renderWindowPlanText(plan, { paint: ctx.paintErr, target: request.target, dryRun: false }));
-  const controller = new AbortController();
-  const unregister = deps.onInterrupt(() => controller.abort());
+  const unregister = deps.onInterrupt(() => {
+    if (!controller.signal.aborted) {
+      controller.abort();
+      ctx.io.stderr.write('interrupted: no more windows; a running window stops now, settles and writes its summary (press Ctrl-C again to skip its analysis)\n');
+    } else if (!skip.signal.aborted) {
+      skip.abort();
+      ctx.io.stderr.write('interrupted again: skipping the analysis; flow logs are still deleted\n');
+    }
+  });
   const writes: Promise<void>[] = [];
   const report = (event: ScheduleRunEvent) => {
     if (event.type === 'window-done' && out && event.outcome.summary) writes.push(saveWindowSummary(out, event.outcome.window, event.outcome.summary, event.outcome.captureId));

@@ -11,10 +11,10 @@ import { runCapture } from '../../capture/run.js';
 import { resolveTarget, TARGET_KINDS, type TargetRequest } from '../../capture/targets.js';
 import { ExitCode, FlowdumpError, UsageError, UserAbort } from '../../errors.js';
 import { findPreset, resolveFormat, typicalRecordBytes } from '../../format/presets.js';
-import { captureDeps, identity, localCache, openAws, settleTimeoutMs, type Identity } from '../aws.js';
+import { captureDeps, checkSafetyNetRole, cliClock, identity, localCache, openAws, openSafetyNet, settleTimeoutMs, type Identity } from '../aws.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { enquirerPrompts, type Prompts } from '../prompts.js';
-import { formatEstimate, renderCaptureFacts, renderPlan } from '../render/capture.js';
+import { describeSafetyNet, formatEstimate, renderCaptureFacts, renderPlan } from '../render/capture.js';
 import { formatUsd } from '../render/estimate.js';
 import { renderSummaryText } from '../render/summary-text.js';
 import { cliReporter } from '../reporter.js';
@@ -39,6 +39,8 @@ export interface StartFlags extends CommonOptions {
   force?: boolean;
   settleTimeout?: string;
   maxCost?: string;
+  /** false only with --no-safety-net */
+  safetyNet?: boolean;
 }
 
 export const CAPTURE_RESULT_SCHEMA = 'flowdump.capture-result/v1';
@@ -63,7 +65,8 @@ export function addStartOptions(command: Command): Command {
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--max-cost <USD>', 'stop the capture before what it delivers would cost more than this, e.g. 0.50 (checked every minute)')
     .option('--force', 'allow a capture longer than 24h')
-    .option('--settle-timeout <duration>', 'how long to wait for late deliveries after the stop', '15m');
+    .option('--settle-timeout <duration>', 'how long to wait for late deliveries after the stop', '15m')
+    .option('--no-safety-net', 'no server-side teardown (EventBridge Scheduler): if this machine stops first, only flowdump sweep deletes the flow log');
   return withCommonOptions(command, true);
 }
 
@@ -142,7 +145,9 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
       baseReporter.event(event);
     },
   };
-  const deps = captureDeps(ctx, aws, reporter);
+  const withNet = flags.safetyNet !== false;
+  const clock = cliClock(ctx.io.env);
+  const deps = captureDeps(ctx, aws, reporter, { clock, ...(withNet ? { safetyNet: await openSafetyNet(aws, who.account, clock) } : {}) });
   const prompts = options.prompts ?? (canAsk ? enquirerPrompts() : undefined);
   // the wizard also asks for a cost cap, once it can show the estimate
   const askCap = !given.target && maxCostUsd === undefined ? prompts : undefined;
@@ -163,13 +168,14 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
       clientToken: plan.id,
     });
     if (flags.json) printJson(ctx, { schema: 'flowdump.plan/v1', plan: planJson(plan), dryRun: 'allowed' });
-    else ctx.io.stdout.write(`${renderPlan(plan, ctx.paint)}\nDryRun: EC2 says you may create this flow log; nothing was created.\n`);
+    else ctx.io.stdout.write(`${renderPlan(plan, ctx.paint, { safetyNet: withNet })}\nDryRun: EC2 says you may create this flow log; nothing was created.\n`);
     return;
   }
 
   await checkDestinationReady(aws, who, plan);
+  if (withNet) await checkSafetyNetRole(aws, who.account);
   if (!flags.json) {
-    ctx.io.stderr.write(renderPlan(plan, ctx.paintErr));
+    ctx.io.stderr.write(renderPlan(plan, ctx.paintErr, { safetyNet: withNet }));
     const warning = capWarning(plan);
     if (warning) ctx.io.stderr.write(`${ctx.paintErr.yellow(`warning: ${warning}`)}\n`);
   }
@@ -216,6 +222,7 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
         `${manifest.id}\n` +
           `The capture runs until ${manifest.expiresAt.replace('.000Z', 'Z')}. To end it: flowdump stop ${manifest.id}\n` +
           `After it expires, flowdump sweep (cron/systemd, or by hand) deletes the flow log, summarizes and cleans up;\n` +
+          `${describeSafetyNet(manifest)}\n` +
           `the bucket's lifecycle rule (7 days) and the log group's 1-day retention are the last guards.\n`,
       );
     }
@@ -317,8 +324,7 @@ async function makePlan(
   });
 }
 
-
-async function checkDestinationReady(aws: AwsContext, who: Identity, plan: CapturePlan): Promise<void> {
+export async function checkDestinationReady(aws: AwsContext, who: Identity, plan: CapturePlan): Promise<void> {
   if (plan.location.type === 's3') {
     const status = await aws.s3.bucketStatus(plan.location.bucket);
     if (status === 'missing') {

@@ -4,6 +4,7 @@ import { formatDuration } from '../../duration.js';
 import type { CaptureEvent, CaptureSummaryFacts } from '../../capture/lifecycle.js';
 import type { CaptureManifest } from '../../capture/manifest.js';
 import type { CapturePlan } from '../../capture/plan.js';
+import { SAFETY_NET_GROUP, safetyNetFireTime, safetyNetName } from '../../schedule/safety-net.js';
 import type { Paint } from '../io.js';
 import { formatUsd } from './estimate.js';
 import { num, renderTable } from './table.js';
@@ -50,8 +51,16 @@ function capLine(plan: CapturePlan): string[] {
   return [`  cost cap     ${formatUsd(plan.maxCostUsd)} (--max-cost): checked every minute, stopped before the projection crosses it; a burst can carry it past by about ${batch}`];
 }
 
+/** 2026-05-01T12:17:00.000Z → `2026-05-01 12:17Z` */
+function shortTime(iso: string): string {
+  const [date, time = ''] = iso.replace(/\.\d{3}Z$/, 'Z').split('T');
+  return `${date} ${time.replace(/:00Z$/, 'Z')}`;
+}
+
 /** The plan, as shown before the confirmation and by --dry-run. */
-export function renderPlan(plan: CapturePlan, p: Paint): string {
+export function renderPlan(plan: CapturePlan, p: Paint, options: { safetyNet?: boolean } = {}): string {
+  const withNet = options.safetyNet !== false;
+  const fireAt = safetyNetFireTime(plan.expiresAt, plan.createdAt).toISOString();
   const lines = [
     p.bold(`Capture ${plan.id}`),
     `  target       ${plan.target.label}`,
@@ -62,6 +71,9 @@ export function renderPlan(plan: CapturePlan, p: Paint): string {
     `  duration     ${formatDuration(plan.durationSeconds * 1000)} · expires ${plan.expiresAt.toISOString().replace('.000Z', 'Z')}`,
     ...estimateLines(plan, p),
     ...capLine(plan),
+    withNet
+      ? `  safety net   EventBridge Scheduler deletes the flow log at ${shortTime(fireAt)} if nothing has by then (${SAFETY_NET_GROUP}/${safetyNetName(plan.id)})`
+      : `  safety net   ${p.yellow('none (--no-safety-net)')}: if this machine stops first, nothing deletes the flow log until flowdump sweep runs`,
     `  afterwards   the flow log is deleted, the data summarized, then deleted${plan.keep ? ' — no: --keep keeps it' : ''}`,
   ];
   return `${lines.join('\n')}\n`;
@@ -94,6 +106,25 @@ export function renderCaptureFacts(facts: CaptureSummaryFacts, p: Paint): string
   return `${lines.join('\n')}\n`;
 }
 
+/** One line on a capture's server-side teardown, from its manifest (start --detach, the 'created' line). */
+export function describeSafetyNet(manifest: Pick<CaptureManifest, 'id' | 'safetyNet'>): string {
+  const net = manifest.safetyNet;
+  if (net?.armed === false) return 'no safety net (--no-safety-net): nothing server-side deletes the flow log; if no flowdump stop or sweep runs, it keeps running';
+  if (net?.armed) {
+    const when = net.fireAt ? ` at ${shortTime(net.fireAt)}` : '';
+    return `safety net: EventBridge Scheduler schedule ${net.schedule ?? `${SAFETY_NET_GROUP}/${safetyNetName(manifest.id)}`} deletes the flow log${when} if nothing has by then`;
+  }
+  return 'safety net: unknown (a capture from before safety nets, or rebuilt from its tags)';
+}
+
+/** `flowdump list`'s NET column and JSON field: the capture's safety net as it is in AWS now. */
+export interface SafetyNetCell {
+  /** armed: the schedule exists; missing: it should but does not; none: started with --no-safety-net; unknown: could not look */
+  status: 'armed' | 'missing' | 'none' | 'unknown';
+  name?: string;
+  fireAt?: string;
+}
+
 export interface CaptureRow {
   id: string;
   state: string;
@@ -111,7 +142,15 @@ export interface CaptureRow {
   uncompressedBytes?: number;
   destination?: string;
   expiresAt?: string;
+  /** only for captures whose flow log still runs: afterwards there is nothing left to tear down */
+  safetyNet?: SafetyNetCell;
   summary?: CaptureManifest['summary'];
+}
+
+function netCell(net: SafetyNetCell | undefined): string {
+  if (!net) return '-';
+  if (net.status === 'armed') return net.fireAt ? `armed, fires ${shortTime(net.fireAt).split(' ')[1]}` : 'armed';
+  return net.status;
 }
 
 export function renderCaptureList(rows: CaptureRow[]): string {
@@ -126,6 +165,7 @@ export function renderCaptureList(rows: CaptureRow[]): string {
       { header: 'COST', align: 'right' },
       { header: 'ESTIMATE', align: 'right' },
       { header: 'CAP', align: 'right' },
+      { header: 'SAFETY NET' },
     ],
     rows.map((row) => [
       row.id,
@@ -136,6 +176,7 @@ export function renderCaptureList(rows: CaptureRow[]): string {
       row.costUsd === undefined ? '-' : formatUsd(row.costUsd),
       row.estimateUsd === undefined ? '-' : usdRange(row.estimateUsd.low, row.estimateUsd.high),
       row.maxCostUsd === undefined ? '-' : formatUsd(row.maxCostUsd),
+      netCell(row.safetyNet),
     ]),
     '',
   )}\n`;
@@ -145,7 +186,10 @@ export function renderCaptureList(rows: CaptureRow[]): string {
 export function describeEvent(event: CaptureEvent): string | undefined {
   switch (event.type) {
     case 'created':
-      return `capture ${event.manifest.id}: ${event.manifest.flowLogIds.length} flow log(s) ${event.manifest.flowLogIds.join(', ')} on ${event.manifest.target.label}${event.adopted.length ? ` (${event.adopted.length} from an earlier attempt)` : ''}, until ${event.manifest.expiresAt.replace('.000Z', 'Z')}`;
+      return (
+        `capture ${event.manifest.id}: ${event.manifest.flowLogIds.length} flow log(s) ${event.manifest.flowLogIds.join(', ')} on ${event.manifest.target.label}${event.adopted.length ? ` (${event.adopted.length} from an earlier attempt)` : ''}, until ${event.manifest.expiresAt.replace('.000Z', 'Z')}\n` +
+        `  ${describeSafetyNet(event.manifest)}`
+      );
     case 'progress':
       return `${event.id}  ${formatDuration(event.timeLeftSeconds * 1000)} left · ${event.objects} object(s), ${formatBytes(event.bytes)} delivered · ${formatUsd(event.costSoFar)} so far${
         event.maxCostUsd !== undefined ? ` (cap ${formatUsd(event.maxCostUsd)}${event.projectedUsd !== undefined ? `, ${formatUsd(event.projectedUsd)} projected` : ''})` : ''
@@ -154,6 +198,8 @@ export function describeEvent(event: CaptureEvent): string | undefined {
       return `${event.id}: stopping (${event.reason})`;
     case 'stopped':
       return `${event.id}: flow log(s) deleted and verified gone${event.flowLogIds.length ? `: ${event.flowLogIds.join(', ')}` : ''}`;
+    case 'disarmed':
+      return `${event.id}: safety net removed; nothing is left scheduled`;
     case 'settling':
       return `${event.id}  waiting for late deliveries · ${formatDuration(event.waitedSeconds * 1000)} since the stop, at most ${formatDuration(event.leftSeconds * 1000)} more · ${event.objects} object(s), ${formatBytes(event.bytes)}`;
     case 'settled':

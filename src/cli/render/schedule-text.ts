@@ -105,6 +105,8 @@ export function renderScheduleReportText(report: ScheduleReport, options: { pain
   const notes = report.rows.filter((row) => row.error || row.classified === false);
   for (const row of notes) {
     if (row.error) lines.push(`  #${row.index} ${row.status}: ${row.error}`);
+    // a window that saw no records at all says so (an idle target, or nothing delivered yet)
+    else if (row.connections === 0 && row.headline) lines.push(`  #${row.index}: ${row.headline}.`);
     else lines.push(`  #${row.index}: its data has no tcp-flags, so its handshakes cannot be judged.`);
   }
   return `${lines.join('\n')}\n`;
