@@ -124,7 +124,7 @@ export function explainSchedulerError(error: unknown, action: string, region: st
   if (name === 'ValidationException' && /assume the role|execution role/i.test(message)) {
     return new AwsAccessError(
       'safety-net-role',
-      `EventBridge Scheduler cannot assume the safety-net role for ${subject} in ${region}: the role must exist and trust scheduler.amazonaws.com (${SAFETY_NET_TRUST_POLICY}); run flowdump setup`,
+      `EventBridge Scheduler cannot assume the safety-net role for ${subject} in ${region}: the role must exist and trust scheduler.amazonaws.com as ${SAFETY_NET_TRUST_POLICY} says; run flowdump setup (it makes the role, or tells you when an existing one trusts something else)`,
       { cause: error, details },
     );
   }

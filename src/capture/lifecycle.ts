@@ -180,9 +180,9 @@ export async function startCapture(plan: CapturePlan, deps: CaptureDeps): Promis
       const armed = await deps.safetyNet.arm(manifest);
       manifest = { ...manifest, safetyNet: armed ? { armed: true, schedule: `${armed.groupName}/${armed.name}`, fireAt: armed.fireAt } : { armed: true } };
     } catch (error) {
-      await rollBack(plan, deps, createdGroup);
+      const rolledBack = await rollBack(plan, deps, createdGroup);
       const reason = (error as Error)?.message ?? String(error);
-      throw new FlowdumpError('safety-net-failed', `the teardown safety net could not be armed (${reason}); the flow log was rolled back, so nothing is running — fix that and start again`, {
+      throw new FlowdumpError('safety-net-failed', `the teardown safety net could not be armed (${reason}); the flow log was rolled back (${rolledBack}), so nothing is running — fix that and start again`, {
         exitCode: (error as FlowdumpError)?.exitCode ?? ExitCode.awsAccess,
         cause: error,
       });

@@ -5,6 +5,8 @@ import { settleReached } from '../../src/capture/lifecycle.js';
 import { s3WindowEnd } from '../../src/capture/store.js';
 import { resolveTarget } from '../../src/capture/targets.js';
 import { mergeBucketPolicy, bucketPolicyStatements, runSetup } from '../../src/capture/setup.js';
+import type { IamPort, RoleInfo } from '../../src/aws/iam.js';
+import { FlowdumpError } from '../../src/errors.js';
 import { FakeAws } from './fakes.js';
 
 describe('destinations', () => {
@@ -105,5 +107,48 @@ describe('setup', () => {
     await expect(
       runSetup({ s3: aws.s3, iam: {} as never }, { account: '1', region: 'eu-west-1', bucket: 'flowdump-1-eu-west-1', deliveryTrustTemplate: '{}', deliveryPolicy: '{}', lifecycleDays: 7, skipRole: true }),
     ).rejects.toThrow('bucket flowdump-1-eu-west-1 exists but this account cannot use it (it belongs to someone else, or a policy denies you); nothing was changed');
+  });
+
+  test('two setups at once: the role the other one made between our GetRole and CreateRole is used, not an error', async () => {
+    const aws = new FakeAws();
+    const roles = new Map<string, RoleInfo>();
+    const policies = new Map<string, string>();
+    let raced = false;
+    const iam: IamPort = {
+      getRole: async (name) => roles.get(name),
+      createRole: async (name, trustPolicy) => {
+        if (!raced) {
+          // the other setup wins the race for the first role
+          raced = true;
+          roles.set(name, { name, arn: `arn:aws:iam::1:role/${name}`, trustPolicy });
+          throw new FlowdumpError('aws-EntityAlreadyExists', `iam:CreateRole on ${name} failed in eu-west-1: EntityAlreadyExists: Role with name ${name} already exists.`, { exitCode: 3 });
+        }
+        const role = { name, arn: `arn:aws:iam::1:role/${name}`, trustPolicy };
+        roles.set(name, role);
+        return role;
+      },
+      getRolePolicy: async (role, name) => policies.get(`${role}/${name}`),
+      putRolePolicy: async (role, name, document) => void policies.set(`${role}/${name}`, document),
+    };
+    const result = await runSetup(
+      { s3: aws.s3, iam },
+      {
+        account: '1',
+        region: 'eu-west-1',
+        bucket: 'flowdump-1-eu-west-1',
+        deliveryTrustTemplate: '{"Statement":[]}',
+        deliveryPolicy: '{"Statement":[]}',
+        lifecycleDays: 7,
+        skipRole: false,
+        safetyNetRole: { name: 'flowdump-safety-net', trustPolicy: '{"Statement":[]}', rolePolicy: '{"Statement":[]}' },
+      },
+    );
+    expect(result.roleArn).toBe('arn:aws:iam::1:role/flowdump-flow-logs-delivery');
+    expect(result.safetyNetRoleArn).toBe('arn:aws:iam::1:role/flowdump-safety-net');
+    expect(result.steps.filter((step) => step.what.startsWith('role flowdump')).map((step) => [step.what.split(' ')[1], step.status])).toEqual([
+      ['flowdump-flow-logs-delivery', 'existed'],
+      ['flowdump-safety-net', 'made'],
+    ]);
+    expect([...roles.keys()].sort()).toEqual(['flowdump-flow-logs-delivery', 'flowdump-safety-net']);
   });
 });

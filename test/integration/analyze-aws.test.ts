@@ -115,7 +115,7 @@ describe('flowdump analyze of AWS data', { timeout: INTEGRATION_TIMEOUT }, () =>
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
     const env = cliEnv({ region });
-    expect((await runCli(['setup', '--s3-only'], env)).code).toBe(0);
+    expect((await runCli(['setup'], env)).code).toBe(0);
     const started = await runCli(['start', '--eni', fixture.eniIds[0], '--for', '5m', '--yes', '--detach', '--keep'], env);
     const id = started.stdout.split('\n')[0];
     const [flowLog] = await flowdumpFlowLogs(aws);

@@ -71,7 +71,7 @@ describe('flowdump start', { timeout: INTEGRATION_TIMEOUT }, () => {
     const fixture = await makeFixture(aws);
     const state = stateDir();
     const env = cliEnv({ region, scale: 20, stateDir: state });
-    expect((await runCli(['setup', '--s3-only'], env)).code).toBe(0);
+    expect((await runCli(['setup'], env)).code).toBe(0);
     const bucket = bucketName(region);
     const child = spawnCli(['start', '--instance', fixture.instanceId, '--for', '2m', '--yes'], env);
     const done = collect(child);
@@ -117,7 +117,7 @@ describe('flowdump start', { timeout: INTEGRATION_TIMEOUT }, () => {
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
     const env = cliEnv({ region });
-    expect((await runCli(['setup', '--s3-only'], env)).code).toBe(0);
+    expect((await runCli(['setup'], env)).code).toBe(0);
     const started = await runCli(['start', '--eni', fixture.eniIds[1], '--for', '30m', '--yes', '--detach'], env);
     expect(started.code).toBe(0);
     const id = started.stdout.split('\n')[0];
@@ -170,7 +170,7 @@ describe('flowdump start', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toContain('--for 25h is longer than 24h; add --force');
 
-    expect((await runCli(['setup', '--s3-only'], env)).code).toBe(0);
+    expect((await runCli(['setup'], env)).code).toBe(0);
     const noYes = await runCli(['start', '--ip', fixture.privateIp, '--for', '5m'], env);
     expect(noYes.code).toBe(2);
     expect(noYes.stderr).toContain('add --yes');

@@ -20,6 +20,8 @@ import {
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetScheduleCommand, paginateListSchedules, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { inject } from 'vitest';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -42,11 +44,53 @@ export interface Sdk {
   ec2: EC2Client;
   s3: S3Client;
   logs: CloudWatchLogsClient;
+  scheduler: SchedulerClient;
 }
 
-export function sdk(region: string): Sdk {
-  const config = { endpoint: endpoint(), region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 };
-  return { region, ec2: new EC2Client(config), s3: new S3Client({ ...config, forcePathStyle: true }), logs: new CloudWatchLogsClient(config) };
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export function sdk(region: string, credentials: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' }): Sdk {
+  const config = { endpoint: endpoint(), region, credentials, maxAttempts: 1 };
+  return { region, ec2: new EC2Client(config), s3: new S3Client({ ...config, forcePathStyle: true }), logs: new CloudWatchLogsClient(config), scheduler: new SchedulerClient(config) };
+}
+
+/**
+ * Credentials for another (empty) AWS account on the same moto server. IAM is global per account,
+ * so a test that needs IAM of its own — no safety-net role, or a broken one — takes an account of
+ * its own: moto's AssumeRole into a role ARN of another account switches accounts (the role need
+ * not exist). Pick an account id no other test uses.
+ */
+export async function otherAccount(account: string): Promise<{ credentials: Credentials; env: Record<string, string> }> {
+  const sts = new STSClient({ endpoint: endpoint(), region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 });
+  const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/flowdump-tests`, RoleSessionName: 'flowdump-tests' }));
+  const c = assumed.Credentials!;
+  const credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+  return { credentials, env: { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken } };
+}
+
+/** Every schedule in the group `flowdump` of the region (the safety nets, and anything else put there). */
+export async function safetyNetSchedules(aws: Sdk): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const page of paginateListSchedules({ client: aws.scheduler }, { GroupName: 'flowdump' })) for (const schedule of page.Schedules ?? []) names.push(schedule.Name!);
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return [];
+    throw error;
+  }
+  return names.sort();
+}
+
+export async function getSchedule(aws: Sdk, name: string) {
+  return aws.scheduler.send(new GetScheduleCommand({ GroupName: 'flowdump', Name: name }));
+}
+
+/** When a capture expiring at `expiresAt` has its safety net fire: expires-at + 2 minutes, rounded up to the minute (docs/schedules.md). */
+export function safetyNetAt(expiresAt: Date): string {
+  return `at(${new Date(Math.ceil((expiresAt.getTime() + 120_000) / 60_000) * 60_000).toISOString().slice(0, 19)})`;
 }
 
 export interface Fixture {

@@ -7,7 +7,7 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { bucketName, cliEnv, collect, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, waitFor, windowStart, type Sdk, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
+import { bucketName, cliEnv, collect, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, safetyNetSchedules, sdk, seedS3FlowLogFile, spawnCli, waitFor, windowStart, type Sdk, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
 
 async function readJson(aws: Sdk, bucket: string, key: string) {
   return JSON.parse(await (await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
@@ -33,6 +33,8 @@ async function sweepAfterExpiry(region: string, offsetSeconds: number) {
 
 async function expectOnlySummaryLeft(aws: Sdk, bucket: string, id: string) {
   expect(await flowdumpFlowLogs(aws)).toEqual([]);
+  // the capture's safety net went with its flow log
+  expect(await safetyNetSchedules(aws)).toEqual([]);
   expect(await listKeys(aws, bucket, `flowdump/${id}/AWSLogs/`)).toEqual([]);
   expect(await listKeys(aws, bucket)).toEqual([`flowdump/${id}/capture.json`, `flowdump/${id}/summary.json`, `flowdump/${id}/summary.txt`]);
   expect(await readJson(aws, bucket, `flowdump/${id}/capture.json`)).toMatchObject({ id, state: 'cleaned' });
@@ -43,7 +45,7 @@ describe('invariant 1: killed at any moment, one sweep after expiry tears everyt
     const region = 'ap-northeast-1';
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
-    expect((await runCli(['setup', '--s3-only'], cliEnv({ region }))).code).toBe(0);
+    expect((await runCli(['setup'], cliEnv({ region }))).code).toBe(0);
     const bucket = bucketName(region);
     const child = spawnCli(['start', '--instance', fixture.instanceId, '--for', '5m', '--yes'], cliEnv({ region, holdAt: 'created' }));
     const done = collect(child);
@@ -56,8 +58,9 @@ describe('invariant 1: killed at any moment, one sweep after expiry tears everyt
     child.kill('SIGKILL');
     await done;
     const id = tagsOf(flowLogs[0])['flowdump:capture-id'];
-    // the flow logs outlive the process, tagged with their expiry
+    // the flow logs outlive the process, tagged with their expiry — and so does their server-side teardown
     expect(await flowdumpFlowLogs(aws)).toHaveLength(2);
+    expect(await safetyNetSchedules(aws)).toEqual([`flowdump-${id}`]);
     expect((await readJson(aws, bucket, `flowdump/${id}/capture.json`)).state).toBe('active');
     // the flow log kept delivering until the sweep (an hour later) deleted it
     await deliver(aws, bucket, id, flowLogs, new Date());
@@ -76,7 +79,7 @@ describe('invariant 1: killed at any moment, one sweep after expiry tears everyt
     const region = 'ap-northeast-2';
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
-    expect((await runCli(['setup', '--s3-only'], cliEnv({ region }))).code).toBe(0);
+    expect((await runCli(['setup'], cliEnv({ region }))).code).toBe(0);
     const bucket = bucketName(region);
     const child = spawnCli(['start', '--eni', fixture.eniIds[0], '--for', '1m', '--yes'], cliEnv({ region, scale: 30, holdAt: 'settling' }));
     let stderr = '';
@@ -101,7 +104,7 @@ describe('invariant 1: killed at any moment, one sweep after expiry tears everyt
     const region = 'ap-northeast-3';
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
-    expect((await runCli(['setup', '--s3-only'], cliEnv({ region }))).code).toBe(0);
+    expect((await runCli(['setup'], cliEnv({ region }))).code).toBe(0);
     const bucket = bucketName(region);
     const child = spawnCli(['start', '--eni', fixture.eniIds[0], '--for', '1m', '--yes'], cliEnv({ region, scale: 30, holdAt: 'cleaning' }));
     let stderr = '';
@@ -124,7 +127,7 @@ describe('signals', { timeout: INTEGRATION_TIMEOUT }, () => {
     const region = 'ap-southeast-1';
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
-    expect((await runCli(['setup', '--s3-only'], cliEnv({ region }))).code).toBe(0);
+    expect((await runCli(['setup'], cliEnv({ region }))).code).toBe(0);
     const bucket = bucketName(region);
 
     const first = spawnCli(['start', '--eni', fixture.eniIds[0], '--for', '30m', '--yes'], cliEnv({ region }));
@@ -164,7 +167,7 @@ describe('signals', { timeout: INTEGRATION_TIMEOUT }, () => {
     const region = 'ap-southeast-2';
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
-    expect((await runCli(['setup', '--s3-only'], cliEnv({ region }))).code).toBe(0);
+    expect((await runCli(['setup'], cliEnv({ region }))).code).toBe(0);
     const bucket = bucketName(region);
     const ids: string[] = [];
     for (const eni of fixture.eniIds) {
@@ -190,7 +193,7 @@ describe('signals', { timeout: INTEGRATION_TIMEOUT }, () => {
     const region = 'eu-south-1';
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
-    expect((await runCli(['setup', '--s3-only'], cliEnv({ region }))).code).toBe(0);
+    expect((await runCli(['setup'], cliEnv({ region }))).code).toBe(0);
     const bucket = bucketName(region);
     const started = await runCli(['start', '--eni', fixture.eniIds[0], '--for', '2m', '--yes', '--detach'], cliEnv({ region }));
     const id = started.stdout.split('\n')[0];

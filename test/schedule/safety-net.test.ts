@@ -9,8 +9,10 @@ import {
   planSafetyNet,
   renderSafetyNetPolicies,
   safetyNetRoleArn,
+  safetyNetFireTime,
   safetyNetStatus,
   selectOrphanSchedules,
+  sweepSafetyNets,
   type CaptureRef,
   type SafetyNetDeps,
 } from '../../src/schedule/safety-net.js';
@@ -200,6 +202,59 @@ describe('selectOrphanSchedules: what a sweep may delete', () => {
     expect(captureIdOfSchedule('flowdump-fd-1')).toBe('fd-1');
     expect(captureIdOfSchedule('flowdump-')).toBeUndefined();
     expect(captureIdOfSchedule('other')).toBeUndefined();
+  });
+});
+
+describe('sweepSafetyNets: the sweep\'s part for schedules', () => {
+  const now = new Date('2026-05-01T13:00:00Z');
+  async function schedulerWith(entries: [name: string, minutesAgo: number][]): Promise<FakeScheduler> {
+    let created = now;
+    const scheduler = new FakeScheduler('eu-west-1', () => created);
+    await scheduler.ensureScheduleGroup('flowdump');
+    for (const [name, minutesAgo] of entries) {
+      created = new Date(now.getTime() - minutesAgo * 60_000);
+      const request = planSafetyNet({ ...capture, id: name.replace(/^flowdump-/, '') }, { roleArn: ROLE, now: created }).request;
+      await scheduler.createSchedule({ ...request, Name: name });
+    }
+    return scheduler;
+  }
+
+  it('deletes only the nets whose capture is gone and that are old enough; returns what it kept', async () => {
+    const scheduler = await schedulerWith([
+      ['flowdump-fd-live', 30],
+      ['flowdump-fd-gone', 30],
+      ['flowdump-fd-starting', 1],
+      ['nightly-report', 300],
+    ]);
+    const result = await sweepSafetyNets(scheduler, ['fd-live'], { now });
+    expect(result.removed.map((d) => d.schedule.name)).toEqual(['flowdump-fd-gone']);
+    expect(result.kept.map((d) => d.schedule.name).sort()).toEqual(['flowdump-fd-live', 'flowdump-fd-starting']);
+    expect(result.failed).toEqual([]);
+    expect([...scheduler.schedules.keys()].sort()).toEqual(['flowdump/flowdump-fd-live', 'flowdump/flowdump-fd-starting', 'flowdump/nightly-report']);
+    // a second sweep (or one running at the same time) has nothing left to do
+    expect((await sweepSafetyNets(scheduler, ['fd-live'], { now })).removed).toEqual([]);
+  });
+
+  it('a delete that fails is reported, not thrown: a leftover net only deletes flow logs that are gone', async () => {
+    const scheduler = await schedulerWith([['flowdump-fd-gone', 30]]);
+    scheduler.failNext('deleteSchedule', new AwsAccessError('access-denied', 'not allowed to call scheduler:DeleteSchedule'));
+    const result = await sweepSafetyNets(scheduler, [], { now });
+    expect(result.removed).toEqual([]);
+    expect(result.failed).toEqual([{ name: 'flowdump-fd-gone', message: 'not allowed to call scheduler:DeleteSchedule' }]);
+    expect(scheduler.schedules.size).toBe(1);
+  });
+
+  it('a region without the group has nothing to sweep', async () => {
+    const result = await sweepSafetyNets(new FakeScheduler('eu-west-1'), [], { now });
+    expect(result).toEqual({ removed: [], kept: [], failed: [] });
+  });
+});
+
+describe('safetyNetFireTime', () => {
+  it('expires-at + 2 minutes, up to the whole minute, and never sooner than a minute from now', () => {
+    expect(safetyNetFireTime(new Date('2026-05-01T12:30:10Z'), new Date('2026-05-01T12:00:00Z')).toISOString()).toBe('2026-05-01T12:33:00.000Z');
+    expect(safetyNetFireTime(new Date('2026-05-01T12:30:00Z'), new Date('2026-05-01T12:00:00Z')).toISOString()).toBe('2026-05-01T12:32:00.000Z');
+    expect(safetyNetFireTime(new Date('2026-05-01T12:30:00Z'), new Date('2026-05-01T12:40:30Z')).toISOString()).toBe('2026-05-01T12:42:00.000Z');
   });
 });
 
