@@ -7,6 +7,7 @@ import type { Summary } from '../../src/analyze/summary.js';
 import { scheduleCommand, type ScheduleCliDeps } from '../../src/cli/commands/schedule.js';
 import { createContext } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
+import { targetOfWindow } from '../../src/cli/window-capture.js';
 import type { RunWindowCapture } from '../../src/schedule/runner.js';
 import { memoryIo } from './cli-io.js';
 import { FakeTime } from './fake-time.js';
@@ -148,6 +149,51 @@ describe('flowdump schedule run', () => {
       ['2026-05-04T07:00:00.000Z', 0],
       ['2026-05-04T09:00:00.000Z', 2],
     ]);
+  });
+});
+
+describe('flowdump schedule run: Ctrl-C', () => {
+  it('the first stops new windows and ends the running one early (it still finishes); the second skips its analysis', async () => {
+    const time = new FakeTime('2026-05-04T06:58:00Z');
+    const io = memoryIo({ now: NOW });
+    const ctx = createContext(io);
+    let interrupt: () => void = () => {};
+    let skip: AbortSignal | undefined;
+    const seen: { index: number; stoppedEarly: boolean; skipped: boolean }[] = [];
+    const deps: ScheduleCliDeps = {
+      windowCaptureRunner: (_ctx, _request, options) => {
+        skip = options.skipSignal;
+        return async (window, { signal }) => {
+          await time.sleep(Date.parse(window.end) - time.clock.now().getTime(), signal);
+          const stoppedEarly = signal.aborted;
+          // "settling": the second Ctrl-C arrives while the window waits for late data
+          await time.sleep(10 * 60_000, options.skipSignal);
+          seen.push({ index: window.index, stoppedEarly, skipped: options.skipSignal?.aborted === true });
+          return { captureId: `fd-${window.index}`, summary: summaries[0] };
+        };
+      },
+      sleep: time.sleep,
+      onInterrupt: (handler) => {
+        interrupt = handler;
+        return () => {};
+      },
+      now: time.clock.now,
+    };
+    const command = scheduleCommand(ctx, deps);
+    await time.drive(command.parseAsync(['run', 'i-0abc', '--cron', '0 7-9 * * *', '--for', '5m', '--tz', 'UTC', '--count', '3'], { from: 'user' }), [
+      { at: '2026-05-04T07:02:00Z', run: () => interrupt() },
+      { at: '2026-05-04T07:05:00Z', run: () => interrupt() },
+    ]);
+    expect(seen).toEqual([{ index: 1, stoppedEarly: true, skipped: true }]);
+    expect(skip?.aborted).toBe(true);
+    expect(io.err()).toContain('interrupted: no more windows; a running window stops now, settles and writes its summary (press Ctrl-C again to skip its analysis)\n');
+    expect(io.err()).toContain('interrupted again: skipping the analysis; flow logs are still deleted\n');
+    expect(io.out()).toContain('Schedule report: 1 window (1 done)');
+    expect(ctx.exitCode).toBe(130);
+  });
+
+  it('window targets are read as start\'s flags would be', () => {
+    expect(['i-0abc1234', 'eni-0abc1234', 'subnet-0abc', 'vpc-0abc', '10.0.1.25', 'web-1'].map((text) => targetOfWindow(text).kind)).toEqual(['instance', 'eni', 'subnet', 'vpc', 'ip', 'name']);
   });
 });
 
