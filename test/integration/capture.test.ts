@@ -8,7 +8,7 @@ import { GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand, Get
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, test } from 'vitest';
-import { bucketName, cliEnv, collect, endpoint, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, sdk, seedS3FlowLogFile, spawnCli, stateDir, waitFor, windowStart, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
+import { bucketName, cliEnv, collect, endpoint, flowdumpFlowLogs, handshakeRecords, listKeys, makeFixture, runCli, safetyNetSchedules, sdk, seedS3FlowLogFile, spawnCli, stateDir, waitFor, windowStart, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
 
 describe('flowdump setup', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('makes the bucket (BPA, SSE-S3, TLS-only + delivery policy, 7-day lifecycle) the delivery and safety-net roles; a second run changes nothing; an existing policy is merged, not overwritten (eu-west-2)', async () => {
@@ -101,7 +101,9 @@ describe('flowdump start', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('VERDICT');
     expect(result.stderr).toContain(`capture ${id} cleaned; left behind: the summary only`);
+    expect(result.stderr).toContain(`safety net: EventBridge Scheduler schedule flowdump/flowdump-${id} deletes the flow log at`);
     expect(await flowdumpFlowLogs(aws)).toEqual([]);
+    expect(await safetyNetSchedules(aws)).toEqual([]);
     expect(await listKeys(aws, bucket)).toEqual([`flowdump/${id}/capture.json`, `flowdump/${id}/summary.json`, `flowdump/${id}/summary.txt`]);
     const summary = JSON.parse(await (await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `flowdump/${id}/summary.json` }))).Body!.transformToString());
     expect(summary.records.total).toBe(10);
