@@ -116,7 +116,7 @@ describe('the capture facts under a summary', () => {
 
   test('list: cost so far beside the estimate and the cap', () => {
     const text = renderCaptureList([{ id: 'fd-1', state: 'active', target: 'instance i-1', timeLeftSeconds: 600, objects: 2, bytes: 4096, costUsd: 0.0021, estimateUsd: { low: 0.001, high: 0.4 }, maxCostUsd: 0.5 }]);
-    expect(text).toMatch(/COST\s+ESTIMATE\s+CAP\n/);
-    expect(text).toMatch(/fd-1\s+active\s+instance i-1\s+10m\s+4\.0 KB \(2\)\s+\$0\.0021\s+\$0\.001 – \$0\.40\s+\$0\.50\n/);
+    expect(text).toMatch(/COST\s+ESTIMATE\s+CAP\s+SAFETY NET\n/);
+    expect(text).toMatch(/fd-1\s+active\s+instance i-1\s+10m\s+4\.0 KB \(2\)\s+\$0\.0021\s+\$0\.001 – \$0\.40\s+\$0\.50\s+-\n/);
   });
 });

@@ -3,7 +3,6 @@
  * it starts (and start --detach), and list's SAFETY NET column.
  */
 import { describe, expect, test } from 'vitest';
-import { simpleCostModel } from '../../src/capture/cost-figure.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { NO_SAFETY_NET_NOTE } from '../../src/capture/lifecycle.js';
 import { planCapture } from '../../src/capture/plan.js';
@@ -31,7 +30,6 @@ async function plan() {
     region: 'eu-west-1',
     createdBy: 'test',
     keep: false,
-    costModel: simpleCostModel,
   });
 }
 

@@ -22,6 +22,7 @@ import {
   listKeys,
   makeFixture,
   runCli,
+  safetyNetSchedules,
   sdk,
   spawnCli,
   stateDir,
@@ -144,7 +145,7 @@ describe('--max-cost', { timeout: INTEGRATION_TIMEOUT }, () => {
     const fixture = await makeFixture(aws, 'db-1');
     // one minute of capture per second of test: 30 minutes would take 30 s
     const env = cliEnv({ region, scale: 60, stateDir: stateDir() });
-    expect((await runCli(['setup', '--s3-only'], env)).code).toBe(0);
+    expect((await runCli(['setup'], env)).code).toBe(0);
     const bucket = bucketName(region);
     const child = spawnCli(['start', '--eni', fixture.eniIds[0], '--for', '30m', '--max-cost', '0.0001', '--yes'], env);
     const done = collect(child);
@@ -196,7 +197,7 @@ describe('--max-cost', { timeout: INTEGRATION_TIMEOUT }, () => {
     const fixture = await makeFixture(aws, 'api-1');
     await seedPackets(region, fixture.instanceId, { in: 600, out: 400 }, { in: 200, out: 150 });
     const env = cliEnv({ region });
-    expect((await runCli(['setup', '--s3-only'], env)).code).toBe(0);
+    expect((await runCli(['setup'], env)).code).toBe(0);
     const bucket = bucketName(region);
     const started = await runCli(['start', '--instance', fixture.instanceId, '--for', '2h', '--max-cost', '0.0002', '--yes', '--detach', '--json'], env);
     expect(started.code).toBe(0);
@@ -214,7 +215,7 @@ describe('--max-cost', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(listed[0].costUsd).toBeLessThan(0.0002);
     const listText = await runCli(['list'], env);
     expect(listText.stdout).toMatch(/COST\s+ESTIMATE\s+CAP/);
-    expect(listText.stdout).toMatch(new RegExp(`${id}\\s+active.*\\$0\\.0002\\s*$`, 'm'));
+    expect(listText.stdout).toMatch(new RegExp(`${id}\\s+active.*\\$0\\.0002\\s+armed, fires \\d\\d:\\d\\dZ\\s*$`, 'm'));
     const calm = JSON.parse((await runCli(['sweep', '--json'], cliEnv({ region }))).stdout);
     expect(calm.guarded).toEqual([expect.objectContaining({ id, action: 'continue', maxCostUsd: 0.0002 })]);
     expect(calm.finished).toEqual([]);
@@ -230,6 +231,8 @@ describe('--max-cost', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(report.guarded).toEqual([expect.objectContaining({ id, action: 'stop', reason: expect.stringMatching(/^delivered data already cost \$0\.000\d+, at or past --max-cost \$0\.00020: stopping now$/) })]);
     expect(report.finished).toEqual([expect.objectContaining({ id, state: 'cleaned' })]);
     expect(await flowdumpFlowLogs(aws)).toEqual([]);
+    // the cap stopped it, and its safety net went with the flow log
+    expect(await safetyNetSchedules(aws)).toEqual([]);
     const manifest = await readJson(aws, bucket, `flowdump/${id}/capture.json`);
     expect(manifest.costGuard).toMatchObject({ maxCostUsd: 0.0002 });
     const summary = await readJson(aws, bucket, `flowdump/${id}/summary.json`);

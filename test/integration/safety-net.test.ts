@@ -35,8 +35,8 @@ async function manifestOf(aws: ReturnType<typeof sdk>, bucket: string, id: strin
 }
 
 describe('the safety net on moto', { timeout: INTEGRATION_TIMEOUT }, () => {
-  test('start arms a one-time schedule: group flowdump, at(expires-at + 2m) UTC, the DeleteFlowLogs universal target with exactly the flow-log ids, the role, DELETE, OFF; list shows it; stop removes it (ap-south-1)', async () => {
-    const region = 'ap-south-1';
+  test('start arms a one-time schedule: group flowdump, at(expires-at + 2m) UTC, the DeleteFlowLogs universal target with exactly the flow-log ids, the role, DELETE, OFF; list shows it; stop removes it (ap-south-2)', async () => {
+    const region = 'ap-south-2';
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
     const env = cliEnv({ region });

@@ -38,7 +38,7 @@ describe('flowdump schedule run', { timeout: INTEGRATION_TIMEOUT }, () => {
     const out = mkdtempSync(join(tmpdir(), 'flowdump-windows-'));
     const eni = fixture.eniIds[0];
 
-    const child = spawnCli(['schedule', 'run', eni, '--cron', '* * * * *', '--for', '1m', '--count', '2', '--tz', 'UTC', '--settle-timeout', '10m', '--out', out, '--json'], env);
+    const child = spawnCli(['schedule', 'run', eni, '--cron', '* * * * *', '--for', '1m', '--count', '2', '--tz', 'UTC', '--settle-timeout', '10m', '--max-cost', '5', '--out', out, '--json'], env);
     const done = collect(child);
     let exited = false;
     void done.then(() => (exited = true));
@@ -87,7 +87,8 @@ describe('flowdump schedule run', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(await safetyNetSchedules(aws)).toEqual([]);
     for (const { id } of seen) {
       const manifest = JSON.parse(await (await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `flowdump/${id}/capture.json` }))).Body!.transformToString());
-      expect(manifest).toMatchObject({ state: 'cleaned', safetyNet: { armed: true, schedule: `flowdump/flowdump-${id}` } });
+      // each window is a normal capture: its own safety net and its own cost cap
+      expect(manifest).toMatchObject({ state: 'cleaned', maxCostUsd: 5, safetyNet: { armed: true, schedule: `flowdump/flowdump-${id}` } });
     }
     expect(await listKeys(aws, bucket)).toEqual(seen.flatMap((s) => [`flowdump/${s.id}/capture.json`, `flowdump/${s.id}/summary.json`, `flowdump/${s.id}/summary.txt`]).sort());
 

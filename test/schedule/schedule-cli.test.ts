@@ -83,7 +83,7 @@ describe('flowdump schedule --dry-run', () => {
       [['schedule', 'i-0abc', '--cron', '0 9 * * *', '--dry-run'], '--for is required; for example --for 5m'],
       [['schedule', 'i-0abc', ...office, '--until', '2026-05-08', '--count', '3', '--dry-run'], '--until and --count cannot be combined'],
       [['schedule', '--cron', '0 9 * * *', '--for', '5m', '--dry-run'], 'a target is required'],
-      [['schedule', 'i-0abc', ...office, '--max-cost', 'lots', '--dry-run'], '--max-cost must be a positive amount in USD, not "lots"'],
+      [['schedule', 'i-0abc', ...office, '--max-cost', 'lots', '--dry-run'], '--max-cost "lots" is not an amount in US dollars above zero; write it like 0.50 or 5'],
       [['schedule', 'i-0abc', ...office, '--format', '${nope}', '--dry-run'], 'nope'],
     ];
     for (const [argv, message] of cases) {

@@ -13,6 +13,7 @@ import { buildScheduleReport, entriesOfOutcomes, SCHEDULE_REPORT_SCHEMA, type Sc
 import { runSchedule, type RunWindowCapture, type ScheduleRunEvent, type Sleep } from '../../schedule/runner.js';
 import { cliClock } from '../aws.js';
 import { windowCaptureRunner, type WindowRunnerOptions } from '../window-capture.js';
+import { parseMaxCost } from '../wizard.js';
 import { iterateWindows, parseCount, parseUntil, planWindows, seriesOf, validateTimeZone, type CaptureWindow, type WindowPlan } from '../../schedule/windows.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { renderRunEvent, renderScheduleReportText, renderWindowPlanText } from '../render/schedule-text.js';
@@ -131,11 +132,8 @@ function captureRequest(target: string, flags: WindowFlags): ScheduleCaptureRequ
   if (flags.destination && !/^(s3:\/\/[^/]+|logs:\/.+)/.test(flags.destination)) {
     throw new UsageError(`--destination must be s3://bucket[/prefix] or logs:/group, not "${flags.destination}"`);
   }
-  let maxCostUsd: number | undefined;
-  if (flags.maxCost !== undefined) {
-    maxCostUsd = Number(flags.maxCost);
-    if (!Number.isFinite(maxCostUsd) || maxCostUsd <= 0) throw new UsageError(`--max-cost must be a positive amount in USD, not "${flags.maxCost}"`);
-  }
+  // the same cap, read the same way, as start's: each window's capture is stopped by the cost guard
+  const maxCostUsd = flags.maxCost !== undefined ? parseMaxCost(flags.maxCost) : undefined;
   return {
     target: target.trim(),
     ...(flags.destination ? { destination: flags.destination } : {}),
