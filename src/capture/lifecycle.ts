@@ -222,10 +222,18 @@ async function deleteVerified(deps: Pick<CaptureDeps, 'ec2' | 'clock'>, captureI
   }
 }
 
+/** The manifest further along the lifecycle (the one in hand when they are level: it may carry --keep). */
+function laterOf(inHand: CaptureManifest, stored: CaptureManifest | undefined): CaptureManifest {
+  return stored && stored.id === inHand.id && stateAtLeast(stored.state, inHand.state) && stored.state !== inHand.state ? stored : inHand;
+}
+
 /** Stops the flow logs of a capture and verifies they are gone; moves the manifest to `settling`. */
-export async function stopCapture(manifest: CaptureManifest, deps: CaptureDeps, reason: string): Promise<CaptureManifest> {
-  const store = storeFor(manifest, deps);
-  const flowLogs = await captureFlowLogs(deps.ec2, manifest.id, manifest.flowLogIds);
+export async function stopCapture(given: CaptureManifest, deps: CaptureDeps, reason: string): Promise<CaptureManifest> {
+  const store = storeFor(given, deps);
+  const flowLogs = await captureFlowLogs(deps.ec2, given.id, given.flowLogIds);
+  // `given` may be stale: a sweep reads every capture first, and another process may have finished
+  // this one since. Writing 'stopping' over its 'cleaned' would send it back to settling data that is gone.
+  const manifest = laterOf(given, await store.readManifest().catch(() => undefined));
   let current = manifest;
   if (flowLogs.length > 0 || !stateAtLeast(manifest.state, 'settling')) {
     deps.reporter.event({ type: 'stopping', id: manifest.id, reason });

@@ -272,6 +272,29 @@ describe('sweep', () => {
     expect(aws.flowLogs.size).toBe(0);
   });
 
+  test('a sweep that read a capture before another process finished it leaves it finished (no stale manifest written back, no wait for data that is gone)', async () => {
+    const aws = new FakeAws();
+    aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'web-1', 1);
+    const clock = new FakeClock(START);
+    const deps = fakeDeps(aws, clock);
+    const p = await plan(aws, clock, { minutes: 5 });
+    const stale = await startCapture(p, deps);
+    deliver(aws, p, stale.flowLogIds[0], '2026-05-01T12:05:00Z');
+    clock.set('2026-05-01T12:30:00Z');
+    // the other process finishes it completely…
+    const other = await finishCapture(stale, fakeDeps(aws, clock, { owner: 'other-host:2' }), { settleTimeoutMs: 15 * 60_000, waitForSettle: true, reason: 'expired (sweep)' });
+    expect(other.manifest.state).toBe('cleaned');
+    const before = clock.now().toISOString();
+    // …then this one gets to it with the manifest it read before
+    const late = fakeDeps(aws, clock);
+    const result = await finishCapture(stale, late, { settleTimeoutMs: 15 * 60_000, waitForSettle: true, reason: 'expired (sweep)' });
+    expect(result.manifest.state).toBe('cleaned');
+    expect(late.events.filter((e) => e.type === 'stopping' || e.type === 'settling')).toEqual([]);
+    expect(JSON.parse(aws.objects.get(`${BUCKET}/flowdump/${stale.id}/capture.json`)!.body.toString()).state).toBe('cleaned');
+    // nothing waited
+    expect(clock.now().toISOString()).toBe(before);
+  });
+
   test('selectExpired is a pure choice over plain data', () => {
     const now = new Date('2026-05-01T12:30:00Z');
     const base = { flowLogs: [], location: undefined };
