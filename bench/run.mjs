@@ -1,0 +1,174 @@
+// `npm run bench`: how fast `flowdump analyze --json` reads flow logs, measured as a user runs it.
+//
+// For each data set (generated once by bench/generate.mjs and cached under .bench/) it spawns the
+// built CLI as a child process, `node bin/flowdump analyze <file> --json`, several times and
+// reports the median wall time (start-up included), records/s, uncompressed MB/s and the child's
+// peak RSS; beside it, the time of a plain Node gunzip + line count of the same file. The first
+// run's JSON is checked against the generator's ground truth: a fast wrong answer is a failure.
+//
+// Options: --runs N (default 5, after one warm-up run), --only NAME[,NAME] (1m, 5m, 5m-long),
+//          --no-gunzip (skip the yardstick), --json (print the results as JSON too)
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { GENERATOR_VERSION, generateFlowLog } from './generate.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = join(root, '.bench');
+
+const DATA_SETS = [
+  { name: '1m', records: 1_000_000, recordsPerConnection: 5, about: '1 M records, ~200 k connections' },
+  { name: '5m', records: 5_000_000, recordsPerConnection: 5, about: '5 M records, ~1 M connections' },
+  { name: '5m-long', records: 5_000_000, recordsPerConnection: 50, about: '5 M records, ~100 k long-lived connections' },
+];
+
+/** RSS target at ~1 M connections and the speed target, from the issue that asked for this bench. */
+const TARGET_RECORDS_PER_SECOND = 1_500_000;
+const TARGET_RSS_MB = 300;
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    only: { type: 'string' },
+    'no-gunzip': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+const runs = Number(args.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number, not "${args.runs}"`);
+const wanted = args.only ? new Set(args.only.split(',')) : null;
+const sets = DATA_SETS.filter((set) => !wanted || wanted.has(set.name));
+if (sets.length === 0) throw new Error(`--only names none of: ${DATA_SETS.map((set) => set.name).join(', ')}`);
+
+/** GNU time reports the child's peak RSS from the kernel; without it, a preload asks Node itself. */
+const GNU_TIME = '/usr/bin/time';
+const haveGnuTime = existsSync(GNU_TIME);
+
+async function dataSet(set) {
+  mkdirSync(cacheDir, { recursive: true });
+  const base = join(cacheDir, `flows-${set.records}-${set.recordsPerConnection}-v${GENERATOR_VERSION}`);
+  const file = `${base}.log.gz`;
+  const truthFile = `${base}.truth.json`;
+  if (!existsSync(file) || !existsSync(truthFile)) {
+    process.stderr.write(`generating ${file} (${set.about}; once, then cached) … `);
+    const started = performance.now();
+    const truth = await generateFlowLog(`${file}.partial`, set);
+    renameSync(`${file}.partial`, file);
+    writeFileSync(truthFile, `${JSON.stringify(truth, null, 2)}\n`);
+    process.stderr.write(`${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  return { file, truth: JSON.parse(readFileSync(truthFile, 'utf8')) };
+}
+
+/** Runs `node <args>` once; returns wall seconds, peak RSS in MB (10^6 bytes, as the target is stated), exit code and stdout. */
+function runNode(nodeArgs) {
+  const rssFile = join(tmpdir(), `flowdump-bench-rss-${process.pid}`);
+  rmSync(rssFile, { force: true });
+  const command = haveGnuTime ? GNU_TIME : process.execPath;
+  const argv = haveGnuTime
+    ? ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]
+    : ['--import', join(root, 'bench', 'peak-rss.mjs'), ...nodeArgs];
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, argv, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FLOWDUMP_BENCH_RSS_FILE: rssFile, NO_COLOR: '1' },
+    });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+      rmSync(rssFile, { force: true });
+      resolve({ seconds, rssMB: (rssKiB * 1024) / 1e6, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** One warm-up run (page cache, JIT of nothing: every run is a new process), then `runs` timed ones. */
+async function measure(label, nodeArgs, check) {
+  const samples = [];
+  for (let i = 0; i <= runs; i++) {
+    const run = await runNode(nodeArgs);
+    if (run.code !== 0) throw new Error(`${label} exited with ${run.code}:\n${run.stderr}`);
+    if (i === 0) check?.(run);
+    else samples.push(run);
+    process.stderr.write('.');
+  }
+  const seconds = samples.map((run) => run.seconds);
+  const rss = samples.map((run) => run.rssMB);
+  return { median: median(seconds), min: Math.min(...seconds), max: Math.max(...seconds), rssMB: median(rss), rssMax: Math.max(...rss) };
+}
+
+/** The analyzer's answer must be the generator's truth: every record counted, every connection classified right. */
+function checkAgainstTruth(set, truth) {
+  return (run) => {
+    const summary = JSON.parse(run.stdout);
+    const problems = [];
+    for (const [key, value] of Object.entries(truth.records)) if (summary.records[key] !== value) problems.push(`records.${key} ${summary.records[key]} ≠ ${value}`);
+    for (const [key, value] of Object.entries(truth.tcp)) if (summary.tcp[key] !== value) problems.push(`tcp.${key} ${summary.tcp[key]} ≠ ${value}`);
+    if (problems.length > 0) throw new Error(`flowdump analyze gave a wrong answer on ${set.name}: ${problems.join(', ')}`);
+  };
+}
+
+const results = [];
+for (const set of sets) {
+  const { file, truth } = await dataSet(set);
+  process.stderr.write(`${set.name}: analyze `);
+  const analyze = await measure(`flowdump analyze ${file}`, [join('bin', 'flowdump'), 'analyze', file, '--json'], checkAgainstTruth(set, truth));
+  let gunzip = null;
+  if (!args['no-gunzip']) {
+    process.stderr.write(' gunzip ');
+    gunzip = await measure('gunzip', [join('bench', 'gunzip-lines.mjs'), file], (run) => {
+      const lines = Number(run.stdout.trim());
+      if (lines !== truth.records.total + 1) throw new Error(`gunzip counted ${lines} lines, expected ${truth.records.total + 1}`);
+    });
+  }
+  process.stderr.write('\n');
+  const mb = truth.bytes / 1e6;
+  results.push({
+    name: set.name,
+    records: truth.records.total,
+    connections: truth.tcp.connections,
+    uncompressedMB: mb,
+    analyze,
+    recordsPerSecond: truth.records.total / analyze.median,
+    mbPerSecond: mb / analyze.median,
+    gunzip,
+  });
+}
+
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const lines = [
+  `Machine: ${cpus().length} CPU (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}; ${runs} runs each, median (min–max); peak RSS by ${haveGnuTime ? 'GNU time (%M)' : 'process.resourceUsage().maxRSS'}`,
+  '',
+  '| data | records | TCP connections | uncompressed | `analyze --json` | records/s | MB/s | peak RSS | gunzip + line count |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+];
+for (const r of results) {
+  const g = r.gunzip ? `${r.gunzip.median.toFixed(2)} s (${r.gunzip.min.toFixed(2)}–${r.gunzip.max.toFixed(2)})` : '–';
+  lines.push(
+    `| ${r.name} | ${fmt(r.records)} | ${fmt(r.connections)} | ${fmt(r.uncompressedMB)} MB | ${r.analyze.median.toFixed(2)} s (${r.analyze.min.toFixed(2)}–${r.analyze.max.toFixed(2)}) | ${fmt(r.recordsPerSecond)} | ${fmt(r.mbPerSecond)} | ${fmt(r.analyze.rssMB)} MB | ${g} |`,
+  );
+}
+lines.push('');
+for (const r of results) {
+  const speed = r.recordsPerSecond >= TARGET_RECORDS_PER_SECOND ? 'meets' : 'misses';
+  const rss = r.analyze.rssMax < TARGET_RSS_MB ? 'under' : 'over';
+  lines.push(`${r.name} (${fmt(r.connections)} connections): ${speed} the ${fmt(TARGET_RECORDS_PER_SECOND)} records/s target; peak RSS ${rss} ${TARGET_RSS_MB} MB (largest of the runs ${fmt(r.analyze.rssMax)} MB)`);
+}
+console.log(lines.join('\n'));
+if (args.json) console.log(JSON.stringify(results, null, 2));
