@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 
 /** Bump when the generated data changes, so cached files are made again. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -64,7 +64,16 @@ export async function generateFlowLog(path, { records: target, recordsPerConnect
   // Established connections carry the extra records when more than ~5 per connection are asked for.
   const windowScale = Math.max(1, recordsPerConnection / 5);
 
-  const eniId = (kind, k) => `eni-0${kind}${((k * 2654435761) >>> 0).toString(16).padStart(8, '0')}${k.toString(16).padStart(7, '0')}`;
+  // ENI ids look like AWS's: "eni-" and 17 hex digits, random-looking (deterministic per kind and number)
+  const mix = (x) => {
+    x = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+    x = Math.imul(x ^ (x >>> 15), 0x846ca68b);
+    return (x ^ (x >>> 16)) >>> 0;
+  };
+  const eniId = (kind, k) => {
+    const a = mix(kind.charCodeAt(0) * 1_000_003 + k);
+    return `eni-0${a.toString(16).padStart(8, '0')}${mix(a).toString(16).padStart(8, '0')}`;
+  };
   const clients = Array.from({ length: 2000 }, (_, k) => ({ ip: `10.0.${16 + Math.floor(k / 250)}.${4 + (k % 250)}`, eni: eniId('a', k), nextPort: 32768 + pick(20000) }));
   const v6Clients = Array.from({ length: 100 }, (_, k) => ({ ip: `2600:1f18:47a:${(0x1200 + k).toString(16)}:e3c1:9a20:bb5:${(0x100 + k * 7).toString(16)}`, eni: eniId('b', k), nextPort: 32768 + pick(20000) }));
   const servers = Array.from({ length: 40 }, (_, k) => ({ ip: `10.1.${1 + (k % 3)}.${20 + k}`, eni: eniId('c', k), port: [5432, 6379, 8080, 3306, 9092, 443, 11211, 9200][k % 8] }));

@@ -33,7 +33,7 @@ export async function collectConnectionRecords(
         layouts.set(view.format.id, layout);
       }
       if (view.num(layout.protocol) !== 6) return;
-      if (layout.status >= 0 && !view.missing(layout.status) && view.text.charCodeAt(view.starts[layout.status]) !== 79 /* O */) return;
+      if (layout.status >= 0 && !view.missing(layout.status) && view.code(layout.status) !== 79 /* O */) return;
       const { key, side } = connectionKey(view, layout);
       let id = idOfKey.get(key);
       if (id === undefined) {

@@ -1,6 +1,26 @@
-import type { CompiledFormat } from '../format/compiled.js';
 import type { RecordSink, RecordView, Where } from '../format/line-reader.js';
+import { formatIpv4, ipv4Value } from '../format/line-reader.js';
+import type { CompiledFormat } from '../format/compiled.js';
+import { canonicalPort, ConnectionIndex, fnv1a, FNV_OFFSET } from './connection-index.js';
 import { classifyConnection, flagLetters, hasSyn, SYN_ACK, type TcpClass, type Verdict } from './classify.js';
+import {
+  comparePorts,
+  FACT_BYTES,
+  FACT_END,
+  FACT_FLAGS,
+  FACT_FOCUSED,
+  FACT_IFACE,
+  FACT_KEY,
+  FACT_PACKETS,
+  FACT_REJECTED,
+  FACT_SIDE,
+  FACT_START,
+  RecordTally,
+  type RawGap,
+  type TallyOptions,
+  type TallyState,
+  type TcpFactsSink,
+} from './record-tally.js';
 import {
   SUMMARY_SCHEMA,
   type ConnectionReport,
@@ -13,324 +33,171 @@ import {
   type TimelineRow,
 } from './summary.js';
 
-/** Positions of the fields the fold reads, per format. */
-export interface Layout {
-  status: number;
-  protocol: number;
-  srcaddr: number;
-  dstaddr: number;
-  pktSrc: number;
-  pktDst: number;
-  srcport: number;
-  dstport: number;
-  flags: number;
-  action: number;
-  packets: number;
-  bytes: number;
-  start: number;
-  end: number;
-  iface: number;
-  flowPositions: number[];
-}
+export { connectionKey, layoutOf, type Layout } from './record-tally.js';
 
-export function layoutOf(format: CompiledFormat): Layout {
-  const at = (name: string): number => format.pos.get(name) ?? -1;
-  return {
-    status: at('log-status'),
-    protocol: at('protocol'),
-    srcaddr: at('srcaddr'),
-    dstaddr: at('dstaddr'),
-    pktSrc: at('pkt-srcaddr'),
-    pktDst: at('pkt-dstaddr'),
-    srcport: at('srcport'),
-    dstport: at('dstport'),
-    flags: at('tcp-flags'),
-    action: at('action'),
-    packets: at('packets'),
-    bytes: at('bytes'),
-    start: at('start'),
-    end: at('end'),
-    iface: at('interface-id'),
-    flowPositions: ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'pkt-srcaddr', 'pkt-dstaddr'].map(at).filter((i) => i >= 0),
-  };
-}
-
-export interface FoldOptions {
-  /** records that do not pass are skipped (counted nowhere) */
-  filter?: (view: RecordView) => boolean;
-  /**
-   * Connection-level focus, for `analyze <expression>`: every record is still folded, so
-   * verdicts are those of the whole input, but the summary reports only the TCP
-   * connections with at least one matching record, and only matching UDP/ICMP/other
-   * records. NODATA/SKIPDATA windows are always reported (a filter cannot see into a
-   * blind spot); sources, window and malformed lines describe the whole input.
-   */
-  focus?: (view: RecordView) => boolean;
+export interface FoldOptions extends TallyOptions {
   /** failing connections listed in the summary (worst first); the rest are counted */
   maxFailures?: number;
   /** peers listed in the summary */
   maxPeers?: number;
-  /** malformed lines listed with file:line */
-  maxMalformedExamples?: number;
 }
 
-const REJECT_BIT = 1;
-const SYNACK_ACCEPT_BIT = 2;
-const RETRY_BIT0 = 4; // SYN from side 0 seen in two windows
-const RETRY_BIT1 = 8;
-const FOCUS_BIT = 16; // a record of this connection matched the focus expression
+/*
+ * Per-connection state: STRIDE numbers per connection, side by side, in blocks of BLOCK_SIZE
+ * connections. One record then touches one or two cache lines instead of one per array (a
+ * million connections spread over ten arrays cost ten cache misses per record), and a new
+ * block never copies the old ones (growing by doubling would briefly hold both, at the peak).
+ * Fields "+ side" hold two values: side 0, then side 1.
+ */
+const PACKETS = 0; // + side
+const BYTES = 2;
+const FIRST_START = 3; // 0: none yet
+const LAST_END = 4;
+const RECORDS = 5;
+/** tcp-flags OR-ed per side (6 bits each: side 0, side 1) and the bits below */
+const FLAGS = 6;
+const SYN_START = 7; // + side: start of the first SYN record (NaN: none)
+/**
+ * + side: the first SYN record's interface and the packets of the SYN records on it, as
+ * hash * 4 + min(packets, 2): only "more than one packet" is ever asked (retried()), and two
+ * numbers in one keep the state at 88 bytes a connection.
+ */
+const SYN = 9;
+const STRIDE = 11;
+const REJECT_BIT = 1 << 12; // some record has action REJECT
+const SYNACK_ACCEPT_BIT = 2 << 12; // a SYN-ACK in an ACCEPT record
+const RETRY_BIT0 = 4 << 12; // SYN from side 0 seen in two windows
+const RETRY_BIT1 = 8 << 12;
+const FOCUS_BIT = 16 << 12; // a record of this connection matched the focus expression
+const BLOCK_BITS = 16;
+const BLOCK_SIZE = 1 << BLOCK_BITS;
+const BLOCK_MASK = BLOCK_SIZE - 1;
 
-const MAX_GAPS = 10_000;
-
-/** A NODATA/SKIPDATA window as read (Unix seconds; NaN when the record had no time). */
-interface RawGap {
-  iface: string | null;
-  start: number;
-  end: number;
-  records: number;
-}
-const MAX_IFACES = 10_000;
-const MAX_HOPS = 10_000;
 /** A SKIPDATA window lowers confidence in unanswered verdicts within this many seconds of it. */
 const GAP_SLACK_SECONDS = 60;
 
 /**
  * The connection table: a pure, order-independent fold over records (DESIGN.md §3).
  * Memory grows with distinct connections, never with records: per connection it keeps
- * one map entry and a few typed-array slots.
+ * its key (three 32-bit words for IPv4, see ConnectionIndex) and a few typed-array slots.
  */
-export class ConnectionTable implements RecordSink {
-  private readonly index = new Map<string, number>();
+export class ConnectionTable implements RecordSink, TcpFactsSink {
+  private readonly index = new ConnectionIndex();
   private size = 0;
-  private capacity = 0;
-  private flags = new Uint8Array(0); // [2i + side] OR of tcp-flags
-  private bits = new Uint8Array(0);
-  private synStart = new Float64Array(0); // [2i + side] start of the first SYN record (NaN: none)
-  private synIface = new Int32Array(0); // [2i + side] hash of the interface of the first SYN record
-  private synPackets = new Float64Array(0); // [2i + side] packets in SYN records on that interface
-  private firstStart = new Float64Array(0);
-  private lastEnd = new Float64Array(0);
-  private recordCount = new Uint32Array(0);
-  private packets = new Float64Array(0); // [2i + side]
-  private byteCount = new Float64Array(0);
+  /** connection i's state is blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + FIELD] */
+  private readonly blocks: Float64Array[] = [];
 
-  readonly counts = { total: 0, tcp: 0, udp: 0, icmp: 0, other: 0, nodata: 0, skipdata: 0, malformed: 0 };
-  readonly udp: Tally = { records: 0, packets: 0, bytes: 0, rejected: 0 };
-  readonly icmp: Tally = { records: 0, packets: 0, bytes: 0, rejected: 0 };
-  private sawFlagsField = false;
-  private sawTcpWithoutFlagsField = false;
-  private sawProtocolField = false;
-  private minStart = Number.POSITIVE_INFINITY;
-  private maxEnd = Number.NEGATIVE_INFINITY;
-  private readonly interfaces = new Set<string>();
-  private lastIface = '';
-  private readonly hops = new Map<string, number>();
-  private hopRecords = 0;
-  private readonly nodataGaps: RawGap[] = [];
-  private readonly skipGaps: RawGap[] = [];
-  private gapsOmitted = 0;
-  private readonly malformedExamples: Problem[] = [];
-  private readonly formats = new Set<string>();
-  private readonly layouts = new Map<number, Layout>();
-  readonly warnings: string[] = [];
+  /** the per-record half of the fold; it hands the facts of each TCP record to tcp() */
+  private readonly tally: RecordTally;
   readonly errors: Problem[] = [];
   sources = 0;
 
-  constructor(private readonly options: FoldOptions = {}) {}
+  constructor(private readonly options: FoldOptions = {}) {
+    this.tally = new RecordTally(this, options);
+  }
+
+  get counts(): RecordTally['counts'] {
+    return this.tally.counts;
+  }
+
+  get udp(): Tally {
+    return this.tally.udp;
+  }
+
+  get icmp(): Tally {
+    return this.tally.icmp;
+  }
+
+  get warnings(): string[] {
+    return this.tally.warnings;
+  }
 
   header(format: CompiledFormat): void {
-    this.formats.add(format.fields.join(' '));
+    this.tally.header(format);
   }
 
   warning(message: string): void {
-    if (this.warnings.length < 50 && !this.warnings.includes(message)) this.warnings.push(message);
+    this.tally.warning(message);
   }
 
   malformed(where: Where, reason: string): void {
-    if (this.options.filter) return; // a filter cannot judge a line it cannot parse; count once, unfiltered
-    this.counts.total++;
-    this.counts.malformed++;
-    if (this.malformedExamples.length < (this.options.maxMalformedExamples ?? 10)) {
-      this.malformedExamples.push({ source: where.source, line: where.line, message: reason });
-    }
+    this.tally.malformed(where, reason);
   }
 
   record(view: RecordView): void {
-    if (this.options.filter && !this.options.filter(view)) return;
-    let layout = this.layouts.get(view.format.id);
-    if (layout === undefined) {
-      layout = layoutOf(view.format);
-      this.layouts.set(view.format.id, layout);
-      this.formats.add(view.format.fields.join(' '));
-      if (layout.flags >= 0) this.sawFlagsField = true;
-      if (layout.protocol >= 0) this.sawProtocolField = true;
-    }
-    const counts = this.counts;
-    counts.total++;
-
-    const start = view.num(layout.start);
-    const end = view.num(layout.end);
-    if (start < this.minStart) this.minStart = start;
-    if (end > this.maxEnd) this.maxEnd = end;
-
-    // NODATA / SKIPDATA: from log-status, or (without it) a record with no addresses or ports.
-    let status = 0; // 0 OK, 1 NODATA, 2 SKIPDATA
-    if (layout.status >= 0) {
-      const c = view.text.charCodeAt(view.starts[layout.status]);
-      if (c === 78 /* N */) status = 1;
-      else if (c === 83 /* S */) status = 2;
-    } else if (layout.flowPositions.length > 0 && layout.flowPositions.every((p) => view.missing(p))) {
-      status = 1;
-    }
-    if (status !== 0) {
-      if (status === 1) counts.nodata++;
-      else counts.skipdata++;
-      this.addGap(status === 1 ? this.nodataGaps : this.skipGaps, view, layout, start, end);
-      return;
-    }
-
-    const protocol = view.num(layout.protocol);
-    const packets = view.num(layout.packets);
-    const bytes = view.num(layout.bytes);
-    const rejected = layout.action >= 0 && view.text.charCodeAt(view.starts[layout.action]) === 82; /* R */
-    const focused = this.options.focus === undefined || this.options.focus(view);
-    if (!focused) {
-      // Outside the focus: judged with its connection, reported nowhere.
-      counts.total--;
-      if (protocol === 6) this.tcpRecord(view, layout, start, end, packets, bytes, rejected, false);
-      return;
-    }
-
-    this.noteInterface(view, layout.iface);
-    this.noteHops(view, layout);
-
-    if (protocol === 6) {
-      counts.tcp++;
-      this.tcpRecord(view, layout, start, end, packets, bytes, rejected, true);
-    } else if (protocol === 17) {
-      counts.udp++;
-      tally(this.udp, packets, bytes, rejected);
-    } else if (protocol === 1 || protocol === 58) {
-      counts.icmp++;
-      tally(this.icmp, packets, bytes, rejected);
-    } else {
-      counts.other++; // includes records of a format without a protocol field
-    }
+    this.tally.record(view);
   }
 
-  private tcpRecord(view: RecordView, layout: Layout, start: number, end: number, packets: number, bytes: number, rejected: boolean, focused: boolean): void {
-    const { key, side } = connectionKey(view, layout);
+  /** Takes over the counts of a RecordTally that ran elsewhere (a worker thread) and fed tcp(). */
+  adoptTally(state: TallyState): void {
+    this.tally.importState(state);
+  }
 
-    let i = this.index.get(key);
-    if (i === undefined) {
-      i = this.add(key);
-    }
-    if (focused) this.bits[i] |= FOCUS_BIT;
-    if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
-    const slot = 2 * i + side;
-    this.recordCount[i]++;
+  /** The facts of one TCP record (see RecordTally), at facts[f…]; updates its connection. */
+  tcp(facts: Float64Array, f: number, textKey: string | undefined): void {
+    const i = textKey === undefined ? this.index.internWords(facts[f + FACT_KEY], facts[f + FACT_KEY + 1], facts[f + FACT_KEY + 2]) : this.index.internText(textKey);
+    if (i === this.size) this.add();
+    const side = facts[f + FACT_SIDE];
+    const packets = facts[f + FACT_PACKETS];
+    const bytes = facts[f + FACT_BYTES];
+    const start = facts[f + FACT_START];
+    const end = facts[f + FACT_END];
+    const rejected = facts[f + FACT_REJECTED] === 1;
+    const flags = facts[f + FACT_FLAGS];
+    const state = this.blocks[i >> BLOCK_BITS];
+    const at = (i & BLOCK_MASK) * STRIDE;
+    state[at + RECORDS]++;
     const p = Number.isNaN(packets) ? 0 : packets;
-    this.packets[slot] += p;
-    if (!Number.isNaN(bytes)) this.byteCount[i] += bytes;
-    if (!Number.isNaN(start) && (this.firstStart[i] === 0 || start < this.firstStart[i])) this.firstStart[i] = start;
-    if (!Number.isNaN(end) && end > this.lastEnd[i]) this.lastEnd[i] = end;
-    if (rejected) this.bits[i] |= REJECT_BIT;
+    state[at + PACKETS + side] += p;
+    if (!Number.isNaN(bytes)) state[at + BYTES] += bytes;
+    if (!Number.isNaN(start) && (state[at + FIRST_START] === 0 || start < state[at + FIRST_START])) state[at + FIRST_START] = start;
+    if (!Number.isNaN(end) && end > state[at + LAST_END]) state[at + LAST_END] = end;
+    if (rejected) state[at + FLAGS] = state[at + FLAGS] | REJECT_BIT;
+    if (facts[f + FACT_FOCUSED] === 1) state[at + FLAGS] = state[at + FLAGS] | FOCUS_BIT;
 
-    const flags = view.num(layout.flags);
     if (Number.isNaN(flags)) return; // '-' or no tcp-flags field: contributes nothing
-    this.flags[slot] |= flags & 63;
-    if ((flags & SYN_ACK) === SYN_ACK && !rejected) this.bits[i] |= SYNACK_ACCEPT_BIT;
+    state[at + FLAGS] = state[at + FLAGS] | ((flags & 63) << (6 * side));
+    if ((flags & SYN_ACK) === SYN_ACK && !rejected) state[at + FLAGS] = state[at + FLAGS] | SYNACK_ACCEPT_BIT;
     if (hasSyn(flags)) {
       // Count SYNs on one interface only: a subnet capture sees the same SYN on two ENIs.
-      const iface = layout.iface >= 0 ? hashToken(view, layout.iface) : 0;
-      const first = this.synStart[slot];
+      const iface = facts[f + FACT_IFACE] >>> 0;
+      const first = state[at + SYN_START + side];
       if (Number.isNaN(first)) {
-        this.synStart[slot] = Number.isNaN(start) ? 0 : start;
-        this.synIface[slot] = iface;
-        this.synPackets[slot] = p;
-      } else if (this.synIface[slot] === iface) {
-        this.synPackets[slot] += p;
-        if (!Number.isNaN(start) && start !== first) this.bits[i] |= side === 0 ? RETRY_BIT0 : RETRY_BIT1;
-        if (!Number.isNaN(start) && start < first) this.synStart[slot] = start;
-      }
-    }
-  }
-
-  private add(key: string): number {
-    if (this.size === this.capacity) this.grow();
-    const i = this.size++;
-    this.index.set(key, i);
-    this.synStart[2 * i] = Number.NaN;
-    this.synStart[2 * i + 1] = Number.NaN;
-    return i;
-  }
-
-  private grow(): void {
-    const capacity = this.capacity === 0 ? 1024 : this.capacity * 2;
-    const resize = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T, make: (n: number) => T, per: number): T => {
-      const next = make(capacity * per);
-      next.set(old as never);
-      return next;
-    };
-    this.flags = resize(this.flags, (n) => new Uint8Array(n), 2);
-    this.bits = resize(this.bits, (n) => new Uint8Array(n), 1);
-    this.synStart = resize(this.synStart, (n) => new Float64Array(n), 2);
-    this.synIface = resize(this.synIface, (n) => new Int32Array(n), 2);
-    this.synPackets = resize(this.synPackets, (n) => new Float64Array(n), 2);
-    this.firstStart = resize(this.firstStart, (n) => new Float64Array(n), 1);
-    this.lastEnd = resize(this.lastEnd, (n) => new Float64Array(n), 1);
-    this.recordCount = resize(this.recordCount, (n) => new Uint32Array(n), 1);
-    this.packets = resize(this.packets, (n) => new Float64Array(n), 2);
-    this.byteCount = resize(this.byteCount, (n) => new Float64Array(n), 1);
-    this.capacity = capacity;
-  }
-
-  private noteInterface(view: RecordView, position: number): void {
-    if (position < 0 || view.missing(position)) return;
-    const length = view.ends[position] - view.starts[position];
-    const last = this.lastIface;
-    if (last.length === length) {
-      let same = true;
-      const offset = view.starts[position];
-      for (let k = 0; k < length; k++) {
-        if (last.charCodeAt(k) !== view.text.charCodeAt(offset + k)) {
-          same = false;
-          break;
+        state[at + SYN_START + side] = Number.isNaN(start) ? 0 : start;
+        state[at + SYN + side] = iface * 4 + (p < 2 ? p : 2);
+      } else {
+        const syn = state[at + SYN + side];
+        const synIface = Math.floor(syn / 4);
+        if (synIface === iface) {
+          const synPackets = syn - synIface * 4 + p; // (syn % 4 without fmod, which is slow) + p
+          state[at + SYN + side] = iface * 4 + (synPackets < 2 ? synPackets : 2);
+          if (!Number.isNaN(start) && start !== first) state[at + FLAGS] = state[at + FLAGS] | (side === 0 ? RETRY_BIT0 : RETRY_BIT1);
+          if (!Number.isNaN(start) && start < first) state[at + SYN_START + side] = start;
         }
       }
-      if (same) return;
     }
-    const id = view.str(position) as string;
-    this.lastIface = id;
-    if (this.interfaces.size < MAX_IFACES) this.interfaces.add(id);
   }
 
-  /** NAT/TGW hops: the interface saw a different address than the packet carried. */
-  private noteHops(view: RecordView, layout: Layout): void {
-    let hop = false;
-    if (layout.pktSrc >= 0 && layout.srcaddr >= 0 && !view.missing(layout.pktSrc) && !view.missing(layout.srcaddr) && !view.same(layout.pktSrc, layout.srcaddr)) {
-      hop = true;
-      this.noteHop(view.str(layout.srcaddr) as string);
-    }
-    if (layout.pktDst >= 0 && layout.dstaddr >= 0 && !view.missing(layout.pktDst) && !view.missing(layout.dstaddr) && !view.same(layout.pktDst, layout.dstaddr)) {
-      hop = true;
-      this.noteHop(view.str(layout.dstaddr) as string);
-    }
-    if (hop) this.hopRecords++;
+  /** tcp-flags OR-ed over the records side 0 or 1 sent. */
+  private flagsOf(i: number, side: number): number {
+    return (this.get(i, FLAGS) >> (6 * side)) & 63;
   }
 
-  private noteHop(via: string): void {
-    const seen = this.hops.get(via);
-    if (seen !== undefined) this.hops.set(via, seen + 1);
-    else if (this.hops.size < MAX_HOPS) this.hops.set(via, 1);
+  /** Field `field` of connection i (for the summary; the fold itself indexes the block directly). */
+  private get(i: number, field: number): number {
+    return this.blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + field];
   }
 
-  private addGap(list: RawGap[], view: RecordView, layout: Layout, start: number, end: number): void {
-    if (list.length >= MAX_GAPS) {
-      this.gapsOmitted++;
-      return;
-    }
-    list.push({ iface: view.str(layout.iface) ?? null, start, end, records: 1 });
+  private add(): void {
+    const i = this.size++;
+    // The first block is small: most inputs have a few connections, not tens of thousands.
+    if (i === 0) this.blocks.push(new Float64Array(1024 * STRIDE));
+    else if (i === 1024) this.blocks[0] = grownBlock(this.blocks[0]);
+    else if ((i & BLOCK_MASK) === 0) this.blocks.push(new Float64Array(BLOCK_SIZE * STRIDE));
+    const state = this.blocks[i >> BLOCK_BITS];
+    const at = (i & BLOCK_MASK) * STRIDE;
+    state[at + SYN_START] = Number.NaN;
+    state[at + SYN_START + 1] = Number.NaN;
   }
 
   /** Notes a source that could not be read to the end (e.g. truncated gzip). */
@@ -344,7 +211,7 @@ export class ConnectionTable implements RecordSink {
 
   /** Whether connection i is reported (always, without a focus expression). */
   private reported(i: number): boolean {
-    return this.options.focus === undefined || (this.bits[i] & FOCUS_BIT) !== 0;
+    return this.options.focus === undefined || (this.get(i, FLAGS) & FOCUS_BIT) !== 0;
   }
 
   /**
@@ -353,7 +220,7 @@ export class ConnectionTable implements RecordSink {
    */
   connection(i: number, lowConfidence?: boolean): ConnectionReport & { verdict: Verdict } {
     if (lowConfidence === undefined) {
-      lowConfidence = this.verdictOf(i).cls === 'unanswered' && overlaps(mergeWindows(this.skipGaps), this.firstStart[i], this.lastEnd[i]);
+      lowConfidence = this.verdictOf(i).cls === 'unanswered' && overlaps(mergeWindows(this.tally.skipGaps), this.get(i, FIRST_START), this.get(i, LAST_END));
     }
     const key = this.keyOf(i);
     const sides: Endpoint[] = [endpointOf(sideText(key, 0)), endpointOf(sideText(key, 1))];
@@ -371,46 +238,70 @@ export class ConnectionTable implements RecordSink {
       client: sides[client],
       server: sides[server],
       clientBy,
-      firstSeen: iso(this.firstStart[i]),
-      lastSeen: iso(this.lastEnd[i]),
-      records: this.recordCount[i],
-      packets: { client: this.packets[2 * i + client], server: this.packets[2 * i + server] },
-      bytes: this.byteCount[i],
-      flags: { client: flagLetters(this.flags[2 * i + client]), server: flagLetters(this.flags[2 * i + server]) },
+      firstSeen: iso(this.get(i, FIRST_START)),
+      lastSeen: iso(this.get(i, LAST_END)),
+      records: this.get(i, RECORDS),
+      packets: { client: this.get(i, PACKETS + client), server: this.get(i, PACKETS + server) },
+      bytes: this.get(i, BYTES),
+      flags: { client: flagLetters(this.flagsOf(i, client)), server: flagLetters(this.flagsOf(i, server)) },
       retriedSyn: retried,
       lowConfidence,
       rule: verdict.rule,
-      verdict,
+      verdict: { ...verdict },
     };
   }
 
-  private keys: string[] | undefined;
   private keyOf(i: number): string {
-    if (!this.keys) {
-      this.keys = new Array<string>(this.size);
-      for (const [key, index] of this.index) this.keys[index] = key;
-    }
-    return this.keys[i];
+    return this.index.keyText(i);
   }
 
-  private verdictOf(i: number): Verdict {
-    return classifyConnection({
-      flags0: this.flags[2 * i],
-      flags1: this.flags[2 * i + 1],
-      anyReject: (this.bits[i] & REJECT_BIT) !== 0,
-      synAckAccepted: (this.bits[i] & SYNACK_ACCEPT_BIT) !== 0,
-    });
+  /** With no handshake to go by, the side with the lower port is taken as the server. */
+  private serverSideByPort(i: number): 0 | 1 {
+    if (!this.index.isPacked(i)) return serverSideByPort(this.keyOf(i));
+    return this.index.packedPort(i, 0) <= this.index.packedPort(i, 1) ? 0 : 1;
   }
+
+  /** The peer row of one endpoint of connection i (the same row for the same "ip port" text). */
+  private peerOf(peers: PeerRows, i: number, side: number): PeerRow {
+    if (this.index.isPacked(i)) return peers.byNumbers(this.index.packedAddress(i, side), this.index.packedPort(i, side));
+    const text = sideText(this.keyOf(i), side);
+    const space = text.indexOf(' ');
+    const address = ipv4Value(text.substring(0, space));
+    const port = canonicalPort(text.substring(space + 1));
+    return address >= 0 && port >= 0 ? peers.byNumbers(address, port) : peers.byText(text);
+  }
+
+  /**
+   * The verdict depends on the flags of both sides and two bits only (the low 14 bits of the
+   * FLAGS field), so it is worked out once per combination: a million connections share a
+   * few dozen verdicts, and making one object each was a good part of finish().
+   */
+  private verdictOf(i: number): Verdict {
+    const evidence = this.get(i, FLAGS) & 0x3fff;
+    let verdict = this.verdicts[evidence];
+    if (verdict === undefined) {
+      verdict = classifyConnection({
+        flags0: evidence & 63,
+        flags1: (evidence >> 6) & 63,
+        anyReject: (evidence & REJECT_BIT) !== 0,
+        synAckAccepted: (evidence & SYNACK_ACCEPT_BIT) !== 0,
+      });
+      this.verdicts[evidence] = verdict;
+    }
+    return verdict;
+  }
+  private readonly verdicts: (Verdict | undefined)[] = [];
 
   /**
    * Without a SYN-ACK, every packet the client sent in its SYN records is a SYN
    * (retransmission); with one, only a SYN seen again in a later window shows.
    */
   private retried(i: number, client: number, cls: TcpClass): boolean {
-    if (!hasSyn(this.flags[2 * i + client])) return false;
-    const crossWindow = (this.bits[i] & (client === 0 ? RETRY_BIT0 : RETRY_BIT1)) !== 0;
+    if (!hasSyn(this.flagsOf(i, client))) return false;
+    const crossWindow = (this.get(i, FLAGS) & (client === 0 ? RETRY_BIT0 : RETRY_BIT1)) !== 0;
     if (cls === 'established') return crossWindow;
-    return crossWindow || this.synPackets[2 * i + client] > 1;
+    const syn = this.get(i, SYN + client);
+    return crossWindow || syn - Math.floor(syn / 4) * 4 > 1;
   }
 
   /** Finds a connection by the id shown in reports, or by its two endpoints. */
@@ -424,11 +315,12 @@ export class ConnectionTable implements RecordSink {
   /** Index of the connection between two endpoints, or -1. */
   indexOfEndpoints(a: Endpoint, b: Endpoint): number {
     const text = (e: Endpoint): string => `${e.address} ${e.port ?? '-'}`;
-    return this.index.get(`${text(a)} ${text(b)}`) ?? this.index.get(`${text(b)} ${text(a)}`) ?? -1;
+    const forward = this.index.find(`${text(a)} ${text(b)}`);
+    return forward >= 0 ? forward : this.index.find(`${text(b)} ${text(a)}`);
   }
 
   finish(): Summary {
-    const classified = this.sawFlagsField && this.sawProtocolField && !this.sawTcpWithoutFlagsField;
+    const classified = this.tally.sawFlagsField && this.tally.sawProtocolField && !this.tally.sawTcpWithoutFlagsField;
     const tcp = {
       classified,
       connections: 0,
@@ -444,137 +336,97 @@ export class ConnectionTable implements RecordSink {
     } as Summary['tcp'];
     if (!classified) {
       // No well-formed record at all says nothing about the data's fields: say what happened instead.
-      tcp.reason = this.layouts.size === 0
+      tcp.reason = !this.tally.wellFormed
         ? 'no well-formed records were read, so handshakes cannot be judged'
-        : !this.sawProtocolField
+        : !this.tally.sawProtocolField
         ? 'the data has no protocol field, so TCP cannot be told apart and handshakes cannot be judged'
         : 'the data has no tcp-flags field, so handshakes cannot be judged: TCP connections are only told apart as rejected or midstream';
     }
 
-    const skip = mergeWindows(this.skipGaps);
+    const skip = mergeWindows(this.tally.skipGaps);
     const timeline = new Map<number, TimelineRow>();
-    const peers = new Map<string, PeerRow>();
-    const failures: ConnectionReport[] = [];
-    const maxFailures = this.options.maxFailures ?? 200;
+    const peers = new PeerRows();
+    // Failing connections are ranked by the facts the report order uses; reports are made for the kept ones only.
+    const failures = new FailureRanking(this.options.maxFailures ?? 200, (i) => this.index.keyHash(i));
     let failuresTotal = 0;
+    let lastMinute = Number.NaN;
+    let lastRow: TimelineRow | undefined;
 
     for (let i = 0; i < this.size; i++) {
       if (!this.reported(i)) continue;
       tcp.connections++;
       const verdict = this.verdictOf(i);
       const cls = verdict.cls;
-      tcp[cls]++;
+      countClass(tcp, cls);
       if (verdict.reset) tcp.reset++;
       if (verdict.closed) tcp.closed++;
       const failing = cls === 'refused' || cls === 'unanswered' || cls === 'rejected';
-      const lowConfidence = cls === 'unanswered' && overlaps(skip, this.firstStart[i], this.lastEnd[i]);
+      const firstStart = this.get(i, FIRST_START);
+      const lowConfidence = cls === 'unanswered' && overlaps(skip, firstStart, this.get(i, LAST_END));
       if (lowConfidence) tcp.unansweredLowConfidence++;
-      const key = this.keyOf(i);
       let client = verdict.client as number;
-      if (client === -1) client = serverSideByPort(key) === 1 ? 0 : 1;
-      if (this.retried(i, client, cls)) tcp.retriedSyn++;
+      if (client === -1) client = this.serverSideByPort(i) === 1 ? 0 : 1;
+      const retried = this.retried(i, client, cls);
+      if (retried) tcp.retriedSyn++;
 
       // timeline: the minute of the client's first SYN, else of the first record
-      const synAt = verdict.client === -1 ? Number.NaN : this.synStart[2 * i + verdict.client];
-      const at = !Number.isNaN(synAt) && synAt > 0 ? synAt : this.firstStart[i];
+      const synAt = verdict.client === -1 ? Number.NaN : this.get(i, SYN_START + verdict.client);
+      const at = !Number.isNaN(synAt) && synAt > 0 ? synAt : firstStart;
       if (at > 0) {
         const minute = Math.floor(at / 60) * 60;
-        let row = timeline.get(minute);
+        // connections are numbered as they first appear, so neighbours mostly share a minute
+        let row = minute === lastMinute ? lastRow : timeline.get(minute);
         if (!row) {
           row = { minute: iso(minute) as string, established: 0, refused: 0, unanswered: 0, rejected: 0, midstream: 0, reset: 0, failures: 0 };
           timeline.set(minute, row);
         }
-        row[cls]++;
+        lastMinute = minute;
+        lastRow = row;
+        countClass(row, cls);
         if (verdict.reset) row.reset++;
         if (failing) row.failures++;
       }
 
-      const peerKey = sideText(key, 1 - client);
-      let peer = peers.get(peerKey);
-      if (!peer) {
-        const server = endpointOf(peerKey);
-        peer = { peer: displayEndpoint(server), address: server.address, port: server.port, connections: 0, established: 0, refused: 0, unanswered: 0, rejected: 0, midstream: 0, reset: 0, failures: 0 };
-        peers.set(peerKey, peer);
-      }
+      const peer = this.peerOf(peers, i, 1 - client);
       peer.connections++;
-      peer[cls]++;
+      countClass(peer, cls);
       if (verdict.reset) peer.reset++;
       if (failing) peer.failures++;
 
       if (failing) {
         failuresTotal++;
-        failures.push(stripVerdict(this.connection(i, lowConfidence)));
-        if (failures.length >= maxFailures * 4) {
-          failures.sort(compareFailures);
-          failures.length = maxFailures;
-        }
+        failures.offer(i, cls, retried, firstStart, lowConfidence);
       }
     }
-    failures.sort(compareFailures);
-    if (failures.length > maxFailures) failures.length = maxFailures;
 
-    const peerRows = [...peers.values()].sort((a, b) => b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || a.peer.localeCompare(b.peer));
+    const peerRows = peers.rows().sort((a, b) => b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || a.peer.localeCompare(b.peer));
     const summary: Summary = {
       schema: SUMMARY_SCHEMA,
       headline: '',
-      records: { ...this.counts },
+      records: { ...this.tally.counts },
       tcp,
-      window: { start: iso(this.minStart), end: iso(this.maxEnd) },
-      sources: { count: this.sources, formats: [...this.formats] },
-      interfaces: { count: this.interfaces.size, ids: [...this.interfaces].sort().slice(0, 100) },
-      udp: { ...this.udp },
-      icmp: { ...this.icmp },
+      window: { start: iso(this.tally.minStart), end: iso(this.tally.maxEnd) },
+      sources: { count: this.sources, formats: [...this.tally.formats] },
+      interfaces: { count: this.tally.interfaces.size, ids: [...this.tally.interfaces].sort().slice(0, 100) },
+      udp: { ...this.tally.udp },
+      icmp: { ...this.tally.icmp },
       natHops: {
-        records: this.hopRecords,
-        via: [...this.hops].map(([address, records]) => ({ address, records })).sort((a, b) => b.records - a.records || a.address.localeCompare(b.address)).slice(0, 20),
+        records: this.tally.hopRecords,
+        via: [...this.tally.hops].map(([address, records]) => ({ address, records })).sort((a, b) => b.records - a.records || a.address.localeCompare(b.address)).slice(0, 20),
       },
-      gaps: { nodata: mergeWindows(this.nodataGaps).map(gapToIso), skipdata: skip.map(gapToIso), omitted: this.gapsOmitted },
+      gaps: { nodata: mergeWindows(this.tally.nodataGaps).map(gapToIso), skipdata: skip.map(gapToIso), omitted: this.tally.gapsOmitted },
       timeline: [...timeline.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row),
       peers: peerRows.slice(0, this.options.maxPeers ?? 50),
       peersTotal: peerRows.length,
-      failures,
+      failures: failures.top().map((candidate) => stripVerdict(this.connection(candidate.index, candidate.lowConfidence))),
       failuresTotal,
-      malformed: { count: this.counts.malformed, examples: this.malformedExamples },
-      warnings: this.warnings,
+      malformed: { count: this.tally.counts.malformed, examples: this.tally.malformedExamples },
+      warnings: this.tally.warnings,
       errors: this.errors,
     };
     summary.headline = headline(summary);
     return summary;
   }
-}
-
-/**
- * The connection a TCP record belongs to: the unordered pair of its packet-level
- * endpoints (pkt-srcaddr/pkt-dstaddr where present and not `-`, else srcaddr/dstaddr)
- * and ports, as "ip0 port0 ip1 port1" with side 0 the lower endpoint; `side` says
- * which endpoint sent this record.
- */
-export function connectionKey(view: RecordView, layout: Layout): { key: string; side: 0 | 1 } {
-  const srcIdx = layout.pktSrc >= 0 && !view.missing(layout.pktSrc) ? layout.pktSrc : layout.srcaddr;
-  const dstIdx = layout.pktDst >= 0 && !view.missing(layout.pktDst) ? layout.pktDst : layout.dstaddr;
-  const srcIp = view.str(srcIdx) ?? '-';
-  const dstIp = view.str(dstIdx) ?? '-';
-  const srcPortText = view.str(layout.srcport) ?? '-';
-  const dstPortText = view.str(layout.dstport) ?? '-';
-  let side: 0 | 1;
-  if (srcIp < dstIp) side = 0;
-  else if (srcIp > dstIp) side = 1;
-  else side = comparePorts(view.num(layout.srcport), view.num(layout.dstport)) <= 0 ? 0 : 1;
-  const key = side === 0 ? `${srcIp} ${srcPortText} ${dstIp} ${dstPortText}` : `${dstIp} ${dstPortText} ${srcIp} ${srcPortText}`;
-  return { key, side };
-}
-
-function tally(target: Tally, packets: number, bytes: number, rejected: boolean): void {
-  target.records++;
-  if (!Number.isNaN(packets)) target.packets += packets;
-  if (!Number.isNaN(bytes)) target.bytes += bytes;
-  if (rejected) target.rejected++;
-}
-
-function comparePorts(a: number, b: number): number {
-  const x = Number.isNaN(a) ? -1 : a;
-  const y = Number.isNaN(b) ? -1 : b;
-  return x - y;
 }
 
 /** "ip port" of side 0 or 1 of a connection key ("ip0 port0 ip1 port1"). */
@@ -590,11 +442,6 @@ function endpointOf(text: string): Endpoint {
   return { address: text.substring(0, space), port: port === '-' ? null : Number(port) };
 }
 
-export function displayEndpoint(e: Endpoint): string {
-  const address = e.address.includes(':') ? `[${e.address}]` : e.address;
-  return e.port === null ? address : `${address}:${e.port}`;
-}
-
 /** The connection key of two endpoints, ordered exactly as `connectionKey` orders a record's. */
 export function endpointsKey(a: Endpoint, b: Endpoint): string {
   const text = (e: Endpoint): string => `${e.address} ${e.port ?? '-'}`;
@@ -603,6 +450,11 @@ export function endpointsKey(a: Endpoint, b: Endpoint): string {
   else if (a.address > b.address) aFirst = false;
   else aFirst = comparePorts(a.port ?? Number.NaN, b.port ?? Number.NaN) <= 0;
   return aFirst ? `${text(a)} ${text(b)}` : `${text(b)} ${text(a)}`;
+}
+
+export function displayEndpoint(e: Endpoint): string {
+  const address = e.address.includes(':') ? `[${e.address}]` : e.address;
+  return e.port === null ? address : `${address}:${e.port}`;
 }
 
 /** With no handshake to go by, the side with the lower port is taken as the server. */
@@ -616,22 +468,18 @@ function serverSideByPort(key: string): 0 | 1 {
 
 /** FNV-1a of the connection key, as 8 hex digits: short, stable across runs and machines. */
 export function connectionId(key: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
+  return idText(fnv1a(FNV_OFFSET, key));
 }
 
-function hashToken(view: RecordView, position: number): number {
-  let hash = 0x811c9dc5;
-  const text = view.text;
-  for (let k = view.starts[position]; k < view.ends[position]; k++) {
-    hash ^= text.charCodeAt(k);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash | 0;
+/** The 8 hex digits of a connection id's number. */
+function idText(hash: number): string {
+  return hash.toString(16).padStart(8, '0');
+}
+
+function grownBlock(block: Float64Array): Float64Array {
+  const next = new Float64Array(BLOCK_SIZE * STRIDE);
+  next.set(block);
+  return next;
 }
 
 function iso(seconds: number): string | null {
@@ -641,7 +489,166 @@ function iso(seconds: number): string | null {
 
 const CLASS_WEIGHT: Record<TcpClass, number> = { refused: 0, unanswered: 1, rejected: 2, established: 3, midstream: 4 };
 
-function compareFailures(a: ConnectionReport, b: ConnectionReport): number {
+/** What failing connections are ranked by, before their reports are made. */
+interface FailureCandidate extends Pick<ConnectionReport, 'class' | 'retriedSyn' | 'firstSeen' | 'id'> {
+  index: number;
+  lowConfidence: boolean;
+  firstStart: number;
+  /** the id as a number, -1 until needed (id is its 8 hex digits, filled in only for compareFailures()) */
+  idHash: number;
+}
+
+/**
+ * The `limit` failing connections a report lists: the first `limit` of all of them sorted
+ * (stably, in the order offered) by compareFailures(). Candidates go through a buffer that is
+ * sorted and cut back to `limit` whenever it fills; once it has been cut, a candidate that
+ * does not rank before the last one kept cannot make the list and is dropped at once, before
+ * its id is worked out (a million connections can have hundreds of thousands of failures).
+ */
+class FailureRanking {
+  private readonly candidates: FailureCandidate[] = [];
+  private compare: (a: FailureCandidate, b: FailureCandidate) => number = compareFailuresByTime;
+  private full = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly idHashOf: (index: number) => number,
+  ) {}
+
+  offer(index: number, cls: TcpClass, retriedSyn: boolean, firstStart: number, lowConfidence: boolean): void {
+    const candidate: FailureCandidate = { index, lowConfidence, class: cls, retriedSyn, firstStart, firstSeen: null, idHash: -1, id: '' };
+    if (!isPlainTime(firstStart)) this.compare = compareFailures; // e.g. a year past 9999: compare the text
+    if (this.full && this.compare === compareFailuresByTime && this.limit > 0) {
+      const last = this.candidates[this.limit - 1];
+      if (this.rank(candidate, last) >= 0) return; // ties go to the earlier one
+    }
+    this.candidates.push(candidate);
+    if (this.candidates.length >= this.limit * 4) this.cut();
+  }
+
+  top(): FailureCandidate[] {
+    this.cut();
+    return this.candidates;
+  }
+
+  private cut(): void {
+    for (const candidate of this.candidates) if (candidate.idHash < 0) candidate.idHash = this.idHashOf(candidate.index);
+    this.candidates.sort(this.compare === compareFailures ? withFirstSeen(this.candidates) : this.compare);
+    if (this.candidates.length > this.limit) this.candidates.length = this.limit;
+    this.full = this.candidates.length === this.limit;
+  }
+
+  /** compareFailuresByTime(), working out ids only when everything before them ties. */
+  private rank(a: FailureCandidate, b: FailureCandidate): number {
+    const byTime = CLASS_WEIGHT[a.class] - CLASS_WEIGHT[b.class] || Number(b.retriedSyn) - Number(a.retriedSyn) || plainSeconds(a.firstStart) - plainSeconds(b.firstStart);
+    if (byTime !== 0) return byTime;
+    if (a.idHash < 0) a.idHash = this.idHashOf(a.index);
+    if (b.idHash < 0) b.idHash = this.idHashOf(b.index);
+    return a.idHash - b.idHash;
+  }
+}
+
+/** The seconds iso() writes, for ordering: -1 for none (iso() null, which sorts first). */
+function plainSeconds(seconds: number): number {
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : -1;
+}
+
+/** The last second iso() writes as YYYY-MM-DDTHH:MM:SSZ (9999-12-31T23:59:59Z). */
+const MAX_PLAIN_SECONDS = 253402300799;
+
+/** Whether iso(seconds) is null or a plain YYYY-MM-DDTHH:MM:SSZ, whose text order is time order. */
+function isPlainTime(seconds: number): boolean {
+  return !(Number.isFinite(seconds) && seconds > 0) || (Number.isInteger(seconds) && seconds <= MAX_PLAIN_SECONDS);
+}
+
+/**
+ * compareFailures() without making the firstSeen text: for plain times (isPlainTime) the ISO
+ * text sorts as the seconds do, and null ('') first; ids are 8 lowercase hex digits of a
+ * number, which sort as the number does. Making and locale-comparing the texts for every
+ * failing connection cost seconds at a million connections.
+ */
+function compareFailuresByTime(a: FailureCandidate, b: FailureCandidate): number {
+  return CLASS_WEIGHT[a.class] - CLASS_WEIGHT[b.class] || Number(b.retriedSyn) - Number(a.retriedSyn) || plainSeconds(a.firstStart) - plainSeconds(b.firstStart) || a.idHash - b.idHash;
+}
+
+/** Fills in the firstSeen and id texts compareFailures() reads; returns it. */
+function withFirstSeen(candidates: FailureCandidate[]): (a: FailureCandidate, b: FailureCandidate) => number {
+  for (const candidate of candidates) {
+    candidate.firstSeen ??= iso(candidate.firstStart);
+    candidate.id = idText(candidate.idHash);
+  }
+  return compareFailures;
+}
+
+/** Adds one to a class count (a switch: indexing a row by the class name was a slow, megamorphic access). */
+function countClass(counts: Record<TcpClass, number>, cls: TcpClass): void {
+  switch (cls) {
+    case 'established':
+      counts.established++;
+      break;
+    case 'refused':
+      counts.refused++;
+      break;
+    case 'unanswered':
+      counts.unanswered++;
+      break;
+    case 'rejected':
+      counts.rejected++;
+      break;
+    case 'midstream':
+      counts.midstream++;
+      break;
+  }
+}
+
+/** Peer rows by endpoint: canonical IPv4 endpoints by address and port (small-integer map keys), others by their "ip port" text. */
+class PeerRows {
+  private readonly numbered = new Map<number, Map<number, PeerRow>>();
+  private readonly texts = new Map<string, PeerRow>();
+  /** in the order they were made: two texts can show alike ("10.0.0.1 0", "10.0.0.1 00"), and then this order decides */
+  private readonly made: PeerRow[] = [];
+  /** a small direct-mapped cache in front of the maps: most connections go to a few servers */
+  private readonly cached: (PeerRow | undefined)[] = new Array(256);
+  private readonly cachedAddress = new Float64Array(256);
+  private readonly cachedPort = new Int32Array(256);
+
+  byNumbers(address: number, port: number): PeerRow {
+    const slot = (address ^ (port * 40503)) & 255;
+    const hit = this.cached[slot];
+    if (hit !== undefined && this.cachedAddress[slot] === address && this.cachedPort[slot] === port) return hit;
+    const row = this.lookUp(address, port);
+    this.cached[slot] = row;
+    this.cachedAddress[slot] = address;
+    this.cachedPort[slot] = port;
+    return row;
+  }
+
+  private lookUp(address: number, port: number): PeerRow {
+    let ports = this.numbered.get(address | 0);
+    if (ports === undefined) this.numbered.set(address | 0, (ports = new Map()));
+    let row = ports.get(port);
+    if (row === undefined) ports.set(port, (row = this.make({ address: formatIpv4(address), port })));
+    return row;
+  }
+
+  byText(text: string): PeerRow {
+    let row = this.texts.get(text);
+    if (row === undefined) this.texts.set(text, (row = this.make(endpointOf(text))));
+    return row;
+  }
+
+  rows(): PeerRow[] {
+    return [...this.made];
+  }
+
+  private make(server: Endpoint): PeerRow {
+    const row = { peer: displayEndpoint(server), address: server.address, port: server.port, connections: 0, established: 0, refused: 0, unanswered: 0, rejected: 0, midstream: 0, reset: 0, failures: 0 };
+    this.made.push(row);
+    return row;
+  }
+}
+
+function compareFailures(a: FailureCandidate, b: FailureCandidate): number {
   return (
     CLASS_WEIGHT[a.class] - CLASS_WEIGHT[b.class] ||
     Number(b.retriedSyn) - Number(a.retriedSyn) ||

@@ -1,10 +1,10 @@
 import { Readable, pipeline } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { FlowLineReader, type RecordSink, type RecordView } from '../format/line-reader.js';
 import { defaultFormat, type LogFormat } from '../format/template.js';
 import { ConnectionTable, type FoldOptions } from './fold.js';
+import { WorkerLineInput, workerScript } from './parallel-read.js';
 import { readError, type Source } from './sources.js';
 import type { Summary } from './summary.js';
 
@@ -25,7 +25,17 @@ export interface ReadOptions {
   onText?: (bytes: number) => void;
 }
 
-export interface AnalyzeOptions extends ReadOptions, FoldOptions {}
+export interface AnalyzeOptions extends ReadOptions, FoldOptions {
+  /**
+   * Parse in a worker thread while this one keeps the connection table: true, false, or
+   * (undefined) when the sources are local files of PARALLEL_MIN_BYTES or more. The summary
+   * is the same either way.
+   */
+  parallel?: boolean;
+}
+
+/** Below this much input a second thread costs more to start than it saves. */
+export const PARALLEL_MIN_BYTES = 8_000_000;
 
 export interface AnalyzeResult {
   summary: Summary;
@@ -36,8 +46,48 @@ export interface AnalyzeResult {
 /** Reads every source into the handshake fold and returns the summary. */
 export async function analyzeSources(sources: Iterable<Source> | AsyncIterable<Source>, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const table = new ConnectionTable(options);
-  await readSources(sources, table, options, (problem) => table.addError(problem));
+  const onProblem = (problem: SourceProblem): void => table.addError(problem);
+  const script = wantsParallel(sources, options) ? workerScript() : undefined;
+  if (script) {
+    const input = new WorkerLineInput(table, script, {
+      format: options.format ?? defaultFormat(),
+      explicit: options.explicitFormat ?? false,
+      maxMalformedExamples: options.maxMalformedExamples,
+    });
+    try {
+      await readSourcesInto(sources, input, table, options, onProblem);
+    } catch (error) {
+      await input.abort();
+      throw error;
+    }
+    await input.finish();
+  } else {
+    await readSources(sources, table, options, onProblem);
+  }
   return { summary: table.finish(), table };
+}
+
+/**
+ * A filter or focus runs on the parsed record, in the thread that parses: it cannot be sent to
+ * a worker. A streaming consumer (afterChunk, signal) wants each chunk parsed before it goes on.
+ */
+function wantsParallel(sources: Iterable<Source> | AsyncIterable<Source>, options: AnalyzeOptions): boolean {
+  if (options.filter || options.focus || options.afterChunk || options.signal || options.parallel === false) return false;
+  if (options.parallel === true) return true;
+  if (!Array.isArray(sources)) return false;
+  let bytes = 0;
+  for (const source of sources as Source[]) bytes += source.size ?? 0;
+  return bytes >= PARALLEL_MIN_BYTES;
+}
+
+/** Where readSource() puts what it reads: the line reader, or its stand-in for a worker thread. */
+export interface LineInput {
+  startSource(name: string): void;
+  push(chunk: Uint8Array): void | Promise<void>;
+  pushLine(line: string): void | Promise<void>;
+  endSource(): void | Promise<void>;
+  /** Records of the current source so far, for a source that could not be read to its end. */
+  recordsRead(): number | Promise<number>;
 }
 
 export interface SourceProblem {
@@ -58,28 +108,45 @@ export async function readSources(
   onProblem: (problem: SourceProblem) => void,
 ): Promise<void> {
   const reader = new FlowLineReader(sink, { format: options.format ?? defaultFormat(), explicit: options.explicitFormat });
+  const input: LineInput = {
+    startSource: (name) => reader.startSource(name),
+    push: (chunk) => reader.push(chunk),
+    pushLine: (line) => reader.pushLine(line),
+    endSource: () => reader.endSource(),
+    recordsRead: () => reader.recordsInSource,
+  };
+  await readSourcesInto(sources, input, sink, options, onProblem);
+}
+
+async function readSourcesInto(
+  sources: Iterable<Source> | AsyncIterable<Source>,
+  input: LineInput,
+  sink: { sources?: number },
+  options: ReadOptions,
+  onProblem: (problem: SourceProblem) => void,
+): Promise<void> {
   for await (const source of sources) {
     if (options.signal?.aborted) return;
     if (sink.sources !== undefined) sink.sources++;
-    reader.startSource(source.name);
+    input.startSource(source.name);
     try {
-      await readSource(source, reader, options);
+      await readSource(source, input, options);
       if (options.signal?.aborted) return; // a partial last line of an abandoned source is not a record
-      reader.endSource();
+      await input.endSource();
     } catch (error) {
-      onProblem(describeReadFailure(source, error, reader.recordsInSource));
+      onProblem(describeReadFailure(source, error, await input.recordsRead()));
     }
   }
 }
 
-async function readSource(source: Source, reader: FlowLineReader, options: ReadOptions): Promise<void> {
+async function readSource(source: Source, reader: LineInput, options: ReadOptions): Promise<void> {
   const { signal, afterChunk, onText } = options;
   if (source.lines) {
     let count = 0;
     for await (const line of source.lines()) {
       // a line source (CloudWatch Logs events) has no newlines: count one per line, as in a file
       onText?.(Buffer.byteLength(line) + 1);
-      reader.pushLine(line);
+      await reader.pushLine(line);
       if (++count % 4096 === 0) {
         if (afterChunk) await afterChunk();
         if (signal?.aborted) return;
@@ -116,16 +183,14 @@ async function readSource(source: Source, reader: FlowLineReader, options: ReadO
     return;
   }
   const bytes = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? gunzip(rest) : rest;
-  const decoder = new StringDecoder('utf8');
+  // The reader takes bytes: decoding to strings first cost as much as the whole analysis.
   for await (const chunk of bytes) {
     onText?.(chunk.length);
-    reader.push(decoder.write(chunk as Buffer));
+    await reader.push(chunk);
     if (afterChunk) await afterChunk();
     // leaving the loop closes the file (and the gunzip stream) behind it
     if (signal?.aborted) return;
   }
-  const tail = decoder.end();
-  if (tail) reader.push(tail);
 }
 
 function isParquet(name: string, head: Uint8Array): boolean {
@@ -147,7 +212,7 @@ async function* gunzip(input: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> 
  * with `_` for `-`, pages compressed with gzip. Rows are fed to the reader as text
  * under a synthetic header, so they pass the same validation as text records.
  */
-async function readParquet(bytes: AsyncIterable<Uint8Array>, reader: FlowLineReader): Promise<void> {
+async function readParquet(bytes: AsyncIterable<Uint8Array>, reader: LineInput): Promise<void> {
   const parts: Uint8Array[] = [];
   for await (const part of bytes) parts.push(part);
   const buffer = Buffer.concat(parts);
@@ -158,9 +223,9 @@ async function readParquet(bytes: AsyncIterable<Uint8Array>, reader: FlowLineRea
   })) as Record<string, unknown>[];
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
-  reader.pushLine(columns.map((column) => column.replace(/_/g, '-')).join(' '));
+  await reader.pushLine(columns.map((column) => column.replace(/_/g, '-')).join(' '));
   for (const row of rows) {
-    reader.pushLine(columns.map((column) => parquetValue(row[column])).join(' '));
+    await reader.pushLine(columns.map((column) => parquetValue(row[column])).join(' '));
   }
 }
 

@@ -112,7 +112,7 @@ function build(expr: Expr): Test {
       return (p) => {
         const position = p.layout.action;
         if (position < 0 || p.view.missing(position)) return false;
-        return (p.view.text.charCodeAt(p.view.starts[position]) | 32) === letter;
+        return (p.view.code(position) | 32) === letter;
       };
     }
     case 'eni': {

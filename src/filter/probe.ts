@@ -10,7 +10,7 @@ export type Status = (typeof Status)[keyof typeof Status];
 export function recordStatus(view: RecordView, layout: Layout): Status {
   if (layout.status >= 0) {
     if (view.missing(layout.status)) return Status.ok;
-    const c = view.text.charCodeAt(view.starts[layout.status]) | 32; // lowercase
+    const c = view.code(layout.status) | 32; // lowercase
     if (c === 110 /* n */) return Status.nodata;
     if (c === 115 /* s */) return Status.skipdata;
     return Status.ok;
@@ -118,9 +118,15 @@ export class Probe {
     if (position < 0) return false;
     const view = this.view;
     const start = view.starts[position];
-    if (view.ends[position] - start !== text.length) return false;
+    const end = view.ends[position];
+    const bytes = view.bytes;
+    for (let k = start; k < end; k++) {
+      // the record is bytes: compare a field with non-ASCII characters as text
+      if (bytes[k] >= 128) return sameText(bytes.toString('utf8', start, end), text, fold);
+    }
+    if (end - start !== text.length) return false;
     for (let k = 0; k < text.length; k++) {
-      let a = view.text.charCodeAt(start + k);
+      let a = bytes[start + k];
       let b = text.charCodeAt(k);
       if (fold) {
         a |= 32;
@@ -158,11 +164,28 @@ export class Probe {
 /** IPv4 value (≥ 0), -2 when IPv6 was parsed into `out`, -1 when missing or neither. */
 function parseAt(view: RecordView, position: number, out: Uint32Array): number {
   if (position < 0 || view.missing(position)) return -1;
-  const start = view.starts[position];
-  const end = view.ends[position];
-  const v4 = parseIpv4(view.text, start, end);
+  // the reader has already read a canonical dotted quad (nearly every address): no text needed
+  const canonical = view.ipv4(position);
+  if (canonical >= 0) return canonical;
+  const text = view.str(position) as string;
+  const v4 = parseIpv4(text);
   if (v4 >= 0) return v4;
-  return parseIpv6(view.text, out, start, end) ? -2 : -1;
+  return parseIpv6(text, out) ? -2 : -1;
+}
+
+/** fieldIs() for text: equal, or equal ignoring case (bit 32 of each character) when `fold`. */
+function sameText(field: string, text: string, fold: boolean): boolean {
+  if (field.length !== text.length) return false;
+  for (let k = 0; k < text.length; k++) {
+    let a = field.charCodeAt(k);
+    let b = text.charCodeAt(k);
+    if (fold) {
+      a |= 32;
+      b |= 32;
+    }
+    if (a !== b) return false;
+  }
+  return true;
 }
 
 function matchV4(value: number, network: number, prefix: number): boolean {

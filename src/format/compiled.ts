@@ -17,8 +17,14 @@ export interface CompiledFormat extends LogFormat {
   readonly addressPositions: Int32Array;
   /** integer fields of the catalog that are not validated (traffic-path, packets-lost-*): typed by toRecord only */
   readonly otherIntPositions: Int32Array;
+  /** how each position is validated while it is read: FIELD_TEXT, FIELD_NUMBER or FIELD_ADDRESS */
+  readonly kinds: Uint8Array;
   readonly unknownFields: readonly string[];
 }
+
+export const FIELD_TEXT = 0;
+export const FIELD_NUMBER = 1;
+export const FIELD_ADDRESS = 2;
 
 let nextId = 1;
 const cache = new Map<string, CompiledFormat>();
@@ -46,6 +52,7 @@ export function compileFormat(format: LogFormat, csv = false): CompiledFormat {
     numericPositions: Int32Array.from(numeric),
     addressPositions: Int32Array.from(address),
     otherIntPositions: Int32Array.from(otherInt),
+    kinds: Uint8Array.from(format.fields, (name) => (NUMERIC_FIELDS.has(name) ? FIELD_NUMBER : ADDRESS_FIELDS.has(name) ? FIELD_ADDRESS : FIELD_TEXT)),
     unknownFields: format.fields.filter((name) => !isKnownField(name)),
   };
   cache.set(key, compiled);

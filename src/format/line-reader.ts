@@ -1,5 +1,5 @@
 import { isKnownField } from './fields.js';
-import { compileFormat, type CompiledFormat } from './compiled.js';
+import { compileFormat, FIELD_ADDRESS, FIELD_NUMBER, type CompiledFormat } from './compiled.js';
 import type { LogFormat } from './template.js';
 
 /** Where a line came from, for messages a user can act on. */
@@ -19,29 +19,37 @@ export interface RecordSink {
 
 const MAX_TOKENS = 256;
 const NaNValue = Number.NaN;
+/** `RecordView.ipv4()` of an address field that is not a canonical dotted quad (IPv6, `-`, `010.0.0.1`). */
+export const NOT_IPV4 = -1;
+const INVALID_ADDRESS = -2;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One parsed line, reused across lines to keep the hot loop free of allocation.
- * Token i spans text[starts[i], ends[i]); `nums[i]` holds the value of numeric
- * fields (NaN for `-`). `-` and empty values read as undefined.
+ *
+ * The reader works on the input's bytes, not on decoded text: decoding hundreds of MB to
+ * strings only to split them again cost as much as the whole analysis (see docs/performance.md).
+ * Token i spans bytes[starts[i], ends[i]); fields are split on ASCII space/tab, which never
+ * occur inside a UTF-8 multi-byte sequence, so the tokens are the same as on the decoded text.
+ * `nums[i]` holds the value of numeric fields (NaN for `-`); `ipv4s[i]`, for address fields,
+ * the 32-bit value of a canonical IPv4 address (NOT_IPV4 otherwise). `-` and empty values read
+ * as undefined. Strings are only made (decoded as UTF-8) when a consumer asks for one.
  */
 export class RecordView {
-  text = '';
+  bytes: Buffer = EMPTY;
   count = 0;
   readonly starts = new Int32Array(MAX_TOKENS);
   readonly ends = new Int32Array(MAX_TOKENS);
   readonly nums = new Float64Array(MAX_TOKENS);
+  readonly ipv4s = new Float64Array(MAX_TOKENS);
   format!: CompiledFormat;
   source = '';
   line = 0;
 
   /** The field's text, or undefined for `-` / empty / absent (index -1). */
   str(index: number): string | undefined {
-    if (index < 0) return undefined;
-    const start = this.starts[index];
-    const end = this.ends[index];
-    if (end === start || (end - start === 1 && this.text.charCodeAt(start) === 45)) return undefined;
-    return this.text.substring(start, end);
+    if (this.missing(index)) return undefined;
+    return this.bytes.toString('utf8', this.starts[index], this.ends[index]);
   }
 
   /** The numeric field's value, NaN for `-` or absent. Only numeric fields are parsed. */
@@ -49,15 +57,61 @@ export class RecordView {
     return index < 0 ? NaNValue : this.nums[index];
   }
 
+  /**
+   * The address field's value as a 32-bit unsigned number when it is an IPv4 address written
+   * the canonical way (no leading zeros: exactly what formatIpv4() prints back); NOT_IPV4 for
+   * IPv6, `-`, other spellings, or an absent field.
+   */
+  ipv4(index: number): number {
+    return index < 0 ? NOT_IPV4 : this.ipv4s[index];
+  }
+
+  /** The first byte of the field (enough to tell ACCEPT/REJECT, OK/NODATA/SKIPDATA), or -1. */
+  code(index: number): number {
+    if (index < 0 || this.ends[index] === this.starts[index]) return -1;
+    return this.bytes[this.starts[index]];
+  }
+
   /** True when both fields hold the same text (no allocation). */
   same(a: number, b: number): boolean {
     const length = this.ends[a] - this.starts[a];
     if (length !== this.ends[b] - this.starts[b]) return false;
-    const text = this.text;
+    const bytes = this.bytes;
     const sa = this.starts[a];
     const sb = this.starts[b];
-    for (let i = 0; i < length; i++) if (text.charCodeAt(sa + i) !== text.charCodeAt(sb + i)) return false;
+    for (let i = 0; i < length; i++) if (bytes[sa + i] !== bytes[sb + i]) return false;
     return true;
+  }
+
+  /** True when the field is ASCII and its text is `text` (no allocation). */
+  equals(index: number, text: string): boolean {
+    const start = this.starts[index];
+    const length = this.ends[index] - start;
+    if (length !== text.length) return false;
+    const bytes = this.bytes;
+    for (let i = 0; i < length; i++) {
+      const c = bytes[start + i];
+      if (c >= 128 || c !== text.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Compares the text of two fields as JavaScript compares strings (`<`), without making them:
+   * byte order equals UTF-16 order for ASCII, and address fields are validated ASCII.
+   */
+  compare(a: number, b: number): number {
+    const bytes = this.bytes;
+    const sa = this.starts[a];
+    const sb = this.starts[b];
+    const la = this.ends[a] - sa;
+    const lb = this.ends[b] - sb;
+    const length = la < lb ? la : lb;
+    for (let i = 0; i < length; i++) {
+      const d = bytes[sa + i] - bytes[sb + i];
+      if (d !== 0) return d;
+    }
+    return la - lb;
   }
 
   /** True when the field is absent or holds `-` (or nothing). */
@@ -65,12 +119,12 @@ export class RecordView {
     if (index < 0) return true;
     const start = this.starts[index];
     const end = this.ends[index];
-    return end === start || (end - start === 1 && this.text.charCodeAt(start) === 45);
+    return end === start || (end - start === 1 && this.bytes[start] === 45);
   }
 
   /** The whole line as written (for messages and `show`). */
   lineText(): string {
-    return this.count === 0 ? '' : this.text.substring(this.starts[0], this.ends[this.count - 1]);
+    return this.count === 0 ? '' : this.bytes.toString('utf8', this.starts[0], this.ends[this.count - 1]);
   }
 
   /** A plain object of the record: numbers for the catalog's integer fields, `-` fields left out. */
@@ -115,14 +169,22 @@ export interface LineReaderOptions {
  * blank lines are skipped, everything else is a record or a malformed line.
  * Also accepts Security Lake / Athena CSV (a `,` header with `_` names) and
  * JSON-wrapped lines (`{"message": …}` or a CloudWatch Logs subscription envelope).
+ *
+ * Input is bytes (UTF-8), pushed in chunks of any size; strings are accepted too.
  */
 export class FlowLineReader {
   private readonly view = new RecordView();
   private readonly base: CompiledFormat;
   private readonly explicit: boolean;
   private current: CompiledFormat;
-  private carry = '';
+  /** the start of a line that the previous chunk(s) did not finish (copies) */
+  private carry: Buffer[] = [];
+  /** a UTF-16 high surrogate that ended a pushed string, kept for the next string */
+  private pendingSurrogate = '';
   private warned = new Set<string>();
+  /** set by scanLine(): the first number / address field that is not valid, or -1 */
+  private badNumber = -1;
+  private badAddress = -1;
   /** lines seen in the current source */
   lineNo = 0;
   /** records (well-formed or malformed) seen in the current source */
@@ -139,67 +201,281 @@ export class FlowLineReader {
     this.view.source = name;
     this.lineNo = 0;
     this.recordsInSource = 0;
-    this.carry = '';
+    this.carry = [];
+    this.pendingSurrogate = '';
     this.current = this.base;
   }
 
-  push(chunk: string): void {
-    const text = this.carry.length > 0 ? this.carry + chunk : chunk;
+  /** Reads the complete lines of a chunk; the tail after its last newline waits for the next chunk. */
+  push(chunk: Uint8Array | string): void {
+    const bytes = typeof chunk === 'string' ? this.encode(chunk) : asBuffer(chunk);
     let pos = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', pos);
-      if (nl < 0) break;
+    if (this.carry.length > 0) {
+      const nl = bytes.indexOf(10);
+      if (nl < 0) {
+        if (bytes.length > 0) this.carry.push(Buffer.from(bytes));
+        return;
+      }
+      const line = Buffer.concat([...this.carry, bytes.subarray(0, nl)]);
+      this.carry = [];
       this.lineNo++;
-      this.processLine(text, pos, nl);
+      this.readLine(line, 0, line.length);
       pos = nl + 1;
     }
-    this.carry = pos === 0 ? text : text.slice(pos);
+    pos = this.readLines(bytes, pos);
+    // Copied: the caller may reuse its buffer, and a chunk must not stay alive for one short tail.
+    if (pos < bytes.length) this.carry.push(Buffer.from(bytes.subarray(pos)));
   }
 
   /** Ends the current source: a last line without a newline still counts. */
   endSource(): void {
+    if (this.pendingSurrogate) {
+      const lone = Buffer.from(this.pendingSurrogate, 'utf8');
+      this.pendingSurrogate = '';
+      this.push(lone);
+    }
     if (this.carry.length > 0) {
-      const text = this.carry;
-      this.carry = '';
+      const line = Buffer.concat(this.carry);
+      this.carry = [];
       this.lineNo++;
-      this.processLine(text, 0, text.length);
+      this.readLine(line, 0, line.length);
     }
   }
 
   /** Processes one complete line (no newline). */
   pushLine(line: string): void {
     this.lineNo++;
-    this.processLine(line, 0, line.length);
+    const bytes = Buffer.from(line, 'utf8');
+    this.readLine(bytes, 0, bytes.length);
   }
 
-  private processLine(text: string, start: number, end: number): void {
-    if (end > start && text.charCodeAt(end - 1) === 13) end--; // \r\n
+  /** Strings are read as their UTF-8 bytes; a surrogate pair split between two strings is kept whole. */
+  private encode(chunk: string): Buffer {
+    let text = this.pendingSurrogate + chunk;
+    this.pendingSurrogate = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.pendingSurrogate = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    return Buffer.from(text, 'utf8');
+  }
+
+  /**
+   * The hot loop: reads every complete line of `bytes` from `pos`, tokenizing and finding the
+   * newline in the same pass over the bytes; returns where the unfinished last line starts.
+   */
+  private readLines(bytes: Buffer, pos: number): number {
+    const length = bytes.length;
+    while (pos < length) {
+      if (this.current.csv) {
+        const nl = bytes.indexOf(10, pos);
+        if (nl < 0) return pos;
+        this.lineNo++;
+        this.readLine(bytes, pos, nl);
+        pos = nl + 1;
+        continue;
+      }
+      const nl = this.scanLine(bytes, pos, length, 10);
+      if (nl < 0) return pos;
+      this.lineNo++;
+      this.processLine(bytes, pos, nl > pos && bytes[nl - 1] === 13 ? nl - 1 : nl);
+      pos = nl + 1;
+    }
+    return pos;
+  }
+
+  /** Reads one line given whole (no newline search: a `\n` inside it is an ordinary byte). */
+  private readLine(bytes: Buffer, start: number, end: number): void {
+    if (end > start && bytes[end - 1] === 13) end--; // \r\n
+    if (this.current.csv) tokenizeCsv(bytes, start, end, this.view);
+    else this.scanLine(bytes, start, end, -1);
+    this.processLine(bytes, start, end);
+  }
+
+  /** A tokenized line (view.count tokens; `end` excludes the newline and a `\r` before it). */
+  private processLine(bytes: Buffer, start: number, end: number): void {
     const view = this.view;
-    const format = this.current;
-    const count = format.csv ? tokenizeCsv(text, start, end, view) : tokenize(text, start, end, view);
+    const count = view.count;
     if (count === 0) return; // blank line
-    view.text = text;
+    const format = this.current;
+    view.bytes = bytes;
     view.line = this.lineNo;
-    const first = text.charCodeAt(view.starts[0]);
-    if (first >= 97 && first <= 122 && this.tryHeader(text, count)) return;
-    if (first === 123 /* { */ && this.tryJson(text, start, end)) return;
+    const first = bytes[view.starts[0]];
+    if (first >= 97 && first <= 122 && this.tryHeader(bytes, count)) return;
+    if (first === 123 /* { */ && this.tryJson(bytes, start, end)) return;
 
     this.recordsInSource++;
     const expected = format.fields.length;
     let n = count;
-    if (n > expected && text.charCodeAt(view.starts[expected]) === 35 /* # */) n = expected; // trailing comment
+    if (n > expected && bytes[view.starts[expected]] === 35 /* # */) n = expected; // trailing comment
     if (n !== expected) {
-      this.malformed(`expected ${expected} fields (${format.origin === 'header' ? 'from the header' : `${format.origin} format`}), found ${count}`, text, start, end);
+      this.malformed(`expected ${expected} fields (${format.origin === 'header' ? 'from the header' : `${format.origin} format`}), found ${count}`, bytes, start, end);
       return;
     }
     view.count = n;
     view.format = format;
+    if (format.csv) this.validateCsv(bytes, format);
+    if (this.badNumber >= 0) {
+      const index = this.badNumber;
+      this.malformed(`${format.fields[index]} is "${bytes.toString('utf8', view.starts[index], view.ends[index])}", not a number or -`, bytes, start, end);
+      return;
+    }
+    if (this.badAddress >= 0) {
+      const index = this.badAddress;
+      this.malformed(`${format.fields[index]} is "${bytes.toString('utf8', view.starts[index], view.ends[index])}", not an IP address or -`, bytes, start, end);
+      return;
+    }
+    this.sink.record(view);
+  }
+
+  /**
+   * The hot loop. Splits a line on runs of spaces and tabs from `start`, up to `limit` or the
+   * first `newline` byte (10 while scanning a chunk: finding the line's end in the same pass
+   * saves a pass over every byte; -1 for a line given whole), and parses the number and address
+   * fields of the current format as it goes (a second pass over them cost as much again).
+   * Sets view.count (positions kept for the first MAX_TOKENS tokens), view.nums and
+   * badNumber/badAddress (the first field, in field order, that parseNumber()/parseAddress()
+   * would reject). Returns the newline's index, `limit` for a whole line, or -1 when `limit`
+   * came first (the line continues in the next chunk). A `\r` before the newline is not part
+   * of the line.
+   */
+  private scanLine(bytes: Uint8Array, start: number, limit: number, newline: number): number {
+    const view = this.view;
+    const starts = view.starts;
+    const ends = view.ends;
+    const nums = view.nums;
+    const ipv4s = view.ipv4s;
+    const kinds = this.current.kinds;
+    const expected = kinds.length < MAX_TOKENS ? kinds.length : MAX_TOKENS;
+    let badNumber = -1;
+    let badAddress = -1;
+    let count = 0;
+    let tokenStart = -1;
+    let i = start;
+    let c = 0;
+    for (;;) {
+      // blanks
+      for (;;) {
+        if (i >= limit) {
+          view.count = count;
+          this.badNumber = badNumber;
+          this.badAddress = badAddress;
+          return newline < 0 ? limit : -1;
+        }
+        c = bytes[i];
+        if (c !== 32 && c !== 9) break;
+        i++;
+      }
+      if (c === newline) break;
+      tokenStart = i;
+      const kind = count < expected ? kinds[count] : 0;
+      if (kind === FIELD_NUMBER) {
+        // digits → value, as parseNumber()
+        let value = 0;
+        let digitsOnly = true;
+        for (;;) {
+          const digit = c - 48;
+          if (digit >= 0 && digit <= 9) value = value * 10 + digit;
+          else digitsOnly = false;
+          if (++i >= limit) break;
+          c = bytes[i];
+          if (c <= 32 && (c === 32 || c === 9 || c === newline)) break; // one test for most bytes
+        }
+        if (digitsOnly) nums[count] = value;
+        else if (i - tokenStart === 1 && bytes[tokenStart] === 45) nums[count] = NaNValue;
+        else if (badNumber < 0) badNumber = count;
+      } else if (kind === FIELD_ADDRESS) {
+        // the checks of parseAddress() and canonicalIpv4(), in one pass
+        let dots = 0;
+        let colons = 0;
+        let letters = false;
+        let other = false;
+        let value = 0;
+        let octet = 0;
+        let digits = 0;
+        let canonical = true;
+        for (;;) {
+          if (c >= 48 && c <= 57) {
+            if (digits === 1 && octet === 0) canonical = false; // a leading zero
+            octet = octet * 10 + (c - 48);
+            digits++;
+          } else if (c === 46) {
+            dots++;
+            if (digits === 0 || octet > 255) canonical = false;
+            value = value * 256 + octet;
+            octet = 0;
+            digits = 0;
+          } else if (c === 58) colons++;
+          else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) letters = true;
+          else other = true;
+          if (++i >= limit) break;
+          c = bytes[i];
+          if (c <= 32 && (c === 32 || c === 9 || c === newline)) break; // one test for most bytes
+        }
+        if (other) {
+          if (i - tokenStart === 1 && bytes[tokenStart] === 45) ipv4s[count] = NOT_IPV4;
+          else if (badAddress < 0) badAddress = count;
+        } else if (colons >= 2) ipv4s[count] = NOT_IPV4;
+        else if (colons === 0 && dots === 3 && !letters) ipv4s[count] = canonical && digits > 0 && octet <= 255 ? value * 256 + octet : NOT_IPV4;
+        else if (badAddress < 0) badAddress = count;
+      } else {
+        for (;;) {
+          if (++i >= limit) break;
+          c = bytes[i];
+          if (c <= 32 && (c === 32 || c === 9 || c === newline)) break; // one test for most bytes
+        }
+      }
+      if (count < MAX_TOKENS) {
+        starts[count] = tokenStart;
+        ends[count] = i;
+      }
+      count++;
+      if (i >= limit) {
+        if (newline >= 0) return -1;
+        break;
+      }
+      if (c === newline) break;
+    }
+    // `i` is the end of the line. A `\r` just before the newline is the last byte of the last
+    // token: cut it, and read that token again without it (only rare CRLF input pays for this).
+    if (newline >= 0 && count > 0 && bytes[i - 1] === 13) {
+      const last = count - 1;
+      if (tokenStart === i - 1) count--; // the token was the `\r` alone
+      else if (last < MAX_TOKENS) {
+        ends[last] = i - 1;
+        if (last < expected && kinds[last] === FIELD_NUMBER) {
+          const value = parseNumber(bytes, tokenStart, i - 1);
+          if (value !== -1) {
+            nums[last] = value;
+            if (badNumber === last) badNumber = -1;
+          }
+        } else if (last < expected && kinds[last] === FIELD_ADDRESS) {
+          const value = parseAddress(bytes, tokenStart, i - 1);
+          if (value !== INVALID_ADDRESS) {
+            ipv4s[last] = value;
+            if (badAddress === last) badAddress = -1;
+          }
+        }
+      }
+    }
+    view.count = count;
+    this.badNumber = badNumber;
+    this.badAddress = badAddress;
+    return i;
+  }
+
+  /** CSV lines are validated after splitting, field by field, in the order scanLine() reports. */
+  private validateCsv(bytes: Uint8Array, format: CompiledFormat): void {
+    const view = this.view;
+    this.badNumber = -1;
+    this.badAddress = -1;
     const numeric = format.numericPositions;
     for (let k = 0; k < numeric.length; k++) {
       const index = numeric[k];
-      const value = parseNumber(text, view.starts[index], view.ends[index]);
+      const value = parseNumber(bytes, view.starts[index], view.ends[index]);
       if (value === -1) {
-        this.malformed(`${format.fields[index]} is "${text.substring(view.starts[index], view.ends[index])}", not a number or -`, text, start, end);
+        this.badNumber = index;
         return;
       }
       view.nums[index] = value;
@@ -207,33 +483,36 @@ export class FlowLineReader {
     const address = format.addressPositions;
     for (let k = 0; k < address.length; k++) {
       const index = address[k];
-      if (!isAddress(text, view.starts[index], view.ends[index])) {
-        this.malformed(`${format.fields[index]} is "${text.substring(view.starts[index], view.ends[index])}", not an IP address or -`, text, start, end);
+      const value = parseAddress(bytes, view.starts[index], view.ends[index]);
+      if (value === INVALID_ADDRESS) {
+        this.badAddress = index;
         return;
       }
+      view.ipv4s[index] = value;
     }
-    this.sink.record(view);
   }
 
-  private malformed(reason: string, text: string, start: number, end: number): void {
-    this.sink.malformed({ source: this.view.source, line: this.lineNo }, reason, text.substring(start, Math.min(end, start + 300)));
+  private malformed(reason: string, bytes: Buffer, start: number, end: number): void {
+    // the first 300 characters (not bytes) of the line, as the text reader showed them
+    this.sink.malformed({ source: this.view.source, line: this.lineNo }, reason, bytes.toString('utf8', start, end).substring(0, 300));
   }
 
   /** A line whose tokens all look like field names and include a known one sets the format. */
-  private tryHeader(text: string, count: number): boolean {
+  private tryHeader(bytes: Buffer, count: number): boolean {
     const view = this.view;
     let names: string[];
     let csv = false;
-    if (count === 1 && text.substring(view.starts[0], view.ends[0]).includes(',')) {
-      names = text.substring(view.starts[0], view.ends[0]).split(',');
+    const comma = count === 1 ? bytes.indexOf(44 /* , */, view.starts[0]) : -1;
+    if (comma >= 0 && comma < view.ends[0]) {
+      names = bytes.toString('utf8', view.starts[0], view.ends[0]).split(',');
       if (!names.every((name) => /^[a-z][a-z0-9_-]*$/.test(name))) return false;
       names = names.map((name) => name.replace(/_/g, '-'));
       csv = true;
     } else {
       names = [];
       for (let i = 0; i < count; i++) {
-        if (!looksLikeFieldName(text, view.starts[i], view.ends[i])) return false;
-        names.push(text.substring(view.starts[i], view.ends[i]));
+        if (!looksLikeFieldName(bytes, view.starts[i], view.ends[i])) return false;
+        names.push(bytes.toString('latin1', view.starts[i], view.ends[i])); // checked ASCII above
       }
     }
     if (!names.some((name) => isKnownField(name))) return false;
@@ -252,10 +531,10 @@ export class FlowLineReader {
   }
 
   /** `{"message": "<record>"}` lines and CloudWatch Logs subscription envelopes. */
-  private tryJson(text: string, start: number, end: number): boolean {
+  private tryJson(bytes: Buffer, start: number, end: number): boolean {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text.substring(start, end));
+      parsed = JSON.parse(bytes.toString('utf8', start, end));
     } catch {
       return false; // not JSON: falls through to a malformed record
     }
@@ -273,46 +552,27 @@ export class FlowLineReader {
     const line = this.lineNo;
     for (const message of messages) {
       this.lineNo = line; // every message of the envelope reports the envelope's line
-      this.processLine(message, 0, message.length);
+      const messageBytes = Buffer.from(message, 'utf8');
+      this.readLine(messageBytes, 0, messageBytes.length);
     }
     return true;
   }
 }
 
-/** Splits on runs of spaces and tabs; returns the token count (capped). */
-function tokenize(text: string, start: number, end: number, view: RecordView): number {
-  const starts = view.starts;
-  const ends = view.ends;
-  let count = 0;
-  let i = start;
-  while (i < end) {
-    let c = text.charCodeAt(i);
-    while (c === 32 || c === 9) {
-      if (++i >= end) return count;
-      c = text.charCodeAt(i);
-    }
-    const tokenStart = i;
-    while (i < end) {
-      c = text.charCodeAt(i);
-      if (c === 32 || c === 9) break;
-      i++;
-    }
-    if (count < MAX_TOKENS) {
-      starts[count] = tokenStart;
-      ends[count] = i;
-    }
-    count++;
-  }
-  return count;
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /** Splits on commas (CSV exported from Athena / Security Lake, no quoting). */
-function tokenizeCsv(text: string, start: number, end: number, view: RecordView): number {
-  if (end <= start) return 0;
+function tokenizeCsv(bytes: Uint8Array, start: number, end: number, view: RecordView): void {
+  if (end <= start) {
+    view.count = 0;
+    return;
+  }
   let count = 0;
   let tokenStart = start;
   for (let i = start; i <= end; i++) {
-    if (i === end || text.charCodeAt(i) === 44) {
+    if (i === end || bytes[i] === 44) {
       if (count < MAX_TOKENS) {
         view.starts[count] = tokenStart;
         view.ends[count] = i;
@@ -321,52 +581,84 @@ function tokenizeCsv(text: string, start: number, end: number, view: RecordView)
       tokenStart = i + 1;
     }
   }
-  return count;
+  view.count = count;
 }
 
 /** Digits → value; `-` or empty → NaN; anything else → -1 (malformed). */
-function parseNumber(text: string, start: number, end: number): number {
+function parseNumber(bytes: Uint8Array, start: number, end: number): number {
   if (end === start) return NaNValue;
-  if (end - start === 1 && text.charCodeAt(start) === 45) return NaNValue;
+  if (end - start === 1 && bytes[start] === 45) return NaNValue;
   let value = 0;
   for (let i = start; i < end; i++) {
-    const digit = text.charCodeAt(i) - 48;
+    const digit = bytes[i] - 48;
     if (digit < 0 || digit > 9) return -1;
     value = value * 10 + digit;
   }
   return value;
 }
 
-/** IPv4 dotted quad or IPv6 (hex, colons, optional embedded IPv4), or `-`. */
-function isAddress(text: string, start: number, end: number): boolean {
+/**
+ * IPv4 dotted quad or IPv6 (hex, colons, optional embedded IPv4), or `-`: returns the IPv4 value
+ * when the address is a canonical dotted quad (the analyzer keys connections by it), NOT_IPV4
+ * for any other valid value, INVALID_ADDRESS when it is not an address.
+ */
+function parseAddress(bytes: Uint8Array, start: number, end: number): number {
   const length = end - start;
-  if (length === 0 || (length === 1 && text.charCodeAt(start) === 45)) return true;
+  if (length === 0 || (length === 1 && bytes[start] === 45)) return NOT_IPV4;
   let dots = 0;
   let colons = 0;
+  let letters = false;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = bytes[i];
     if (c === 46) dots++;
     else if (c === 58) colons++;
-    else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+    else if (c >= 48 && c <= 57) continue;
+    else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) letters = true;
+    else return INVALID_ADDRESS;
   }
-  if (colons >= 2) return true;
-  if (colons === 0 && dots === 3) {
-    // dotted quad: digits only
-    for (let i = start; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== 46 && (c < 48 || c > 57)) return false;
-    }
-    return true;
-  }
-  return false;
+  if (colons >= 2) return NOT_IPV4;
+  if (colons === 0 && dots === 3 && !letters) return canonicalIpv4(bytes, start, end);
+  return INVALID_ADDRESS;
 }
 
-function looksLikeFieldName(text: string, start: number, end: number): boolean {
-  const first = text.charCodeAt(start);
+/** A dotted quad of digits → its value if written canonically (0–255, no leading zeros), else NOT_IPV4. */
+function canonicalIpv4(bytes: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  for (let i = start; i <= end; i++) {
+    if (i === end || bytes[i] === 46) {
+      if (digits === 0 || octet > 255) return NOT_IPV4;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    if (digits === 1 && octet === 0) return NOT_IPV4; // a leading zero
+    octet = octet * 10 + (bytes[i] - 48);
+    digits++;
+  }
+  return value;
+}
+
+/** The canonical text of an IPv4 value (the inverse of canonicalIpv4). */
+export function formatIpv4(value: number): string {
+  return `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+function looksLikeFieldName(bytes: Uint8Array, start: number, end: number): boolean {
+  const first = bytes[start];
   if (first < 97 || first > 122) return false;
   for (let i = start + 1; i < end; i++) {
-    const c = text.charCodeAt(i);
+    const c = bytes[i];
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false;
   }
   return true;
+}
+
+/** The value of an IPv4 address given as text when written canonically, else NOT_IPV4. */
+export function ipv4Value(text: string): number {
+  const bytes = Buffer.from(text, 'utf8');
+  const value = parseAddress(bytes, 0, bytes.length);
+  return value >= 0 ? value : NOT_IPV4;
 }

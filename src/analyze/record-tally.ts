@@ -1,0 +1,449 @@
+import type { CompiledFormat } from '../format/compiled.js';
+import type { RecordSink, RecordView, Where } from '../format/line-reader.js';
+import { hasSyn } from './classify.js';
+import type { Problem, Tally } from './summary.js';
+
+/** Positions of the fields the fold reads, per format. */
+export interface Layout {
+  status: number;
+  protocol: number;
+  srcaddr: number;
+  dstaddr: number;
+  pktSrc: number;
+  pktDst: number;
+  srcport: number;
+  dstport: number;
+  flags: number;
+  action: number;
+  packets: number;
+  bytes: number;
+  start: number;
+  end: number;
+  iface: number;
+  flowPositions: number[];
+}
+
+export function layoutOf(format: CompiledFormat): Layout {
+  const at = (name: string): number => format.pos.get(name) ?? -1;
+  return {
+    status: at('log-status'),
+    protocol: at('protocol'),
+    srcaddr: at('srcaddr'),
+    dstaddr: at('dstaddr'),
+    pktSrc: at('pkt-srcaddr'),
+    pktDst: at('pkt-dstaddr'),
+    srcport: at('srcport'),
+    dstport: at('dstport'),
+    flags: at('tcp-flags'),
+    action: at('action'),
+    packets: at('packets'),
+    bytes: at('bytes'),
+    start: at('start'),
+    end: at('end'),
+    iface: at('interface-id'),
+    flowPositions: ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'pkt-srcaddr', 'pkt-dstaddr'].map(at).filter((i) => i >= 0),
+  };
+}
+
+/**
+ * The connection a TCP record belongs to: the unordered pair of its packet-level
+ * endpoints (pkt-srcaddr/pkt-dstaddr where present and not `-`, else srcaddr/dstaddr)
+ * and ports, as "ip0 port0 ip1 port1" with side 0 the lower endpoint; `side` says
+ * which endpoint sent this record.
+ */
+export function connectionKey(view: RecordView, layout: Layout): { key: string; side: 0 | 1 } {
+  const srcIdx = layout.pktSrc >= 0 && !view.missing(layout.pktSrc) ? layout.pktSrc : layout.srcaddr;
+  const dstIdx = layout.pktDst >= 0 && !view.missing(layout.pktDst) ? layout.pktDst : layout.dstaddr;
+  const srcIp = view.str(srcIdx) ?? '-';
+  const dstIp = view.str(dstIdx) ?? '-';
+  const srcPortText = view.str(layout.srcport) ?? '-';
+  const dstPortText = view.str(layout.dstport) ?? '-';
+  let side: 0 | 1;
+  if (srcIp < dstIp) side = 0;
+  else if (srcIp > dstIp) side = 1;
+  else side = comparePorts(view.num(layout.srcport), view.num(layout.dstport)) <= 0 ? 0 : 1;
+  const key = side === 0 ? `${srcIp} ${srcPortText} ${dstIp} ${dstPortText}` : `${dstIp} ${dstPortText} ${srcIp} ${srcPortText}`;
+  return { key, side };
+}
+
+export function comparePorts(a: number, b: number): number {
+  const x = Number.isNaN(a) ? -1 : a;
+  const y = Number.isNaN(b) ? -1 : b;
+  return x - y;
+}
+
+/*
+ * What the connection table needs from one TCP record ("TCP facts"): TCP_FACTS numbers, written
+ * by RecordTally and read by ConnectionTable.tcp(). Plain numbers, so that the two can run in
+ * different threads (analyzeSources() parses in a worker; see docs/performance.md).
+ */
+/** The connection key as three int32 words (packed IPv4 key, see ConnectionIndex); NaN when it has a text key. */
+export const FACT_KEY = 0; // + 0, 1, 2
+export const FACT_SIDE = 3; // which endpoint sent the record: 0 or 1
+export const FACT_FLAGS = 4; // tcp-flags, NaN for `-` or no such field
+export const FACT_REJECTED = 5; // 1 when the action is REJECT
+export const FACT_PACKETS = 6; // NaN for `-`
+export const FACT_BYTES = 7;
+export const FACT_START = 8;
+export const FACT_END = 9;
+/** hash of the interface id, for SYN records (SYNs are counted on one interface only) */
+export const FACT_IFACE = 10;
+/** 1 when the record matches the focus expression (or there is none) */
+export const FACT_FOCUSED = 11;
+export const TCP_FACTS = 12;
+
+/** Receives the facts of each TCP record, in input order; `textKey` when the key is not packed. */
+export interface TcpFactsSink {
+  tcp(facts: Float64Array, at: number, textKey: string | undefined): void;
+}
+
+/** A NODATA/SKIPDATA window as read (Unix seconds; NaN when the record had no time). */
+export interface RawGap {
+  iface: string | null;
+  start: number;
+  end: number;
+  records: number;
+}
+
+const MAX_GAPS = 10_000;
+const MAX_IFACES = 10_000;
+const MAX_HOPS = 10_000;
+
+export interface TallyOptions {
+  /** records that do not pass are skipped (counted nowhere) */
+  filter?: (view: RecordView) => boolean;
+  /**
+   * Connection-level focus, for `analyze <expression>`: every record is still folded, so
+   * verdicts are those of the whole input, but the summary reports only the TCP
+   * connections with at least one matching record, and only matching UDP/ICMP/other
+   * records. NODATA/SKIPDATA windows are always reported (a filter cannot see into a
+   * blind spot); sources, window and malformed lines describe the whole input.
+   */
+  focus?: (view: RecordView) => boolean;
+  /** malformed lines listed with file:line */
+  maxMalformedExamples?: number;
+}
+
+/** Everything a RecordTally has counted, as plain data (to be sent from a worker thread). */
+export interface TallyState {
+  counts: RecordTally['counts'];
+  udp: Tally;
+  icmp: Tally;
+  sawFlagsField: boolean;
+  sawTcpWithoutFlagsField: boolean;
+  sawProtocolField: boolean;
+  minStart: number;
+  maxEnd: number;
+  interfaces: string[];
+  hops: [string, number][];
+  hopRecords: number;
+  nodataGaps: RawGap[];
+  skipGaps: RawGap[];
+  gapsOmitted: number;
+  malformedExamples: Problem[];
+  formats: string[];
+  warnings: string[];
+  /** some well-formed record was read */
+  wellFormed: boolean;
+}
+
+/**
+ * The per-record half of the fold (DESIGN.md §3): record counts, time window, interfaces,
+ * NAT hops, NODATA/SKIPDATA gaps, UDP/ICMP tallies, malformed lines, warnings. For each TCP
+ * record it works out the connection key and which side sent it, and hands the facts to the
+ * connection table (`target`). Its memory does not grow with connections.
+ */
+export class RecordTally implements RecordSink {
+  readonly counts = { total: 0, tcp: 0, udp: 0, icmp: 0, other: 0, nodata: 0, skipdata: 0, malformed: 0 };
+  readonly udp: Tally = { records: 0, packets: 0, bytes: 0, rejected: 0 };
+  readonly icmp: Tally = { records: 0, packets: 0, bytes: 0, rejected: 0 };
+  sawFlagsField = false;
+  sawTcpWithoutFlagsField = false;
+  sawProtocolField = false;
+  minStart = Number.POSITIVE_INFINITY;
+  maxEnd = Number.NEGATIVE_INFINITY;
+  readonly interfaces = new Set<string>();
+  readonly hops = new Map<string, number>();
+  hopRecords = 0;
+  readonly nodataGaps: RawGap[] = [];
+  readonly skipGaps: RawGap[] = [];
+  gapsOmitted = 0;
+  readonly malformedExamples: Problem[] = [];
+  readonly formats = new Set<string>();
+  readonly warnings: string[] = [];
+  /** some well-formed record was read */
+  wellFormed = false;
+  /** the facts of the current TCP record (a batch array when the target sits in another thread) */
+  facts: Float64Array = new Float64Array(TCP_FACTS);
+  factsAt = 0;
+
+  /**
+   * Interface ids already in `interfaces`, by a quick hash of their last bytes (ENI ids differ
+   * there): a known id is then recognized by one comparison, without making its string.
+   */
+  private readonly ifaceByTail = new Map<number, string>();
+  private readonly layouts = new Map<number, Layout>();
+  private lastFormat: CompiledFormat | undefined;
+  private lastLayout: Layout | undefined;
+
+  constructor(
+    private readonly target: TcpFactsSink,
+    private readonly options: TallyOptions = {},
+  ) {}
+
+  header(format: CompiledFormat): void {
+    this.formats.add(format.fields.join(' '));
+  }
+
+  warning(message: string): void {
+    if (this.warnings.length < 50 && !this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  malformed(where: Where, reason: string): void {
+    if (this.options.filter) return; // a filter cannot judge a line it cannot parse; count once, unfiltered
+    this.counts.total++;
+    this.counts.malformed++;
+    if (this.malformedExamples.length < (this.options.maxMalformedExamples ?? 10)) {
+      this.malformedExamples.push({ source: where.source, line: where.line, message: reason });
+    }
+  }
+
+  record(view: RecordView): void {
+    if (this.options.filter && !this.options.filter(view)) return;
+    const layout = view.format === this.lastFormat ? (this.lastLayout as Layout) : this.layoutFor(view.format);
+    const counts = this.counts;
+    counts.total++;
+
+    const start = view.num(layout.start);
+    const end = view.num(layout.end);
+    if (start < this.minStart) this.minStart = start;
+    if (end > this.maxEnd) this.maxEnd = end;
+
+    // NODATA / SKIPDATA: from log-status, or (without it) a record with no addresses or ports.
+    let status = 0; // 0 OK, 1 NODATA, 2 SKIPDATA
+    if (layout.status >= 0) {
+      const c = view.code(layout.status);
+      if (c === 78 /* N */) status = 1;
+      else if (c === 83 /* S */) status = 2;
+    } else if (layout.flowPositions.length > 0 && layout.flowPositions.every((p) => view.missing(p))) {
+      status = 1;
+    }
+    if (status !== 0) {
+      if (status === 1) counts.nodata++;
+      else counts.skipdata++;
+      this.addGap(status === 1 ? this.nodataGaps : this.skipGaps, view, layout, start, end);
+      return;
+    }
+
+    const protocol = view.num(layout.protocol);
+    const packets = view.num(layout.packets);
+    const bytes = view.num(layout.bytes);
+    const rejected = view.code(layout.action) === 82; /* R */
+    const focused = this.options.focus === undefined || this.options.focus(view);
+    if (!focused) {
+      // Outside the focus: judged with its connection, reported nowhere.
+      counts.total--;
+      if (protocol === 6) this.tcpRecord(view, layout, start, end, packets, bytes, rejected, false);
+      return;
+    }
+
+    this.noteInterface(view, layout.iface);
+    this.noteHops(view, layout);
+
+    if (protocol === 6) {
+      counts.tcp++;
+      this.tcpRecord(view, layout, start, end, packets, bytes, rejected, true);
+    } else if (protocol === 17) {
+      counts.udp++;
+      tally(this.udp, packets, bytes, rejected);
+    } else if (protocol === 1 || protocol === 58) {
+      counts.icmp++;
+      tally(this.icmp, packets, bytes, rejected);
+    } else {
+      counts.other++; // includes records of a format without a protocol field
+    }
+  }
+
+  /** The counts as plain data. */
+  exportState(): TallyState {
+    return {
+      counts: { ...this.counts },
+      udp: { ...this.udp },
+      icmp: { ...this.icmp },
+      sawFlagsField: this.sawFlagsField,
+      sawTcpWithoutFlagsField: this.sawTcpWithoutFlagsField,
+      sawProtocolField: this.sawProtocolField,
+      minStart: this.minStart,
+      maxEnd: this.maxEnd,
+      interfaces: [...this.interfaces],
+      hops: [...this.hops],
+      hopRecords: this.hopRecords,
+      nodataGaps: this.nodataGaps,
+      skipGaps: this.skipGaps,
+      gapsOmitted: this.gapsOmitted,
+      malformedExamples: this.malformedExamples,
+      formats: [...this.formats],
+      warnings: this.warnings,
+      wellFormed: this.wellFormed,
+    };
+  }
+
+  /** Takes over what another tally counted (this one must not have counted anything). */
+  importState(state: TallyState): void {
+    Object.assign(this.counts, state.counts);
+    Object.assign(this.udp, state.udp);
+    Object.assign(this.icmp, state.icmp);
+    this.sawFlagsField = state.sawFlagsField;
+    this.sawTcpWithoutFlagsField = state.sawTcpWithoutFlagsField;
+    this.sawProtocolField = state.sawProtocolField;
+    this.minStart = state.minStart;
+    this.maxEnd = state.maxEnd;
+    for (const id of state.interfaces) this.interfaces.add(id);
+    for (const [via, records] of state.hops) this.hops.set(via, records);
+    this.hopRecords = state.hopRecords;
+    this.nodataGaps.push(...state.nodataGaps);
+    this.skipGaps.push(...state.skipGaps);
+    this.gapsOmitted = state.gapsOmitted;
+    this.malformedExamples.push(...state.malformedExamples);
+    for (const format of state.formats) this.formats.add(format);
+    this.warnings.push(...state.warnings);
+    this.wellFormed = state.wellFormed;
+  }
+
+  private layoutFor(format: CompiledFormat): Layout {
+    let layout = this.layouts.get(format.id);
+    if (layout === undefined) {
+      layout = layoutOf(format);
+      this.layouts.set(format.id, layout);
+      this.wellFormed = true;
+      this.formats.add(format.fields.join(' '));
+      if (layout.flags >= 0) this.sawFlagsField = true;
+      if (layout.protocol >= 0) this.sawProtocolField = true;
+    }
+    this.lastFormat = format;
+    this.lastLayout = layout;
+    return layout;
+  }
+
+  /**
+   * The facts of a TCP record. The key is the one connectionKey() makes; canonical IPv4
+   * endpoints with numeric ports, nearly every record, get it as three numbers (the same key
+   * and side) without a string being made.
+   */
+  private tcpRecord(view: RecordView, layout: Layout, start: number, end: number, packets: number, bytes: number, rejected: boolean, focused: boolean): void {
+    if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
+    const facts = this.facts;
+    const at = this.factsAt;
+    let textKey: string | undefined;
+    const src = layout.pktSrc >= 0 && !view.missing(layout.pktSrc) ? layout.pktSrc : layout.srcaddr;
+    const dst = layout.pktDst >= 0 && !view.missing(layout.pktDst) ? layout.pktDst : layout.dstaddr;
+    const srcIp = view.ipv4(src);
+    const dstIp = view.ipv4(dst);
+    const srcPort = canonicalPortOf(view, layout.srcport);
+    const dstPort = canonicalPortOf(view, layout.dstport);
+    if (srcIp >= 0 && dstIp >= 0 && srcPort >= 0 && dstPort >= 0) {
+      // side 0: the address whose text sorts first (as strings, like connectionKey()), then the lower port
+      const order = view.compare(src, dst);
+      const side = order < 0 || (order === 0 && srcPort <= dstPort) ? 0 : 1;
+      // int32 words: small integers, where values above 2^31 would be heap numbers
+      facts[at + FACT_KEY] = (side === 0 ? srcIp : dstIp) | 0;
+      facts[at + FACT_KEY + 1] = (side === 0 ? dstIp : srcIp) | 0;
+      facts[at + FACT_KEY + 2] = side === 0 ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort;
+      facts[at + FACT_SIDE] = side;
+    } else {
+      const connection = connectionKey(view, layout);
+      textKey = connection.key;
+      facts[at + FACT_KEY] = Number.NaN;
+      facts[at + FACT_SIDE] = connection.side;
+    }
+    const flags = view.num(layout.flags);
+    facts[at + FACT_FLAGS] = flags;
+    facts[at + FACT_REJECTED] = rejected ? 1 : 0;
+    facts[at + FACT_PACKETS] = packets;
+    facts[at + FACT_BYTES] = bytes;
+    facts[at + FACT_START] = start;
+    facts[at + FACT_END] = end;
+    // only SYN records need it, and hashing the interface id of every record would cost
+    facts[at + FACT_IFACE] = hasSyn(flags) && layout.iface >= 0 ? hashToken(view, layout.iface) : 0;
+    facts[at + FACT_FOCUSED] = focused ? 1 : 0;
+    this.target.tcp(facts, at, textKey);
+  }
+
+  private noteInterface(view: RecordView, position: number): void {
+    if (position < 0 || view.missing(position)) return;
+    const bytes = view.bytes;
+    const start = view.starts[position];
+    let end = view.ends[position];
+    let tail = end - start;
+    for (let k = 0; k < 8 && end > start; k++) tail = (tail * 31 + bytes[--end]) | 0; // a small integer: a fast map key
+    const known = this.ifaceByTail.get(tail);
+    if (known !== undefined && view.equals(position, known)) return;
+    if (this.interfaces.size >= MAX_IFACES) return;
+    const id = view.str(position) as string;
+    this.interfaces.add(id);
+    this.ifaceByTail.set(tail, id);
+  }
+
+  /** NAT/TGW hops: the interface saw a different address than the packet carried. */
+  private noteHops(view: RecordView, layout: Layout): void {
+    let hop = false;
+    if (differentAddresses(view, layout.pktSrc, layout.srcaddr)) {
+      hop = true;
+      this.noteHop(view.str(layout.srcaddr) as string);
+    }
+    if (differentAddresses(view, layout.pktDst, layout.dstaddr)) {
+      hop = true;
+      this.noteHop(view.str(layout.dstaddr) as string);
+    }
+    if (hop) this.hopRecords++;
+  }
+
+  private noteHop(via: string): void {
+    const seen = this.hops.get(via);
+    if (seen !== undefined) this.hops.set(via, seen + 1);
+    else if (this.hops.size < MAX_HOPS) this.hops.set(via, 1);
+  }
+
+  private addGap(list: RawGap[], view: RecordView, layout: Layout, start: number, end: number): void {
+    if (list.length >= MAX_GAPS) {
+      this.gapsOmitted++;
+      return;
+    }
+    list.push({ iface: view.str(layout.iface) ?? null, start, end, records: 1 });
+  }
+}
+
+function tally(target: Tally, packets: number, bytes: number, rejected: boolean): void {
+  target.records++;
+  if (!Number.isNaN(packets)) target.packets += packets;
+  if (!Number.isNaN(bytes)) target.bytes += bytes;
+  if (rejected) target.rejected++;
+}
+
+/** Both address fields exist, hold an address, and not the same text. */
+function differentAddresses(view: RecordView, a: number, b: number): boolean {
+  const ipA = view.ipv4(a);
+  const ipB = view.ipv4(b);
+  if (ipA >= 0 && ipB >= 0) return ipA !== ipB; // canonical IPv4: same value, same text
+  return a >= 0 && b >= 0 && !view.missing(a) && !view.missing(b) && !view.same(a, b);
+}
+
+/** A port field's value when written canonically (what the key text would show), else -1. */
+function canonicalPortOf(view: RecordView, position: number): number {
+  if (position < 0) return -1;
+  const value = view.nums[position]; // NaN for `-`
+  if (!(value <= 65535)) return -1;
+  if (view.ends[position] - view.starts[position] > 1 && view.bytes[view.starts[position]] === 48) return -1; // leading zero
+  return value;
+}
+
+/** FNV-1a of a field's bytes. */
+function hashToken(view: RecordView, position: number): number {
+  let hash = 0x811c9dc5;
+  const bytes = view.bytes;
+  for (let k = view.starts[position]; k < view.ends[position]; k++) {
+    hash ^= bytes[k];
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash | 0;
+}
