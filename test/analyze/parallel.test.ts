@@ -1,0 +1,122 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workerScript } from '../../src/analyze/parallel-read.js';
+import { analyzeSources, type AnalyzeOptions } from '../../src/analyze/run.js';
+import { localSources, type Source } from '../../src/analyze/sources.js';
+import { resolveFormat } from '../../src/format/presets.js';
+// The bench's generator: realistic traffic of every class, with its ground truth.
+import { generateFlowLog } from '../../bench/generate.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixtures = join(root, 'test', 'fixtures');
+
+/** Every data file under the fixtures and the bundled example. */
+function dataFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(log|gz|parquet|csv|txt)$/.test(name)) files.push(path);
+    }
+  };
+  walk(fixtures);
+  walk(join(root, 'examples'));
+  return files;
+}
+
+async function both(sources: Source[], options: AnalyzeOptions = {}) {
+  const single = await analyzeSources(sources, { ...options, parallel: false });
+  const parallel = await analyzeSources(sources, { ...options, parallel: true });
+  return { single, parallel };
+}
+
+describe('parsing in a worker thread gives the same summary as one thread', () => {
+  it('has a worker script to run (npm test builds it)', () => {
+    expect(workerScript()).toBeDefined();
+  });
+
+  it.each(dataFiles().map((path) => [path.slice(root.length), path]))('%s', async (_name, path) => {
+    const { single, parallel } = await both(await localSources([path]));
+    expect(parallel.summary).toEqual(single.summary);
+  });
+
+  it('with a --log-format, and with every failing connection listed', async () => {
+    const sources = await localSources([join(root, 'examples')]);
+    const format = resolveFormat('handshake');
+    const { single, parallel } = await both(sources, { format, explicitFormat: true, maxFailures: 10_000, maxPeers: 10_000 });
+    expect(parallel.summary).toEqual(single.summary);
+    expect(parallel.summary.failures.length).toBe(parallel.summary.failuresTotal);
+  });
+
+  it('a truncated gzip file reports the same records read before the break', async () => {
+    const { single, parallel } = await both(await localSources([join(fixtures, 'gzip', 'truncated.log.gz'), join(fixtures, 'gzip', 'capture.log.gz')]));
+    expect(parallel.summary.errors).toEqual(single.summary.errors);
+    expect(parallel.summary.errors[0]?.message).toMatch(/truncated gzip file .* \d+ records? read before it/);
+    expect(parallel.summary).toEqual(single.summary);
+  });
+
+  it('the connection table answers follow-up questions the same way', async () => {
+    const { single, parallel } = await both(await localSources([join(root, 'examples')]));
+    expect(parallel.table.connectionCount).toBe(single.table.connectionCount);
+    for (let i = 0; i < single.table.connectionCount; i++) {
+      const report = single.table.connection(i);
+      expect(parallel.table.connection(i)).toEqual(report);
+      expect(parallel.table.findConnection(report.id)).toBe(i);
+      expect(parallel.table.indexOfEndpoints(report.server, report.client)).toBe(i);
+    }
+  });
+});
+
+describe('a generated capture (the bench generator): right at scale, either way', () => {
+  let dir: string;
+  let file: string;
+  let truth: Awaited<ReturnType<typeof generateFlowLog>>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flowdump-parallel-'));
+    file = join(dir, 'flows.log.gz');
+    truth = await generateFlowLog(file, { records: 60_000 });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('counts every record and classifies every connection as generated', async () => {
+    const { single, parallel } = await both(await localSources([file]));
+    for (const { summary } of [single, parallel]) {
+      expect(summary.records).toEqual(truth.records);
+      expect(summary.tcp).toMatchObject(truth.tcp);
+    }
+    expect(parallel.summary).toEqual(single.summary);
+  });
+
+  it('the failures listed with a small limit are the first of the full ranking', async () => {
+    const sources = await localSources([file]);
+    const all = (await analyzeSources(sources, { maxFailures: 1_000_000, parallel: true })).summary.failures;
+    expect(all.length).toBeGreaterThan(1000);
+    for (const limit of [0, 1, 7, 200, 1500]) {
+      const { single, parallel } = await both(sources, { maxFailures: limit });
+      expect(single.summary.failures).toEqual(all.slice(0, limit));
+      expect(parallel.summary.failures).toEqual(all.slice(0, limit));
+    }
+  });
+
+  it('lines from a source of lines (as CloudWatch Logs delivers them) give the same summary', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter((line) => line.length > 0);
+    const source: Source = {
+      name: 'logs:/flowdump/test',
+      bytes: () => {
+        throw new Error('a source of lines');
+      },
+      lines: async function* () {
+        yield* lines;
+      },
+    };
+    const { single, parallel } = await both([source]);
+    expect(single.summary.records).toEqual(truth.records);
+    expect(parallel.summary).toEqual(single.summary);
+  });
+});
