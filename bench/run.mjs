@@ -7,10 +7,11 @@
 // run's JSON is checked against the generator's ground truth: a fast wrong answer is a failure.
 //
 // Options: --runs N (default 5, after one warm-up run), --only NAME[,NAME] (1m, 5m, 5m-long),
-//          --no-gunzip (skip the yardstick), --json (print the results as JSON too)
+//          --no-gunzip (skip the yardstick), --json (print the results as JSON too),
+//          --cli PATH (another build's bin/flowdump, e.g. to measure main before a change)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-gunzip': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    cli: { type: 'string', default: join(root, 'bin', 'flowdump') },
   },
 });
 const runs = Number(args.runs);
@@ -124,11 +126,13 @@ function checkAgainstTruth(set, truth) {
   };
 }
 
+// This machine may be shared: the load average says how much else ran beside the bench.
+const loadBefore = loadavg()[0];
 const results = [];
 for (const set of sets) {
   const { file, truth } = await dataSet(set);
   process.stderr.write(`${set.name}: analyze `);
-  const analyze = await measure(`flowdump analyze ${file}`, [join('bin', 'flowdump'), 'analyze', file, '--json'], checkAgainstTruth(set, truth));
+  const analyze = await measure(`flowdump analyze ${file}`, [args.cli, 'analyze', file, '--json'], checkAgainstTruth(set, truth));
   let gunzip = null;
   if (!args['no-gunzip']) {
     process.stderr.write(' gunzip ');
@@ -153,7 +157,7 @@ for (const set of sets) {
 
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const lines = [
-  `Machine: ${cpus().length} CPU (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}; ${runs} runs each, median (min–max); peak RSS by ${haveGnuTime ? 'GNU time (%M)' : 'process.resourceUsage().maxRSS'}`,
+  `Machine: ${cpus().length} CPU (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}; ${runs} runs each, median (min–max); peak RSS by ${haveGnuTime ? 'GNU time (%M)' : 'process.resourceUsage().maxRSS'}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`,
   '',
   '| data | records | TCP connections | uncompressed | `analyze --json` | records/s | MB/s | peak RSS | gunzip + line count |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|',

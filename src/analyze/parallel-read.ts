@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { LogFormat } from '../format/template.js';
 import { packageRoot } from '../paths.js';
 import type { ConnectionTable } from './fold.js';
-import { TCP_FACTS, type TallyState } from './record-tally.js';
+import type { TallyState } from './record-tally.js';
 import type { LineInput } from './run.js';
 
 /*
@@ -170,12 +170,7 @@ export class WorkerLineInput implements LineInput {
       return;
     }
     const { facts, count, textKeys } = message;
-    let next = 0;
-    for (let k = 0; k < count; k++) {
-      let textKey: string | undefined;
-      if (next < textKeys.length && textKeys[next][0] === k) textKey = textKeys[next++][1];
-      this.table.tcp(facts, k * TCP_FACTS, textKey);
-    }
+    this.table.tcpBatch(facts, count, textKeys);
     if (this.spare.length < MAX_IN_FLIGHT) this.spare.push(facts);
     if (message.bytes && this.spareBytes.length < MAX_IN_FLIGHT) this.spareBytes.push(message.bytes.buffer as ArrayBuffer);
     if (message.release) {
