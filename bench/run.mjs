@@ -71,7 +71,7 @@ function runNode(nodeArgs) {
   rmSync(rssFile, { force: true });
   const command = haveGnuTime ? GNU_TIME : process.execPath;
   const argv = haveGnuTime
-    ? ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs]
+    ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...nodeArgs]
     : ['--import', join(root, 'bench', 'peak-rss.mjs'), ...nodeArgs];
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
@@ -87,9 +87,9 @@ function runNode(nodeArgs) {
     child.on('error', reject);
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const rssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+      const [rssKiB, user, system] = readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
       rmSync(rssFile, { force: true });
-      resolve({ seconds, rssMB: (rssKiB * 1024) / 1e6, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      resolve({ seconds, cpu: user + system, rssMB: (rssKiB * 1024) / 1e6, code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     });
   });
 }
@@ -112,7 +112,7 @@ async function measure(label, nodeArgs, check) {
   }
   const seconds = samples.map((run) => run.seconds);
   const rss = samples.map((run) => run.rssMB);
-  return { median: median(seconds), min: Math.min(...seconds), max: Math.max(...seconds), rssMB: median(rss), rssMax: Math.max(...rss) };
+  return { median: median(seconds), min: Math.min(...seconds), max: Math.max(...seconds), cpu: median(samples.map((run) => run.cpu)), rssMB: median(rss), rssMax: Math.max(...rss) };
 }
 
 /** The analyzer's answer must be the generator's truth: every record counted, every connection classified right. */
@@ -159,13 +159,13 @@ const fmt = (n, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits
 const lines = [
   `Machine: ${cpus().length} CPU (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}; ${runs} runs each, median (min–max); peak RSS by ${haveGnuTime ? 'GNU time (%M)' : 'process.resourceUsage().maxRSS'}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`,
   '',
-  '| data | records | TCP connections | uncompressed | `analyze --json` | records/s | MB/s | peak RSS | gunzip + line count |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| data | records | TCP connections | uncompressed | `analyze --json` | records/s | MB/s | CPU (user+sys) | peak RSS | gunzip + line count | its CPU |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 ];
 for (const r of results) {
-  const g = r.gunzip ? `${r.gunzip.median.toFixed(2)} s (${r.gunzip.min.toFixed(2)}–${r.gunzip.max.toFixed(2)})` : '–';
+  const g = r.gunzip ? `${r.gunzip.median.toFixed(2)} s (${r.gunzip.min.toFixed(2)}–${r.gunzip.max.toFixed(2)}) | ${r.gunzip.cpu.toFixed(2)} s` : '– | –';
   lines.push(
-    `| ${r.name} | ${fmt(r.records)} | ${fmt(r.connections)} | ${fmt(r.uncompressedMB)} MB | ${r.analyze.median.toFixed(2)} s (${r.analyze.min.toFixed(2)}–${r.analyze.max.toFixed(2)}) | ${fmt(r.recordsPerSecond)} | ${fmt(r.mbPerSecond)} | ${fmt(r.analyze.rssMB)} MB | ${g} |`,
+    `| ${r.name} | ${fmt(r.records)} | ${fmt(r.connections)} | ${fmt(r.uncompressedMB)} MB | ${r.analyze.median.toFixed(2)} s (${r.analyze.min.toFixed(2)}–${r.analyze.max.toFixed(2)}) | ${fmt(r.recordsPerSecond)} | ${fmt(r.mbPerSecond)} | ${r.analyze.cpu.toFixed(2)} s | ${fmt(r.analyze.rssMB)} MB | ${g} |`,
   );
 }
 lines.push('');
