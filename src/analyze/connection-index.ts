@@ -34,6 +34,13 @@ export class ConnectionIndex {
   private packed = 0;
   /** packed keys at which the table grows (MAX_LOAD of slotCount) */
   private rehashAt = 0;
+  /**
+   * A small direct-mapped cache of recently used keys (SLOT numbers each, as in `slots`), in
+   * front of the table. A connection's records come within a few minutes of each other, so
+   * most lookups hit it; at a million connections the table is tens of MB, and a lookup there
+   * costs a cache and a TLB miss (profiling: a third of the connection table's time).
+   */
+  private readonly recent = new Int32Array(RECENT_SLOTS * SLOT);
   private readonly textIds = new Map<string, number>();
   private readonly textKeys = new Map<number, string>();
 
@@ -55,10 +62,24 @@ export class ConnectionIndex {
    * port 0 << 16 | port 1 (int32 words compare as small integers; above 2^31 they would not).
    */
   internWords(w0: number, w1: number, w2: number): number {
+    const h = hash(w0, w1, w2);
+    const recent = this.recent;
+    const cached = (h & (RECENT_SLOTS - 1)) * SLOT;
+    if (recent[cached + 1] === w0 && recent[cached + 2] === w1 && recent[cached + 3] === w2 && recent[cached] !== 0) return recent[cached] - 1;
+    const id = this.lookUpWords(h, w0, w1, w2);
+    recent[cached] = id + 1;
+    recent[cached + 1] = w0;
+    recent[cached + 2] = w1;
+    recent[cached + 3] = w2;
+    return id;
+  }
+
+  /** internWords() past the cache of recent keys. */
+  private lookUpWords(h: number, w0: number, w1: number, w2: number): number {
     if (this.packed >= this.rehashAt) this.rehash();
     const slots = this.slots;
     const mask = this.slotCount - 1;
-    let slot = hash(w0, w1, w2) & mask;
+    let slot = h & mask;
     for (;;) {
       const at = slot * SLOT;
       const entry = slots[at];
@@ -223,6 +244,8 @@ function fnvIpv4(hash: number, value: number): number {
 }
 
 const SLOT = 4;
+/** 2^17 entries of 16 bytes: 2 MB, which stays in cache */
+const RECENT_SLOTS = 1 << 17;
 /** Rehash when the table is this full: linear probing stays short, and slots cost 16 bytes. */
 const MAX_LOAD = 0.7;
 
