@@ -1,5 +1,6 @@
 import { isKnownField } from './fields.js';
 import { compileFormat, FIELD_ADDRESS, FIELD_NUMBER, type CompiledFormat } from './compiled.js';
+import { LineScanner, MAX_TOKENS, SLACK, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH } from './line-scanner.js';
 import type { LogFormat } from './template.js';
 
 /** Where a line came from, for messages a user can act on. */
@@ -17,11 +18,10 @@ export interface RecordSink {
   warning?(message: string): void;
 }
 
-const MAX_TOKENS = 256;
 const NaNValue = Number.NaN;
 /** `RecordView.ipv4()` of an address field that is not a canonical dotted quad (IPv6, `-`, `010.0.0.1`). */
 export const NOT_IPV4 = -1;
-const INVALID_ADDRESS = -2;
+export const INVALID_ADDRESS = -2;
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -38,10 +38,13 @@ const EMPTY = Buffer.alloc(0);
 export class RecordView {
   bytes: Buffer = EMPTY;
   count = 0;
-  readonly starts = new Int32Array(MAX_TOKENS);
-  readonly ends = new Int32Array(MAX_TOKENS);
-  readonly nums = new Float64Array(MAX_TOKENS);
-  readonly ipv4s = new Float64Array(MAX_TOKENS);
+  // the line reader points these at its scanner's memory
+  starts: Int32Array = new Int32Array(MAX_TOKENS);
+  ends: Int32Array = new Int32Array(MAX_TOKENS);
+  nums: Float64Array = new Float64Array(MAX_TOKENS);
+  ipv4s: Float64Array = new Float64Array(MAX_TOKENS);
+  /** FNV-1a (as int32) of the interface-id field's bytes; 0 when the format has none */
+  idHash = 0;
   format!: CompiledFormat;
   source = '';
   line = 0;
@@ -171,18 +174,34 @@ export interface LineReaderOptions {
  * JSON-wrapped lines (`{"message": …}` or a CloudWatch Logs subscription envelope).
  *
  * Input is bytes (UTF-8), pushed in chunks of any size; strings are accepted too.
+ *
+ * Lines are tokenized by a WebAssembly scanner (src/format/line-scanner.ts): chunks are copied
+ * into its memory, an "input window", where the unfinished line at the end of one chunk is
+ * moved to the front and the next chunk appended, so a line split between chunks is read like
+ * any other. Lines given whole (pushLine, the messages of a JSON-wrapped line, a last line
+ * without a newline) are copied after the window's data and read there.
  */
 export class FlowLineReader {
   private readonly view = new RecordView();
   private readonly base: CompiledFormat;
   private readonly explicit: boolean;
   private current: CompiledFormat;
-  /** the start of a line that the previous chunk(s) did not finish (copies) */
-  private carry: Buffer[] = [];
+  private readonly scanner = new LineScanner();
+  /** the scanner's memory as bytes (view.bytes), and its results (see STATUS_*) */
+  private memory!: Buffer;
+  private status!: Int32Array;
+  private kinds!: Uint8Array;
+  /** the input window: [window, window + capacity) of the scanner's memory */
+  private readonly window: number;
+  private capacity = INITIAL_WINDOW;
+  /** bytes at the start of the window that are the beginning of a line the next chunk finishes */
+  private tail = 0;
+  /** end of the window's data being read (lines given whole are copied after it) */
+  private dataEnd: number;
   /** a UTF-16 high surrogate that ended a pushed string, kept for the next string */
   private pendingSurrogate = '';
   private warned = new Set<string>();
-  /** set by scanLine(): the first number / address field that is not valid, or -1 */
+  /** set after each line is scanned: the first number / address field that is not valid, or -1 */
   private badNumber = -1;
   private badAddress = -1;
   /** lines seen in the current source */
@@ -193,7 +212,12 @@ export class FlowLineReader {
   constructor(private readonly sink: RecordSink, options: LineReaderOptions) {
     this.base = compileFormat(options.format);
     this.explicit = options.explicit ?? false;
+    this.window = this.scanner.inputAt;
+    this.dataEnd = this.window;
+    this.scanner.ensure(this.window + this.capacity + SCRATCH);
+    this.takeViews();
     this.current = this.base;
+    this.setFormat(this.base);
   }
 
   /** Starts a new source (file, object, stream): line numbers and format reset. */
@@ -201,30 +225,39 @@ export class FlowLineReader {
     this.view.source = name;
     this.lineNo = 0;
     this.recordsInSource = 0;
-    this.carry = [];
+    this.tail = 0;
+    this.dataEnd = this.window;
     this.pendingSurrogate = '';
-    this.current = this.base;
+    this.setFormat(this.base);
   }
 
   /** Reads the complete lines of a chunk; the tail after its last newline waits for the next chunk. */
   push(chunk: Uint8Array | string): void {
-    const bytes = typeof chunk === 'string' ? this.encode(chunk) : asBuffer(chunk);
-    let pos = 0;
-    if (this.carry.length > 0) {
-      const nl = bytes.indexOf(10);
-      if (nl < 0) {
-        if (bytes.length > 0) this.carry.push(Buffer.from(bytes));
-        return;
+    const bytes = typeof chunk === 'string' ? this.encode(chunk) : chunk;
+    const length = bytes.length;
+    let offset = 0;
+    while (offset < length) {
+      // a line longer than the window: a bigger window
+      if (this.tail === this.capacity) this.growWindow(this.capacity * 2);
+      const at = this.window + this.tail;
+      const n = Math.min(length - offset, this.capacity - this.tail);
+      this.memory.set(offset === 0 && n === length ? bytes : bytes.subarray(offset, offset + n), at);
+      offset += n;
+      const end = at + n;
+      // an unfinished line waits for its newline: looking for it in the new bytes only keeps a
+      // very long line from being scanned again with every chunk
+      if (this.tail > 0 && this.memory.subarray(at, end).indexOf(10) < 0) {
+        this.tail += n;
+        this.dataEnd = end;
+        continue;
       }
-      const line = Buffer.concat([...this.carry, bytes.subarray(0, nl)]);
-      this.carry = [];
-      this.lineNo++;
-      this.readLine(line, 0, line.length);
-      pos = nl + 1;
+      this.dataEnd = end;
+      const pos = this.readLines(this.window, end);
+      // the unfinished last line moves to the front of the window
+      if (pos < end && pos > this.window) this.memory.copyWithin(this.window, pos, end);
+      this.tail = end - pos;
+      this.dataEnd = this.window + this.tail;
     }
-    pos = this.readLines(bytes, pos);
-    // Copied: the caller may reuse its buffer, and a chunk must not stay alive for one short tail.
-    if (pos < bytes.length) this.carry.push(Buffer.from(bytes.subarray(pos)));
   }
 
   /** Ends the current source: a last line without a newline still counts. */
@@ -234,19 +267,22 @@ export class FlowLineReader {
       this.pendingSurrogate = '';
       this.push(lone);
     }
-    if (this.carry.length > 0) {
-      const line = Buffer.concat(this.carry);
-      this.carry = [];
+    if (this.tail > 0) {
+      const end = this.window + this.tail;
+      this.tail = 0;
       this.lineNo++;
-      this.readLine(line, 0, line.length);
+      this.readLine(this.window, end);
+      this.dataEnd = this.window;
     }
   }
 
   /** Processes one complete line (no newline). */
   pushLine(line: string): void {
     this.lineNo++;
-    const bytes = Buffer.from(line, 'utf8');
-    this.readLine(bytes, 0, bytes.length);
+    const length = Buffer.byteLength(line, 'utf8');
+    const at = this.scratch(length);
+    this.memory.write(line, at, length, 'utf8');
+    this.readLine(at, at + length);
   }
 
   /** Strings are read as their UTF-8 bytes; a surrogate pair split between two strings is kept whole. */
@@ -262,43 +298,59 @@ export class FlowLineReader {
   }
 
   /**
-   * The hot loop: reads every complete line of `bytes` from `pos`, tokenizing and finding the
-   * newline in the same pass over the bytes; returns where the unfinished last line starts.
+   * The hot loop: reads every complete line of the scanner's memory in [pos, length),
+   * tokenizing and finding the newline in the same pass over the bytes; returns where the
+   * unfinished last line starts.
    */
-  private readLines(bytes: Buffer, pos: number): number {
-    const length = bytes.length;
+  private readLines(pos: number, length: number): number {
+    const scanLine = this.scanner.scanLine;
     while (pos < length) {
       if (this.current.csv) {
-        const nl = bytes.indexOf(10, pos);
-        if (nl < 0) return pos;
+        const nl = this.memory.indexOf(10, pos);
+        if (nl < 0 || nl >= length) return pos;
         this.lineNo++;
-        this.readLine(bytes, pos, nl);
+        this.readLine(pos, nl);
         pos = nl + 1;
         continue;
       }
-      const nl = this.scanLine(bytes, pos, length, 10);
+      const nl = scanLine(pos, length, 10);
       if (nl < 0) return pos;
       this.lineNo++;
-      this.processLine(bytes, pos, nl > pos && bytes[nl - 1] === 13 ? nl - 1 : nl);
+      this.scanned();
+      // (processLine() may grow the memory: this.memory is read again for each line)
+      this.processLine(pos, nl > pos && this.memory[nl - 1] === 13 ? nl - 1 : nl);
       pos = nl + 1;
     }
     return pos;
   }
 
-  /** Reads one line given whole (no newline search: a `\n` inside it is an ordinary byte). */
-  private readLine(bytes: Buffer, start: number, end: number): void {
-    if (end > start && bytes[end - 1] === 13) end--; // \r\n
-    if (this.current.csv) tokenizeCsv(bytes, start, end, this.view);
-    else this.scanLine(bytes, start, end, -1);
-    this.processLine(bytes, start, end);
+  /** Takes the scanner's results for the line just scanned. */
+  private scanned(): void {
+    const status = this.status;
+    this.view.count = status[STATUS_COUNT];
+    this.view.idHash = status[STATUS_HASH];
+    this.badNumber = status[STATUS_BAD_NUMBER];
+    this.badAddress = status[STATUS_BAD_ADDRESS];
+  }
+
+  /** Reads one line given whole, at [start, end) of the scanner's memory (no newline search: a `\n` inside it is an ordinary byte). */
+  private readLine(start: number, end: number): void {
+    if (end > start && this.memory[end - 1] === 13) end--; // \r\n
+    if (this.current.csv) tokenizeCsv(this.memory, start, end, this.view);
+    else {
+      this.scanner.scanLine(start, end, -1);
+      this.scanned();
+    }
+    this.processLine(start, end);
   }
 
   /** A tokenized line (view.count tokens; `end` excludes the newline and a `\r` before it). */
-  private processLine(bytes: Buffer, start: number, end: number): void {
+  private processLine(start: number, end: number): void {
     const view = this.view;
     const count = view.count;
     if (count === 0) return; // blank line
     const format = this.current;
+    const bytes = this.memory;
     view.bytes = bytes;
     view.line = this.lineNo;
     const first = bytes[view.starts[0]];
@@ -329,140 +381,43 @@ export class FlowLineReader {
     this.sink.record(view);
   }
 
-  /**
-   * The hot loop. Splits a line on runs of spaces and tabs from `start`, up to `limit` or the
-   * first `newline` byte (10 while scanning a chunk: finding the line's end in the same pass
-   * saves a pass over every byte; -1 for a line given whole), and parses the number and address
-   * fields of the current format as it goes (a second pass over them cost as much again).
-   * Sets view.count (positions kept for the first MAX_TOKENS tokens), view.nums and
-   * badNumber/badAddress (the first field, in field order, that parseNumber()/parseAddress()
-   * would reject). Returns the newline's index, `limit` for a whole line, or -1 when `limit`
-   * came first (the line continues in the next chunk). A `\r` before the newline is not part
-   * of the line.
-   */
-  private scanLine(bytes: Uint8Array, start: number, limit: number, newline: number): number {
+  /** The current format, and the scanner told how to read its fields. */
+  private setFormat(format: CompiledFormat): void {
+    this.current = format;
+    const kinds = format.kinds;
+    const fields = kinds.length < MAX_TOKENS ? kinds.length : MAX_TOKENS;
+    this.kinds.set(fields === kinds.length ? kinds : kinds.subarray(0, fields));
+    this.scanner.setFormat(fields, format.pos.get('interface-id') ?? -1);
+  }
+
+  /** Room for `length` bytes after the window's data (growing the memory if need be); returns where. */
+  private scratch(length: number): number {
+    const at = this.dataEnd;
+    if (at + length + SLACK > this.memory.length) {
+      this.scanner.ensure(at + length + SCRATCH);
+      this.takeViews();
+    }
+    return at;
+  }
+
+  private growWindow(capacity: number): void {
+    this.scanner.ensure(this.window + capacity + SCRATCH);
+    this.capacity = capacity;
+    this.takeViews();
+  }
+
+  /** (Again) the typed views of the scanner's memory: growing it detaches the old ones. */
+  private takeViews(): void {
+    const views = this.scanner.views();
+    this.memory = views.bytes;
+    this.status = views.status;
+    this.kinds = views.kinds;
     const view = this.view;
-    const starts = view.starts;
-    const ends = view.ends;
-    const nums = view.nums;
-    const ipv4s = view.ipv4s;
-    const kinds = this.current.kinds;
-    const expected = kinds.length < MAX_TOKENS ? kinds.length : MAX_TOKENS;
-    let badNumber = -1;
-    let badAddress = -1;
-    let count = 0;
-    let tokenStart = -1;
-    let i = start;
-    let c = 0;
-    for (;;) {
-      // blanks
-      for (;;) {
-        if (i >= limit) {
-          view.count = count;
-          this.badNumber = badNumber;
-          this.badAddress = badAddress;
-          return newline < 0 ? limit : -1;
-        }
-        c = bytes[i];
-        if (c !== 32 && c !== 9) break;
-        i++;
-      }
-      if (c === newline) break;
-      tokenStart = i;
-      const kind = count < expected ? kinds[count] : 0;
-      if (kind === FIELD_NUMBER) {
-        // digits → value, as parseNumber()
-        let value = 0;
-        let digitsOnly = true;
-        for (;;) {
-          const digit = c - 48;
-          if (digit >= 0 && digit <= 9) value = value * 10 + digit;
-          else digitsOnly = false;
-          if (++i >= limit) break;
-          c = bytes[i];
-          if (c <= 32 && (c === 32 || c === 9 || c === newline)) break; // one test for most bytes
-        }
-        if (digitsOnly) nums[count] = value;
-        else if (i - tokenStart === 1 && bytes[tokenStart] === 45) nums[count] = NaNValue;
-        else if (badNumber < 0) badNumber = count;
-      } else if (kind === FIELD_ADDRESS) {
-        // the checks of parseAddress() and canonicalIpv4(), in one pass
-        let dots = 0;
-        let colons = 0;
-        let letters = false;
-        let other = false;
-        let value = 0;
-        let octet = 0;
-        let digits = 0;
-        let canonical = true;
-        for (;;) {
-          if (c >= 48 && c <= 57) {
-            if (digits === 1 && octet === 0) canonical = false; // a leading zero
-            octet = octet * 10 + (c - 48);
-            digits++;
-          } else if (c === 46) {
-            dots++;
-            if (digits === 0 || octet > 255) canonical = false;
-            value = value * 256 + octet;
-            octet = 0;
-            digits = 0;
-          } else if (c === 58) colons++;
-          else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) letters = true;
-          else other = true;
-          if (++i >= limit) break;
-          c = bytes[i];
-          if (c <= 32 && (c === 32 || c === 9 || c === newline)) break; // one test for most bytes
-        }
-        if (other) {
-          if (i - tokenStart === 1 && bytes[tokenStart] === 45) ipv4s[count] = NOT_IPV4;
-          else if (badAddress < 0) badAddress = count;
-        } else if (colons >= 2) ipv4s[count] = NOT_IPV4;
-        else if (colons === 0 && dots === 3 && !letters) ipv4s[count] = canonical && digits > 0 && octet <= 255 ? value * 256 + octet : NOT_IPV4;
-        else if (badAddress < 0) badAddress = count;
-      } else {
-        for (;;) {
-          if (++i >= limit) break;
-          c = bytes[i];
-          if (c <= 32 && (c === 32 || c === 9 || c === newline)) break; // one test for most bytes
-        }
-      }
-      if (count < MAX_TOKENS) {
-        starts[count] = tokenStart;
-        ends[count] = i;
-      }
-      count++;
-      if (i >= limit) {
-        if (newline >= 0) return -1;
-        break;
-      }
-      if (c === newline) break;
-    }
-    // `i` is the end of the line. A `\r` just before the newline is the last byte of the last
-    // token: cut it, and read that token again without it (only rare CRLF input pays for this).
-    if (newline >= 0 && count > 0 && bytes[i - 1] === 13) {
-      const last = count - 1;
-      if (tokenStart === i - 1) count--; // the token was the `\r` alone
-      else if (last < MAX_TOKENS) {
-        ends[last] = i - 1;
-        if (last < expected && kinds[last] === FIELD_NUMBER) {
-          const value = parseNumber(bytes, tokenStart, i - 1);
-          if (value !== -1) {
-            nums[last] = value;
-            if (badNumber === last) badNumber = -1;
-          }
-        } else if (last < expected && kinds[last] === FIELD_ADDRESS) {
-          const value = parseAddress(bytes, tokenStart, i - 1);
-          if (value !== INVALID_ADDRESS) {
-            ipv4s[last] = value;
-            if (badAddress === last) badAddress = -1;
-          }
-        }
-      }
-    }
-    view.count = count;
-    this.badNumber = badNumber;
-    this.badAddress = badAddress;
-    return i;
+    view.starts = views.starts;
+    view.ends = views.ends;
+    view.nums = views.nums;
+    view.ipv4s = views.ipv4s;
+    view.bytes = views.bytes;
   }
 
   /** CSV lines are validated after splitting, field by field, in the order scanLine() reports. */
@@ -470,6 +425,8 @@ export class FlowLineReader {
     const view = this.view;
     this.badNumber = -1;
     this.badAddress = -1;
+    const iface = format.pos.get('interface-id');
+    view.idHash = iface === undefined ? 0 : fnv1a(bytes, view.starts[iface], view.ends[iface]);
     const numeric = format.numericPositions;
     for (let k = 0; k < numeric.length; k++) {
       const index = numeric[k];
@@ -525,7 +482,7 @@ export class FlowLineReader {
       this.warned.add(`unknown:${format.key}`);
       this.sink.warning?.(`${view.source}:${this.lineNo}: header names field(s) flowdump does not know (${format.unknownFields.join(', ')}); they are read as text`);
     }
-    this.current = format;
+    this.setFormat(format);
     this.sink.header?.(format, { source: view.source, line: this.lineNo });
     return true;
   }
@@ -552,15 +509,26 @@ export class FlowLineReader {
     const line = this.lineNo;
     for (const message of messages) {
       this.lineNo = line; // every message of the envelope reports the envelope's line
-      const messageBytes = Buffer.from(message, 'utf8');
-      this.readLine(messageBytes, 0, messageBytes.length);
+      // after the window's data (the envelope's own bytes are no longer needed: it was parsed)
+      const length = Buffer.byteLength(message, 'utf8');
+      const at = this.scratch(length);
+      this.memory.write(message, at, length, 'utf8');
+      this.readLine(at, at + length);
     }
     return true;
   }
 }
 
-function asBuffer(chunk: Uint8Array): Buffer {
-  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+/** The input window's first size; it doubles for a line that does not fit. */
+const INITIAL_WINDOW = 1 << 20;
+/** Room after the window for a line given whole (more is made when one needs it). */
+const SCRATCH = 1 << 16;
+
+/** FNV-1a of bytes [start, end), as the scanner hashes the interface id (RecordView.idHash). */
+function fnv1a(bytes: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let k = start; k < end; k++) hash = Math.imul(hash ^ bytes[k], 0x01000193);
+  return hash | 0;
 }
 
 /** Splits on commas (CSV exported from Athena / Security Lake, no quoting). */
@@ -585,7 +553,7 @@ function tokenizeCsv(bytes: Uint8Array, start: number, end: number, view: Record
 }
 
 /** Digits → value; `-` or empty → NaN; anything else → -1 (malformed). */
-function parseNumber(bytes: Uint8Array, start: number, end: number): number {
+export function parseNumber(bytes: Uint8Array, start: number, end: number): number {
   if (end === start) return NaNValue;
   if (end - start === 1 && bytes[start] === 45) return NaNValue;
   let value = 0;
@@ -602,7 +570,7 @@ function parseNumber(bytes: Uint8Array, start: number, end: number): number {
  * when the address is a canonical dotted quad (the analyzer keys connections by it), NOT_IPV4
  * for any other valid value, INVALID_ADDRESS when it is not an address.
  */
-function parseAddress(bytes: Uint8Array, start: number, end: number): number {
+export function parseAddress(bytes: Uint8Array, start: number, end: number): number {
   const length = end - start;
   if (length === 0 || (length === 1 && bytes[start] === 45)) return NOT_IPV4;
   let dots = 0;
