@@ -30,11 +30,32 @@ const IPV4S = memory.data(MAX_TOKENS * 8, 16);
 /** How each field of the current format is read: 0 text, FIELD_NUMBER, FIELD_ADDRESS (set by JavaScript). */
 const KINDS = memory.data(MAX_TOKENS, 16);
 /** The results of scanLine() besides its return value, as int32: see the STATUS_* offsets. */
-const STATUS = memory.data(16, 16);
+const STATUS = memory.data(32, 16);
 const STATUS_COUNT = 0; // tokens on the line
 const STATUS_BAD_NUMBER = 4; // the first number field that is not a number or `-`, or -1
 const STATUS_BAD_ADDRESS = 8; // the first address field that is not an address or `-`, or -1
 const STATUS_HASH = 12; // FNV-1a of the token at `hashAt` (0 when the line is shorter)
+const STATUS_ID = 16; // the number of the token at `hashAt` among the distinct values seen (see idOf()), or -1
+
+/*
+ * Distinct values of the hashed field (interface ids: a few thousand in any capture), numbered
+ * 0, 1, 2, … as first seen, so that the analyzer recognizes one it has seen by its number
+ * instead of comparing its bytes in JavaScript (~60 ns a record). An open-addressing table of
+ * (hash, number + 1), the values' bytes in an arena. Values longer than MAX_ID_LENGTH, or past
+ * MAX_IDS or a full arena, get no number (-1): the analyzer then reads their text.
+ */
+const MAX_IDS: i32 = 1 << 14;
+const ID_SLOTS: i32 = 1 << 15;
+const MAX_ID_LENGTH: i32 = 128;
+const ARENA_BYTES: i32 = 1 << 18;
+const ID_TABLE = memory.data(ID_SLOTS * 8, 16);
+const ID_OFFSETS = memory.data(MAX_IDS * 4, 16);
+const ID_LENGTHS = memory.data(MAX_IDS * 4, 16);
+/** FNV-1a of each numbered value (worked out once, when it is first seen) */
+const ID_FNV = memory.data(MAX_IDS * 4, 16);
+const ARENA = memory.data(ARENA_BYTES, 16);
+let ids: i32 = 0;
+let arenaUsed: i32 = 0;
 
 /** Fields of the current format (at most MAX_TOKENS); the token whose bytes are hashed, or -1. */
 let expected: i32 = 0;
@@ -136,7 +157,8 @@ function tokenEnd(p: i32, limit: i32, newline: i32): i32 {
 export function scanLine(start: i32, limit: i32, newline: i32): i32 {
   let badNumber: i32 = -1;
   let badAddress: i32 = -1;
-  let hash: u32 = 0;
+  let hashStart: i32 = 0;
+  let hashEnd: i32 = -1; // no token hashed
   let count: i32 = 0;
   let tokenStart: i32 = -1;
   let i: i32 = start;
@@ -144,8 +166,9 @@ export function scanLine(start: i32, limit: i32, newline: i32): i32 {
   while (true) {
     tokenStart = skipBlanks(i, limit, newline);
     if (tokenStart >= limit) {
-      finish(count, badNumber, badAddress, hash);
-      return newline < 0 ? limit : -1;
+      if (newline >= 0) return -1; // the line continues in the next chunk: read it again then
+      finish(count, badNumber, badAddress, hashStart, hashEnd);
+      return limit;
     }
     if (<i32>load<u8>(tokenStart) == newline) {
       i = tokenStart;
@@ -162,7 +185,8 @@ export function scanLine(start: i32, limit: i32, newline: i32): i32 {
       if (value != INVALID_ADDRESS) store<f64>(IPV4S + (count << 3), value);
       else if (badAddress < 0) badAddress = count;
     } else if (count == hashAt) {
-      hash = fnv1a(tokenStart, i);
+      hashStart = tokenStart;
+      hashEnd = i;
     }
     if (count < MAX_TOKENS) {
       store<i32>(STARTS + (count << 2), tokenStart);
@@ -170,10 +194,7 @@ export function scanLine(start: i32, limit: i32, newline: i32): i32 {
     }
     count++;
     if (i >= limit) {
-      if (newline >= 0) {
-        finish(count, badNumber, badAddress, hash);
-        return -1;
-      }
+      if (newline >= 0) return -1; // the line continues in the next chunk: read it again then
       break;
     }
     if (<i32>load<u8>(i) == newline) break;
@@ -185,7 +206,7 @@ export function scanLine(start: i32, limit: i32, newline: i32): i32 {
     const last = count - 1;
     if (tokenStart == i - 1) {
       count--; // the token was the `\r` alone
-      if (last == hashAt) hash = 0;
+      if (last == hashAt) hashEnd = -1;
     } else if (last < MAX_TOKENS) {
       store<i32>(ENDS + (last << 2), i - 1);
       const kind: u8 = last < expected ? load<u8>(KINDS + last) : 0;
@@ -202,11 +223,11 @@ export function scanLine(start: i32, limit: i32, newline: i32): i32 {
           if (badAddress == last) badAddress = -1;
         }
       } else if (last == hashAt) {
-        hash = fnv1a(tokenStart, i - 1);
+        hashEnd = i - 1;
       }
     }
   }
-  finish(count, badNumber, badAddress, hash);
+  finish(count, badNumber, badAddress, hashStart, hashEnd);
   return i;
 }
 
@@ -290,11 +311,69 @@ function octet(at: i32, length: i32): i32 {
 
 // @ts-ignore: decorator
 @inline
-function finish(count: i32, badNumber: i32, badAddress: i32, hash: u32): void {
+function finish(count: i32, badNumber: i32, badAddress: i32, hashStart: i32, hashEnd: i32): void {
   store<i32>(STATUS + STATUS_COUNT, count);
   store<i32>(STATUS + STATUS_BAD_NUMBER, badNumber);
   store<i32>(STATUS + STATUS_BAD_ADDRESS, badAddress);
-  store<u32>(STATUS + STATUS_HASH, hash);
+  if (hashEnd < 0) {
+    store<u32>(STATUS + STATUS_HASH, 0);
+    store<i32>(STATUS + STATUS_ID, -1);
+  } else {
+    const id = idOf(hashStart, hashEnd);
+    store<i32>(STATUS + STATUS_ID, id);
+    store<u32>(STATUS + STATUS_HASH, id >= 0 ? load<u32>(ID_FNV + (id << 2)) : fnv1a(hashStart, hashEnd));
+  }
+}
+
+/**
+ * The number of the value [start, end) among the distinct values seen (a new one if unseen), or
+ * -1. The table is keyed by a quick hash of 8 bytes at a time (FNV-1a, which the analyzer keeps,
+ * takes a multiplication a byte: it is worked out once per value, in ID_FNV).
+ */
+function idOf(start: i32, end: i32): i32 {
+  const length = end - start;
+  if (length > MAX_ID_LENGTH) return -1;
+  const hash = quickHash(start, length);
+  let slot = <i32>hash & (ID_SLOTS - 1);
+  while (true) {
+    const at = ID_TABLE + (slot << 3);
+    const entry = load<i32>(at, 4);
+    if (entry == 0) break;
+    if (load<u32>(at) == hash) {
+      const id = entry - 1;
+      if (load<i32>(ID_LENGTHS + (id << 2)) == length && sameBytes(ARENA + load<i32>(ID_OFFSETS + (id << 2)), start, length)) return id;
+    }
+    slot = (slot + 1) & (ID_SLOTS - 1);
+  }
+  if (ids >= MAX_IDS || arenaUsed + length > ARENA_BYTES) return -1;
+  const id = ids++;
+  memory.copy(ARENA + arenaUsed, start, length);
+  store<i32>(ID_OFFSETS + (id << 2), arenaUsed);
+  store<i32>(ID_LENGTHS + (id << 2), length);
+  store<u32>(ID_FNV + (id << 2), fnv1a(start, end));
+  arenaUsed += length;
+  const at = ID_TABLE + (slot << 3);
+  store<u32>(at, hash);
+  store<i32>(at, id + 1, 4);
+  return id;
+}
+
+/** A hash of `length` bytes at `at`, 8 at a time (reads up to 7 bytes past them: there is slack). */
+// @ts-ignore: decorator
+@inline
+function quickHash(at: i32, length: i32): u32 {
+  let h: u64 = <u64>length * 0x9e3779b97f4a7c15;
+  let k = 0;
+  for (; k + 8 <= length; k += 8) h = (h ^ load<u64>(at + k)) * 0xff51afd7ed558ccd;
+  if (k < length) h = (h ^ (load<u64>(at + k) & ((<u64>1 << (<u64>(length - k) << 3)) - 1))) * 0xff51afd7ed558ccd;
+  return <u32>(h ^ (h >> 32));
+}
+
+function sameBytes(a: usize, b: usize, length: i32): bool {
+  let k = 0;
+  for (; k + 8 <= length; k += 8) if (load<u64>(a + k) != load<u64>(b + k)) return false;
+  for (; k < length; k++) if (load<u8>(a + k) != load<u8>(b + k)) return false;
+  return true;
 }
 
 /** The value of a run of digits, accumulated in doubles exactly as JavaScript does (past 2^53 it rounds). */
@@ -358,4 +437,305 @@ function fnv1a(start: i32, end: i32): u32 {
   let h: u32 = 0x811c9dc5;
   for (let i = start; i < end; i++) h = (h ^ <u32>load<u8>(i)) * 0x01000193;
   return h;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The analyzer's fast path: "plain" records, tallied here instead of one by one in JavaScript.
+//
+// After the JavaScript side has read one record of a format through its usual path, the analyzer
+// (RecordTally.plainFields() in src/analyze/record-tally.ts) may give the positions of the fields
+// it reads; readRecords() then reads line after line and, for each line that is a plain record,
+// does here what RecordTally.record() would do with it:
+//  * a TCP record: its "TCP facts" row (FACT_* in record-tally.ts: packed connection key, side,
+//    flags, action, packets, bytes, times, interface hash, focus), for the connection table;
+//  * a UDP or ICMP record: a row of protocol, packets, bytes and action, which RecordTally adds up
+//    in order (sums of doubles depend on their order);
+//  * any other protocol: a count.
+// A plain record is one whose outcome needs nothing else from JavaScript: well-formed (the field
+// count of the format, no bad number or address, not a header or JSON line), log-status neither
+// NODATA nor SKIPDATA, an interface id RecordTally has already noted (NOTED), no NAT hop (packet
+// and interface addresses both canonical IPv4 and equal, or one absent or `-`), and for TCP a key
+// that packs: canonical IPv4 endpoints and canonical ports. Any other line stops readRecords(),
+// which hands it to JavaScript (REASON_SLOW): the line reader then reads it as before, after
+// handing over the rows so far, so everything reaches the analyzer in input order.
+// test/analyze/plain-records.test.ts compares summaries with and without this path.
+// ---------------------------------------------------------------------------------------------
+
+/** Rows of each kind before readRecords() stops to have them handed over (REASON_FULL). */
+const MAX_ROWS: i32 = 4096;
+const TCP_FACTS: i32 = 12; // as TCP_FACTS in src/analyze/record-tally.ts, and FACT_* below
+const FACT_KEY = 0;
+const FACT_SIDE = 3;
+const FACT_FLAGS = 4;
+const FACT_REJECTED = 5;
+const FACT_PACKETS = 6;
+const FACT_BYTES = 7;
+const FACT_START = 8;
+const FACT_END = 9;
+const FACT_IFACE = 10;
+const FACT_FOCUSED = 11;
+const OTHER_ROW: i32 = 4; // protocol, packets, bytes, rejected (PLAIN_* in src/format/line-reader.ts)
+const FACTS = memory.data(MAX_ROWS * TCP_FACTS * 8, 16);
+const OTHERS = memory.data(MAX_ROWS * OTHER_ROW * 8, 16);
+/** 1 for each interface id number RecordTally has noted (written by JavaScript) */
+const NOTED = memory.data(MAX_IDS, 16);
+/** The rank of each octet's decimal text among "0"…"255" as strings sort (written by JavaScript; see ipv4TextOrder()) */
+const RANK = memory.data(256, 16);
+/** Results of readRecords(), as int32 (PLAIN_STATUS_* offsets), and the batch's earliest start / latest end (f64) */
+const PLAIN_STATUS = memory.data(64, 16);
+const PS_REASON = 0;
+const PS_LINE_END = 4; // REASON_SLOW: where the line handed to JavaScript ends (its newline)
+const PS_LINES = 8; // lines read here (records and blank lines) by the last call
+const PS_TCP = 12; // rows in FACTS
+const PS_OTHERS = 16; // rows in OTHERS
+const PS_OTHER_PROTOCOLS = 20; // records of other protocols
+const PS_MIN_START = 32; // f64
+const PS_MAX_END = 40; // f64
+const REASON_MORE: i32 = 0; // the input ends (an unfinished line waits for more)
+const REASON_SLOW: i32 = 1;
+const REASON_FULL: i32 = 2;
+
+let plain = false;
+let pStatus: i32 = -1;
+let pProtocol: i32 = -1;
+let pSrc: i32 = -1;
+let pDst: i32 = -1;
+let pPktSrc: i32 = -1;
+let pPktDst: i32 = -1;
+let pSrcPort: i32 = -1;
+let pDstPort: i32 = -1;
+let pFlags: i32 = -1;
+let pAction: i32 = -1;
+let pPackets: i32 = -1;
+let pBytes: i32 = -1;
+let pStart: i32 = -1;
+let pEnd: i32 = -1;
+let pIface: i32 = -1;
+let tcpRows: i32 = 0;
+let otherRows: i32 = 0;
+let otherProtocols: i32 = 0;
+let minStart: f64 = Infinity;
+let maxEnd: f64 = -Infinity;
+
+export function factsAt(): usize { return FACTS; }
+export function othersAt(): usize { return OTHERS; }
+export function notedAt(): usize { return NOTED; }
+export function rankAt(): usize { return RANK; }
+export function plainStatusAt(): usize { return PLAIN_STATUS; }
+export function maxRows(): i32 { return MAX_ROWS; }
+
+/** Turns the fast path off (for the current format). */
+export function plainOff(): void {
+  plain = false;
+}
+
+/** Turns the fast path on for the current format, with the positions of the fields RecordTally reads (-1: absent). */
+export function plainOn(status: i32, protocol: i32, srcaddr: i32, dstaddr: i32, pktSrc: i32, pktDst: i32, srcport: i32, dstport: i32, flags: i32, action: i32, packets: i32, bytes: i32, start: i32, end: i32, iface: i32): void {
+  // fields past MAX_TOKENS have no position kept: such formats stay on the JavaScript path
+  plain = status >= 0 && protocol >= 0 && max(status, max(protocol, max(srcaddr, max(dstaddr, max(pktSrc, max(pktDst, max(srcport, max(dstport, max(flags, max(action, max(packets, max(bytes, max(start, max(end, iface)))))))))))))) < MAX_TOKENS;
+  pStatus = status;
+  pProtocol = protocol;
+  pSrc = srcaddr;
+  pDst = dstaddr;
+  pPktSrc = pktSrc;
+  pPktDst = pktDst;
+  pSrcPort = srcport;
+  pDstPort = dstport;
+  pFlags = flags;
+  pAction = action;
+  pPackets = packets;
+  pBytes = bytes;
+  pStart = start;
+  pEnd = end;
+  pIface = iface;
+}
+
+/** Empties the rows (JavaScript has taken them). */
+export function clearRows(): void {
+  tcpRows = 0;
+  otherRows = 0;
+  otherProtocols = 0;
+  minStart = Infinity;
+  maxEnd = -Infinity;
+  store<i32>(PLAIN_STATUS + PS_TCP, 0);
+  store<i32>(PLAIN_STATUS + PS_OTHERS, 0);
+  store<i32>(PLAIN_STATUS + PS_OTHER_PROTOCOLS, 0);
+  store<f64>(PLAIN_STATUS + PS_MIN_START, minStart);
+  store<f64>(PLAIN_STATUS + PS_MAX_END, maxEnd);
+}
+
+/**
+ * Reads the lines from `start` up to `limit` (newline-terminated, as scanLine() with newline 10),
+ * tallying plain records and skipping blank lines, until a line needs JavaScript (REASON_SLOW:
+ * its scan results are in place, it ends at PS_LINE_END, and the return value is its start), the
+ * rows are full (REASON_FULL) or the input ends (REASON_MORE: the return value is where the
+ * unfinished line starts, or `limit`).
+ */
+export function readRecords(start: i32, limit: i32): i32 {
+  let pos = start;
+  let lines = 0;
+  let reason = REASON_MORE;
+  while (pos < limit) {
+    if (tcpRows == MAX_ROWS || otherRows == MAX_ROWS) {
+      reason = REASON_FULL;
+      break;
+    }
+    const nl = scanLine(pos, limit, 10);
+    if (nl < 0) break;
+    if (load<i32>(STATUS + STATUS_COUNT) != 0 && !plainRecord()) {
+      reason = REASON_SLOW;
+      store<i32>(PLAIN_STATUS + PS_LINE_END, nl);
+      break;
+    }
+    lines++;
+    pos = nl + 1;
+  }
+  store<i32>(PLAIN_STATUS + PS_REASON, reason);
+  store<i32>(PLAIN_STATUS + PS_LINES, lines);
+  store<i32>(PLAIN_STATUS + PS_TCP, tcpRows);
+  store<i32>(PLAIN_STATUS + PS_OTHERS, otherRows);
+  store<i32>(PLAIN_STATUS + PS_OTHER_PROTOCOLS, otherProtocols);
+  store<f64>(PLAIN_STATUS + PS_MIN_START, minStart);
+  store<f64>(PLAIN_STATUS + PS_MAX_END, maxEnd);
+  return pos;
+}
+
+// @ts-ignore: decorator
+@inline
+function tokenStartOf(field: i32): i32 {
+  return load<i32>(STARTS + (field << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function tokenLength(field: i32): i32 {
+  return load<i32>(ENDS + (field << 2)) - load<i32>(STARTS + (field << 2));
+}
+
+/** The first byte of the field, or -1 when absent (as RecordView.code()). */
+// @ts-ignore: decorator
+@inline
+function codeOf(field: i32): i32 {
+  return field < 0 ? -1 : <i32>load<u8>(tokenStartOf(field));
+}
+
+/** The field is `-` (tokens are never empty). */
+// @ts-ignore: decorator
+@inline
+function isDash(field: i32): bool {
+  return tokenLength(field) == 1 && load<u8>(tokenStartOf(field)) == 45;
+}
+
+// @ts-ignore: decorator
+@inline
+function numberOf(field: i32): f64 {
+  return field < 0 ? NaN : load<f64>(NUMS + (field << 3));
+}
+
+// @ts-ignore: decorator
+@inline
+function ipv4Of(field: i32): f64 {
+  return field < 0 ? NOT_IPV4 : load<f64>(IPV4S + (field << 3));
+}
+
+/** No NAT hop between the two fields (record-tally.ts differentAddresses() false), as far as this path can tell: -1 if it cannot. */
+// @ts-ignore: decorator
+@inline
+function noHop(packet: i32, iface: i32): bool {
+  if (packet < 0 || iface < 0) return true;
+  const a = ipv4Of(packet);
+  const b = ipv4Of(iface);
+  if (a >= 0 && b >= 0) return a == b;
+  return isDash(packet) || isDash(iface); // otherwise (IPv6, other spellings): JavaScript compares the texts
+}
+
+/** A port field's value when written canonically (what the key text would show), else -1 (record-tally.ts canonicalPortOf()). */
+// @ts-ignore: decorator
+@inline
+function canonicalPort(field: i32): i32 {
+  if (field < 0) return -1;
+  const value = numberOf(field);
+  if (!(value <= 65535)) return -1;
+  if (tokenLength(field) > 1 && load<u8>(tokenStartOf(field)) == 48) return -1; // a leading zero
+  return <i32>value;
+}
+
+/** The address a connection key uses: the packet-level field unless absent or `-` (record-tally.ts tcpRecord()). */
+// @ts-ignore: decorator
+@inline
+function keyAddress(packet: i32, iface: i32): f64 {
+  if (packet >= 0) {
+    const value = ipv4Of(packet);
+    if (value >= 0 || !isDash(packet)) return value;
+  }
+  return ipv4Of(iface);
+}
+
+/** A number that orders canonical IPv4 addresses as their texts sort (ipv4TextOrder() in src/format/line-reader.ts). */
+// @ts-ignore: decorator
+@inline
+function textOrder(ip: u32): u32 {
+  return (<u32>load<u8>(RANK + (ip >> 24)) << 24) | (<u32>load<u8>(RANK + ((ip >> 16) & 255)) << 16) | (<u32>load<u8>(RANK + ((ip >> 8) & 255)) << 8) | <u32>load<u8>(RANK + (ip & 255));
+}
+
+/** The line just scanned: tallied here when it is a plain record (true), else left for JavaScript (false). */
+function plainRecord(): bool {
+  if (!plain) return false;
+  if (load<i32>(STATUS + STATUS_COUNT) != expected) return false; // incl. a trailing # comment
+  if (load<i32>(STATUS + STATUS_BAD_NUMBER) >= 0 || load<i32>(STATUS + STATUS_BAD_ADDRESS) >= 0) return false;
+  const first = <i32>load<u8>(tokenStartOf(0));
+  if (<u32>(first - 97) <= 25 || first == 123) return false; // a header, or a JSON line (a-z, {)
+  const status = codeOf(pStatus);
+  if (status == 78 || status == 83) return false; // NODATA, SKIPDATA
+  if (pIface >= 0) {
+    const id = load<i32>(STATUS + STATUS_ID);
+    if (id < 0 || load<u8>(NOTED + id) == 0) return false;
+  }
+  if (!noHop(pPktSrc, pSrc) || !noHop(pPktDst, pDst)) return false;
+  const protocol = numberOf(pProtocol);
+  const packets = numberOf(pPackets);
+  const bytes = numberOf(pBytes);
+  const start = numberOf(pStart);
+  const end = numberOf(pEnd);
+  const rejected: f64 = codeOf(pAction) == 82 ? 1 : 0; // R
+  if (protocol == 6) {
+    const srcIp = keyAddress(pPktSrc, pSrc);
+    const dstIp = keyAddress(pPktDst, pDst);
+    const srcPort = canonicalPort(pSrcPort);
+    const dstPort = canonicalPort(pDstPort);
+    if (srcIp < 0 || dstIp < 0 || srcPort < 0 || dstPort < 0) return false; // a text key
+    if (tcpRows == MAX_ROWS) return false;
+    const src = <u32>srcIp;
+    const dst = <u32>dstIp;
+    // side 0: the address whose text sorts first, then the lower port
+    const srcOrder = textOrder(src);
+    const dstOrder = textOrder(dst);
+    const side = srcOrder < dstOrder || (srcOrder == dstOrder && srcPort <= dstPort) ? 0 : 1;
+    const row = FACTS + tcpRows * (TCP_FACTS * 8);
+    store<f64>(row + (FACT_KEY << 3), <f64><i32>(side == 0 ? src : dst));
+    store<f64>(row + ((FACT_KEY + 1) << 3), <f64><i32>(side == 0 ? dst : src));
+    store<f64>(row + ((FACT_KEY + 2) << 3), <f64>(side == 0 ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort));
+    store<f64>(row + (FACT_SIDE << 3), <f64>side);
+    store<f64>(row + (FACT_FLAGS << 3), numberOf(pFlags));
+    store<f64>(row + (FACT_REJECTED << 3), rejected);
+    store<f64>(row + (FACT_PACKETS << 3), packets);
+    store<f64>(row + (FACT_BYTES << 3), bytes);
+    store<f64>(row + (FACT_START << 3), start);
+    store<f64>(row + (FACT_END << 3), end);
+    store<f64>(row + (FACT_IFACE << 3), pIface >= 0 ? <f64>load<i32>(STATUS + STATUS_HASH) : 0);
+    store<f64>(row + (FACT_FOCUSED << 3), 1);
+    tcpRows++;
+  } else if (protocol == 17 || protocol == 1 || protocol == 58) {
+    const row = OTHERS + otherRows * (OTHER_ROW * 8);
+    store<f64>(row, protocol);
+    store<f64>(row, packets, 8);
+    store<f64>(row, bytes, 16);
+    store<f64>(row, rejected, 24);
+    otherRows++;
+  } else {
+    otherProtocols++;
+  }
+  if (start < minStart) minStart = start;
+  if (end > maxEnd) maxEnd = end;
+  return true;
 }

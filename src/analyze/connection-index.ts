@@ -62,7 +62,27 @@ export class ConnectionIndex {
    * port 0 << 16 | port 1 (int32 words compare as small integers; above 2^31 they would not).
    */
   internWords(w0: number, w1: number, w2: number): number {
-    const h = hash(w0, w1, w2);
+    return this.internHashed(hash(w0, w1, w2), w0, w1, w2);
+  }
+
+  /** The hash internHashed() takes for a key's three words. */
+  hashOf(w0: number, w1: number, w2: number): number {
+    return hash(w0, w1, w2);
+  }
+
+  /**
+   * Reads the memory the key with hash `h` will be looked up in (the cache of recent keys and the
+   * table's first slot) and returns something of it, to be ignored: a loop of these over a batch
+   * has many cache misses under way at once, and the lookups that follow find their memory in
+   * cache (JavaScript has no prefetch instruction).
+   */
+  touch(h: number): number {
+    const table = this.slotCount === 0 ? 0 : this.slots[(h & (this.slotCount - 1)) * SLOT];
+    return this.recent[(h & (RECENT_SLOTS - 1)) * SLOT] ^ table;
+  }
+
+  /** internWords() with the key's hash given (hashOf()). */
+  internHashed(h: number, w0: number, w1: number, w2: number): number {
     const recent = this.recent;
     const cached = (h & (RECENT_SLOTS - 1)) * SLOT;
     if (recent[cached + 1] === w0 && recent[cached + 2] === w1 && recent[cached + 3] === w2 && recent[cached] !== 0) return recent[cached] - 1;

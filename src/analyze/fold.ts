@@ -73,6 +73,8 @@ const FOCUS_BIT = 16 << 12; // a record of this connection matched the focus exp
 const BLOCK_BITS = 16;
 const BLOCK_SIZE = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_SIZE - 1;
+/** TCP records batched before they are applied (see tcp()) */
+const PENDING_RECORDS = 1024;
 
 /** A SKIPDATA window lowers confidence in unanswered verdicts within this many seconds of it. */
 const GAP_SLACK_SECONDS = 60;
@@ -95,6 +97,8 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
 
   constructor(private readonly options: FoldOptions = {}) {
     this.tally = new RecordTally(this, options);
+    this.tally.facts = this.pending;
+    this.tally.factsAt = 0;
   }
 
   get counts(): RecordTally['counts'] {
@@ -134,29 +138,94 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     this.tally.importState(state);
   }
 
-  /** The facts of one TCP record (see RecordTally), at facts[f…]; updates its connection. */
+  /**
+   * The facts of one TCP record (see RecordTally), at facts[f…]; updates its connection. The
+   * records of this table's own tally are written straight into a batch, applied by tcpBatch()
+   * when it is full and before anything reads the table (flush()).
+   */
   tcp(facts: Float64Array, f: number, textKey: string | undefined): void {
-    this.update(this.intern(facts, f, textKey), facts, f);
+    if (facts !== this.pending) {
+      this.update(this.intern(facts, f, textKey), facts, f);
+      return;
+    }
+    if (textKey !== undefined) this.pendingKeys.push([this.pendingCount, textKey]);
+    if (++this.pendingCount === PENDING_RECORDS) this.flush();
+    else this.tally.factsAt = this.pendingCount * TCP_FACTS;
+  }
+  private readonly pending = new Float64Array(PENDING_RECORDS * TCP_FACTS);
+  private pendingCount = 0;
+  private pendingKeys: [number, string][] = [];
+
+  /** Applies the batched facts of this table's own tally. */
+  private flush(): void {
+    if (this.pendingCount === 0) return;
+    this.applyBatch(this.pending, this.pendingCount, this.pendingKeys);
+    this.pendingCount = 0;
+    if (this.pendingKeys.length > 0) this.pendingKeys = [];
+    this.tally.factsAt = 0;
   }
 
   /**
    * The facts of `count` TCP records, TCP_FACTS numbers each, in order; `textKeys` lists the
    * records with a text key as [record, key]. The same as tcp() for each, done in two passes
-   * (every connection id, then every update): at a million connections each step is a cache
-   * miss, and a loop of independent steps lets the processor wait for several at once.
+   * (every connection id, then every update: applyBatch()): at a million connections each step
+   * is a cache miss, and a loop of independent steps lets the processor wait for several at once.
    */
   tcpBatch(facts: Float64Array, count: number, textKeys: readonly [number, string][]): void {
-    if (this.batchIds.length < count) this.batchIds = new Int32Array(count * 2);
+    if (this.pendingCount === 0 && count >= PENDING_RECORDS) {
+      this.applyBatch(facts, count, textKeys);
+      return;
+    }
+    // small batches (the reader hands over plain records whenever a line needs JavaScript) join
+    // the pending ones, so that batches stay large and in input order
+    let next = 0;
+    for (let k = 0; k < count; ) {
+      const n = Math.min(count - k, PENDING_RECORDS - this.pendingCount);
+      this.pending.set(facts.subarray(k * TCP_FACTS, (k + n) * TCP_FACTS), this.pendingCount * TCP_FACTS);
+      for (; next < textKeys.length && textKeys[next][0] < k + n; next++) this.pendingKeys.push([this.pendingCount + textKeys[next][0] - k, textKeys[next][1]]);
+      this.pendingCount += n;
+      k += n;
+      if (this.pendingCount === PENDING_RECORDS) this.flush();
+    }
+    this.tally.factsAt = this.pendingCount * TCP_FACTS;
+  }
+
+  private applyBatch(facts: Float64Array, count: number, textKeys: readonly [number, string][]): void {
+    if (this.batchIds.length < count) {
+      this.batchIds = new Int32Array(count * 2);
+      this.batchHashes = new Int32Array(count * 2);
+    }
     const ids = this.batchIds;
+    const hashes = this.batchHashes;
+    const index = this.index;
+    // 1. the memory of every lookup, read ahead (see ConnectionIndex.touch())
+    let ignored = 0;
+    for (let k = 0; k < count; k++) {
+      const f = k * TCP_FACTS;
+      const h = index.hashOf(facts[f + FACT_KEY], facts[f + FACT_KEY + 1], facts[f + FACT_KEY + 2]);
+      hashes[k] = h;
+      ignored ^= index.touch(h);
+    }
+    // 2. every connection id
     let next = 0;
     for (let k = 0; k < count; k++) {
-      let textKey: string | undefined;
-      if (next < textKeys.length && textKeys[next][0] === k) textKey = textKeys[next++][1];
-      ids[k] = this.intern(facts, k * TCP_FACTS, textKey);
+      const f = k * TCP_FACTS;
+      let i: number;
+      if (next < textKeys.length && textKeys[next][0] === k) i = index.internText(textKeys[next++][1]);
+      else i = index.internHashed(hashes[k], facts[f + FACT_KEY], facts[f + FACT_KEY + 1], facts[f + FACT_KEY + 2]);
+      if (i === this.size) this.add();
+      ids[k] = i;
+      // 3. the connection's state, read ahead
+      ignored ^= this.blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + RECORDS];
     }
+    // 4. every update
     for (let k = 0; k < count; k++) this.update(ids[k], facts, k * TCP_FACTS);
+    this.ignored = ignored;
   }
   private batchIds = new Int32Array(0);
+  private batchHashes = new Int32Array(0);
+  /** what the read-ahead loops read (kept, so that the reads are not optimized away) */
+  ignored = 0;
 
   /** The id of the record's connection; a new one (with its state) if it was not seen before. */
   private intern(facts: Float64Array, f: number, textKey: string | undefined): number {
@@ -235,6 +304,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
   }
 
   get connectionCount(): number {
+    this.flush();
     return this.size;
   }
 
@@ -248,6 +318,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
    * `lowConfidence` is worked out from the SKIPDATA windows when not given.
    */
   connection(i: number, lowConfidence?: boolean): ConnectionReport & { verdict: Verdict } {
+    this.flush();
     if (lowConfidence === undefined) {
       lowConfidence = this.verdictOf(i).cls === 'unanswered' && overlaps(mergeWindows(this.tally.skipGaps), this.get(i, FIRST_START), this.get(i, LAST_END));
     }
@@ -335,6 +406,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
 
   /** Finds a connection by the id shown in reports, or by its two endpoints. */
   findConnection(idOrTuple: string): number {
+    this.flush();
     for (let i = 0; i < this.size; i++) {
       if (connectionId(this.keyOf(i)) === idOrTuple) return i;
     }
@@ -343,12 +415,14 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
 
   /** Index of the connection between two endpoints, or -1. */
   indexOfEndpoints(a: Endpoint, b: Endpoint): number {
+    this.flush();
     const text = (e: Endpoint): string => `${e.address} ${e.port ?? '-'}`;
     const forward = this.index.find(`${text(a)} ${text(b)}`);
     return forward >= 0 ? forward : this.index.find(`${text(b)} ${text(a)}`);
   }
 
   finish(): Summary {
+    this.flush();
     const classified = this.tally.sawFlagsField && this.tally.sawProtocolField && !this.tally.sawTcpWithoutFlagsField;
     const tcp = {
       classified,

@@ -23,15 +23,28 @@ const collector: TcpFactsSink = {
   tcp(_facts, _at, textKey) {
     if (textKey !== undefined) textKeys.push([count, textKey]);
     count++;
-    if ((count + 1) * TCP_FACTS > batch.length) {
-      const bigger = new Float64Array(batch.length * 2);
-      bigger.set(batch);
-      batch = bigger;
-      tally.facts = batch;
-    }
+    room(1);
+    tally.factsAt = count * TCP_FACTS;
+  },
+  tcpBatch(facts, n, keys) {
+    room(n);
+    for (const [at, key] of keys) textKeys.push([count + at, key]);
+    batch.set(facts.subarray(0, n * TCP_FACTS), count * TCP_FACTS);
+    count += n;
     tally.factsAt = count * TCP_FACTS;
   },
 };
+
+/** Makes the batch hold `more` records more (and the one the tally writes next). */
+function room(more: number): void {
+  if ((count + more + 1) * TCP_FACTS <= batch.length) return;
+  let length = batch.length * 2;
+  while ((count + more + 1) * TCP_FACTS > length) length *= 2;
+  const bigger = new Float64Array(length);
+  bigger.set(batch);
+  batch = bigger;
+  tally.facts = batch;
+}
 const tally = new RecordTally(collector, { maxMalformedExamples: setup.maxMalformedExamples });
 tally.facts = batch;
 const reader = new FlowLineReader(tally, { format: setup.format, explicit: setup.explicit });

@@ -1,5 +1,6 @@
 import type { CompiledFormat } from '../format/compiled.js';
-import type { RecordSink, RecordView, Where } from '../format/line-reader.js';
+import { formatIpv4, ipv4TextOrder, type PlainBatch, type RecordSink, type RecordView, type Where } from '../format/line-reader.js';
+import { OTHER_ROW } from '../format/line-scanner.js';
 import { hasSyn } from './classify.js';
 import type { Problem, Tally } from './summary.js';
 
@@ -95,6 +96,8 @@ export const TCP_FACTS = 12;
 /** Receives the facts of each TCP record, in input order; `textKey` when the key is not packed. */
 export interface TcpFactsSink {
   tcp(facts: Float64Array, at: number, textKey: string | undefined): void;
+  /** The facts of `count` TCP records with packed keys, TCP_FACTS numbers each (read them before returning). */
+  tcpBatch(facts: Float64Array, count: number, textKeys: readonly [number, string][]): void;
 }
 
 /** A NODATA/SKIPDATA window as read (Unix seconds; NaN when the record had no time). */
@@ -106,6 +109,7 @@ export interface RawGap {
 }
 
 const MAX_GAPS = 10_000;
+const NO_TEXT_KEYS: readonly [number, string][] = [];
 const MAX_IFACES = 10_000;
 const MAX_HOPS = 10_000;
 
@@ -177,11 +181,6 @@ export class RecordTally implements RecordSink {
   facts: Float64Array = new Float64Array(TCP_FACTS);
   factsAt = 0;
 
-  /**
-   * Interface ids already in `interfaces`, by a quick hash of their last bytes (ENI ids differ
-   * there): a known id is then recognized by one comparison, without making its string.
-   */
-  private readonly ifaceByTail = new Map<number, string>();
   private readonly layouts = new Map<number, Layout>();
   private lastFormat: CompiledFormat | undefined;
   private lastLayout: Layout | undefined;
@@ -264,6 +263,44 @@ export class RecordTally implements RecordSink {
     }
   }
 
+  /**
+   * The fast path (RecordSink.plainFields): the reader's scanner may tally plain records of this
+   * format itself, unless every record must be seen here (a filter or a focus expression), or
+   * the format lacks log-status or protocol (their absence has rules of its own above).
+   */
+  plainFields(format: CompiledFormat): Layout | undefined {
+    if (this.options.filter || this.options.focus) return undefined;
+    const layout = this.layoutFor(format);
+    return layout.status >= 0 && layout.protocol >= 0 ? layout : undefined;
+  }
+
+  /** Plain records the reader's scanner has read: what record() would have done with each. */
+  plainRecords(batch: PlainBatch): void {
+    const counts = this.counts;
+    counts.total += batch.tcp + batch.udpIcmp + batch.otherProtocols;
+    counts.tcp += batch.tcp;
+    counts.other += batch.otherProtocols;
+    if (batch.minStart < this.minStart) this.minStart = batch.minStart;
+    if (batch.maxEnd > this.maxEnd) this.maxEnd = batch.maxEnd;
+    const others = batch.others;
+    for (let k = 0; k < batch.udpIcmp; k++) {
+      const at = k * OTHER_ROW;
+      const rejected = others[at + 3] === 1;
+      if (others[at] === 17) {
+        counts.udp++;
+        tally(this.udp, others[at + 1], others[at + 2], rejected);
+      } else {
+        counts.icmp++;
+        tally(this.icmp, others[at + 1], others[at + 2], rejected);
+      }
+    }
+    if (batch.tcp > 0) {
+      const layout = batch.format === this.lastFormat ? (this.lastLayout as Layout) : this.layoutFor(batch.format);
+      if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
+      this.target.tcpBatch(batch.facts, batch.tcp, NO_TEXT_KEYS);
+    }
+  }
+
   /** The counts as plain data. */
   exportState(): TallyState {
     return {
@@ -335,15 +372,18 @@ export class RecordTally implements RecordSink {
     const facts = this.facts;
     const at = this.factsAt;
     let textKey: string | undefined;
-    const src = layout.pktSrc >= 0 && !view.missing(layout.pktSrc) ? layout.pktSrc : layout.srcaddr;
-    const dst = layout.pktDst >= 0 && !view.missing(layout.pktDst) ? layout.pktDst : layout.dstaddr;
+    // the packet-level addresses where present and not `-` (a canonical IPv4 value is not `-`)
+    const pktSrc = layout.pktSrc;
+    const pktDst = layout.pktDst;
+    const src = pktSrc >= 0 && (view.ipv4s[pktSrc] >= 0 || !view.missing(pktSrc)) ? pktSrc : layout.srcaddr;
+    const dst = pktDst >= 0 && (view.ipv4s[pktDst] >= 0 || !view.missing(pktDst)) ? pktDst : layout.dstaddr;
     const srcIp = view.ipv4(src);
     const dstIp = view.ipv4(dst);
     const srcPort = canonicalPortOf(view, layout.srcport);
     const dstPort = canonicalPortOf(view, layout.dstport);
     if (srcIp >= 0 && dstIp >= 0 && srcPort >= 0 && dstPort >= 0) {
       // side 0: the address whose text sorts first (as strings, like connectionKey()), then the lower port
-      const order = view.compare(src, dst);
+      const order = srcIp === dstIp ? 0 : ipv4TextOrder(srcIp) - ipv4TextOrder(dstIp);
       const side = order < 0 || (order === 0 && srcPort <= dstPort) ? 0 : 1;
       // int32 words: small integers, where values above 2^31 would be heap numbers
       facts[at + FACT_KEY] = (side === 0 ? srcIp : dstIp) | 0;
@@ -363,25 +403,29 @@ export class RecordTally implements RecordSink {
     facts[at + FACT_BYTES] = bytes;
     facts[at + FACT_START] = start;
     facts[at + FACT_END] = end;
-    // only SYN records need it, and hashing the interface id of every record would cost
-    facts[at + FACT_IFACE] = hasSyn(flags) && layout.iface >= 0 ? hashToken(view, layout.iface) : 0;
+    // FNV-1a of the interface id (the scanner hashes it); only SYN records need it
+    facts[at + FACT_IFACE] = layout.iface >= 0 ? view.idHash : 0;
     facts[at + FACT_FOCUSED] = focused ? 1 : 0;
     this.target.tcp(facts, at, textKey);
   }
 
+  /**
+   * Notes the record's interface id. The reader numbers distinct ids (view.idNumber): one
+   * already noted is recognized by its number, without making its string or comparing bytes.
+   */
   private noteInterface(view: RecordView, position: number): void {
-    if (position < 0 || view.missing(position)) return;
-    const bytes = view.bytes;
-    const start = view.starts[position];
-    let end = view.ends[position];
-    let tail = end - start;
-    for (let k = 0; k < 8 && end > start; k++) tail = (tail * 31 + bytes[--end]) | 0; // a small integer: a fast map key
-    const known = this.ifaceByTail.get(tail);
-    if (known !== undefined && view.equals(position, known)) return;
+    if (position < 0) return;
+    const n = view.idNumber;
+    if (n >= 0 && view.idNoted[n] === 1) return;
+    this.noteNewInterface(view, position, n);
+  }
+
+  private noteNewInterface(view: RecordView, position: number, n: number): void {
+    // (the reader's numbers and flags: one reader feeds one tally; another reader's flags start empty)
+    if (n >= 0) view.idNoted[n] = 1;
+    if (view.missing(position)) return;
     if (this.interfaces.size >= MAX_IFACES) return;
-    const id = view.str(position) as string;
-    this.interfaces.add(id);
-    this.ifaceByTail.set(tail, id);
+    this.interfaces.add(view.str(position) as string);
   }
 
   /** NAT/TGW hops: the interface saw a different address than the packet carried. */
@@ -389,14 +433,27 @@ export class RecordTally implements RecordSink {
     let hop = false;
     if (differentAddresses(view, layout.pktSrc, layout.srcaddr)) {
       hop = true;
-      this.noteHop(view.str(layout.srcaddr) as string);
+      this.noteHop(this.addressText(view, layout.srcaddr));
     }
     if (differentAddresses(view, layout.pktDst, layout.dstaddr)) {
       hop = true;
-      this.noteHop(view.str(layout.dstaddr) as string);
+      this.noteHop(this.addressText(view, layout.dstaddr));
     }
     if (hop) this.hopRecords++;
   }
+
+  /** The text of an address field; of a canonical IPv4 address made once (NAT hops repeat). */
+  private addressText(view: RecordView, position: number): string {
+    const ip = view.ipv4(position);
+    if (ip < 0) return view.str(position) as string;
+    let text = this.ipv4Texts.get(ip);
+    if (text === undefined) {
+      text = formatIpv4(ip);
+      if (this.ipv4Texts.size < MAX_HOPS) this.ipv4Texts.set(ip, text);
+    }
+    return text;
+  }
+  private readonly ipv4Texts = new Map<number, string>();
 
   private noteHop(via: string): void {
     const seen = this.hops.get(via);
@@ -435,15 +492,4 @@ function canonicalPortOf(view: RecordView, position: number): number {
   if (!(value <= 65535)) return -1;
   if (view.ends[position] - view.starts[position] > 1 && view.bytes[view.starts[position]] === 48) return -1; // leading zero
   return value;
-}
-
-/** FNV-1a of a field's bytes. */
-function hashToken(view: RecordView, position: number): number {
-  let hash = 0x811c9dc5;
-  const bytes = view.bytes;
-  for (let k = view.starts[position]; k < view.ends[position]; k++) {
-    hash ^= bytes[k];
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash | 0;
 }

@@ -1,6 +1,6 @@
 import { isKnownField } from './fields.js';
 import { compileFormat, FIELD_ADDRESS, FIELD_NUMBER, type CompiledFormat } from './compiled.js';
-import { LineScanner, MAX_TOKENS, SLACK, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH } from './line-scanner.js';
+import { LineScanner, MAX_TOKENS, OCTET_TEXT_RANK, SLACK, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, REASON_FULL, REASON_MORE, type ScannerViews, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from './line-scanner.js';
 import type { LogFormat } from './template.js';
 
 /** Where a line came from, for messages a user can act on. */
@@ -16,6 +16,53 @@ export interface RecordSink {
   malformed(where: Where, reason: string, text: string): void;
   header?(format: CompiledFormat, where: Where): void;
   warning?(message: string): void;
+  /**
+   * The analyzer's fast path (docs/performance.md): asked after the first record of each format
+   * has gone through record(), it may give the positions of the fields it reads; the reader's
+   * scanner then tallies "plain" records itself (see the end of assembly/line-scanner.ts) and
+   * hands them over in bulk to plainRecords(), in input order with the records that still come
+   * one by one. Undefined: every record comes through record().
+   */
+  plainFields?(format: CompiledFormat): PlainFields | undefined;
+  plainRecords?(batch: PlainBatch): void;
+}
+
+/** Positions of the fields the fast path reads (-1: absent); RecordTally's Layout. */
+export interface PlainFields {
+  status: number;
+  protocol: number;
+  srcaddr: number;
+  dstaddr: number;
+  pktSrc: number;
+  pktDst: number;
+  srcport: number;
+  dstport: number;
+  flags: number;
+  action: number;
+  packets: number;
+  bytes: number;
+  start: number;
+  end: number;
+  iface: number;
+}
+
+/**
+ * Plain records the scanner has read since the last batch, all of one format, in input order
+ * within each kind. Its arrays are the scanner's memory: read them before returning.
+ */
+export interface PlainBatch {
+  format: CompiledFormat;
+  /** TCP records: `tcp` rows of TCP facts (TCP_FACTS numbers, FACT_* in src/analyze/record-tally.ts) */
+  facts: Float64Array;
+  tcp: number;
+  /** UDP and ICMP records: `udpIcmp` rows of OTHER_ROW numbers: protocol, packets, bytes, rejected (1/0) */
+  others: Float64Array;
+  udpIcmp: number;
+  /** records of any other protocol (counted only) */
+  otherProtocols: number;
+  /** the earliest start and latest end of all of them (±Infinity when none has one) */
+  minStart: number;
+  maxEnd: number;
 }
 
 const NaNValue = Number.NaN;
@@ -45,6 +92,16 @@ export class RecordView {
   ipv4s: Float64Array = new Float64Array(MAX_TOKENS);
   /** FNV-1a (as int32) of the interface-id field's bytes; 0 when the format has none */
   idHash = 0;
+  /**
+   * For the analyzer: 1 at an interface id's number (idNumber) once it has noted it; the fast
+   * path then tallies the id's plain records without it (RecordSink.plainFields()).
+   */
+  idNoted: Uint8Array = new Uint8Array(0);
+  /**
+   * The interface id's number among the distinct ids this reader has seen (the same number for
+   * the same text, 0, 1, 2, … as first seen), or -1 (CSV, an id of over 128 bytes, past 16,384 ids)
+   */
+  idNumber = -1;
   format!: CompiledFormat;
   source = '';
   line = 0;
@@ -191,6 +248,10 @@ export class FlowLineReader {
   private memory!: Buffer;
   private status!: Int32Array;
   private kinds!: Uint8Array;
+  private views!: ScannerViews;
+  /** the fast path: the format it is on for (scanner.plainOn), or undefined; whether to ask the sink after the next record */
+  private plainFormat: CompiledFormat | undefined;
+  private askPlain = false;
   /** the input window: [window, window + capacity) of the scanner's memory */
   private readonly window: number;
   private capacity = INITIAL_WINDOW;
@@ -258,6 +319,8 @@ export class FlowLineReader {
       this.tail = end - pos;
       this.dataEnd = this.window + this.tail;
     }
+    // nothing waits in the scanner between calls (a source may end here, read or not)
+    this.flushPlain();
   }
 
   /** Ends the current source: a last line without a newline still counts. */
@@ -305,6 +368,11 @@ export class FlowLineReader {
   private readLines(pos: number, length: number): number {
     const scanLine = this.scanner.scanLine;
     while (pos < length) {
+      if (this.plainFormat !== undefined) {
+        pos = this.readPlain(pos, length);
+        if (pos < 0) return -pos - 1;
+        continue;
+      }
       if (this.current.csv) {
         const nl = this.memory.indexOf(10, pos);
         if (nl < 0 || nl >= length) return pos;
@@ -324,11 +392,69 @@ export class FlowLineReader {
     return pos;
   }
 
+  /**
+   * The fast path: the scanner reads lines from `pos` and tallies plain records itself, up to a
+   * line it leaves to JavaScript, which is then read here as any other. Returns where to go on
+   * (the fast path may have been turned off by that line: a header), or, as -1 - pos, where
+   * the input ended (an unfinished line starts there).
+   */
+  private readPlain(pos: number, length: number): number {
+    const at = this.scanner.readRecords(pos, length);
+    const plainStatus = this.views.plainStatus;
+    this.lineNo += plainStatus[PS_LINES];
+    const reason = plainStatus[PS_REASON];
+    if (reason === REASON_MORE) return -at - 1;
+    this.flushPlain();
+    if (reason === REASON_FULL) return at;
+    // REASON_SLOW: the scanner's results for the line are in place
+    const nl = plainStatus[PS_LINE_END];
+    this.lineNo++;
+    this.scanned();
+    this.processLine(at, nl > at && this.memory[nl - 1] === 13 ? nl - 1 : nl);
+    return nl + 1;
+  }
+
+  /** Hands the plain records the scanner has tallied to the sink. */
+  private flushPlain(): void {
+    const format = this.plainFormat;
+    if (format === undefined) return;
+    const plainStatus = this.views.plainStatus;
+    const tcp = plainStatus[PS_TCP];
+    const udpIcmp = plainStatus[PS_OTHERS];
+    const otherProtocols = plainStatus[PS_OTHER_PROTOCOLS];
+    if (tcp + udpIcmp + otherProtocols === 0) return;
+    this.recordsInSource += tcp + udpIcmp + otherProtocols;
+    const times = this.views.plainTimes;
+    (this.sink.plainRecords as (batch: PlainBatch) => void)({
+      format,
+      facts: this.views.facts,
+      tcp,
+      others: this.views.others,
+      udpIcmp,
+      otherProtocols,
+      minStart: times[PS_MIN_START],
+      maxEnd: times[PS_MAX_END],
+    });
+    this.scanner.clearRows();
+  }
+
+  /** After the first record of the current format: the fast path, if the sink wants it. */
+  private startPlain(format: CompiledFormat): void {
+    this.askPlain = false;
+    const sink = this.sink;
+    if (format.csv || format.fields.length > MAX_TOKENS || !sink.plainFields || !sink.plainRecords) return;
+    const p = sink.plainFields(format);
+    if (p === undefined) return;
+    this.scanner.plainOn(p.status, p.protocol, p.srcaddr, p.dstaddr, p.pktSrc, p.pktDst, p.srcport, p.dstport, p.flags, p.action, p.packets, p.bytes, p.start, p.end, p.iface);
+    this.plainFormat = format;
+  }
+
   /** Takes the scanner's results for the line just scanned. */
   private scanned(): void {
     const status = this.status;
     this.view.count = status[STATUS_COUNT];
     this.view.idHash = status[STATUS_HASH];
+    this.view.idNumber = status[STATUS_ID];
     this.badNumber = status[STATUS_BAD_NUMBER];
     this.badAddress = status[STATUS_BAD_ADDRESS];
   }
@@ -379,10 +505,15 @@ export class FlowLineReader {
       return;
     }
     this.sink.record(view);
+    if (this.askPlain && format === this.current) this.startPlain(format);
   }
 
   /** The current format, and the scanner told how to read its fields. */
   private setFormat(format: CompiledFormat): void {
+    this.flushPlain();
+    this.plainFormat = undefined;
+    this.scanner.plainOff();
+    this.askPlain = true;
     this.current = format;
     const kinds = format.kinds;
     const fields = kinds.length < MAX_TOKENS ? kinds.length : MAX_TOKENS;
@@ -409,6 +540,8 @@ export class FlowLineReader {
   /** (Again) the typed views of the scanner's memory: growing it detaches the old ones. */
   private takeViews(): void {
     const views = this.scanner.views();
+    this.views = views;
+    this.view.idNoted = views.noted;
     this.memory = views.bytes;
     this.status = views.status;
     this.kinds = views.kinds;
@@ -427,6 +560,7 @@ export class FlowLineReader {
     this.badAddress = -1;
     const iface = format.pos.get('interface-id');
     view.idHash = iface === undefined ? 0 : fnv1a(bytes, view.starts[iface], view.ends[iface]);
+    view.idNumber = -1;
     const numeric = format.numericPositions;
     for (let k = 0; k < numeric.length; k++) {
       const index = numeric[k];
@@ -607,6 +741,15 @@ function canonicalIpv4(bytes: Uint8Array, start: number, end: number): number {
     digits++;
   }
   return value;
+}
+
+/**
+ * A number that orders canonical IPv4 addresses as their dotted-quad texts sort as strings:
+ * texts compare octet by octet, an octet's digits as a string ("1" < "10" < "2"; the `.` after
+ * a shorter octet sorts before any digit), so the rank of each octet's text stands for it.
+ */
+export function ipv4TextOrder(ip: number): number {
+  return OCTET_TEXT_RANK[ip >>> 24] * 16_777_216 + OCTET_TEXT_RANK[(ip >>> 16) & 255] * 65_536 + OCTET_TEXT_RANK[(ip >>> 8) & 255] * 256 + OCTET_TEXT_RANK[ip & 255];
 }
 
 /** The canonical text of an IPv4 value (the inverse of canonicalIpv4). */

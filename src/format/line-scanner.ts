@@ -33,13 +33,44 @@ interface ScannerExports {
   inputAt(): number;
   setFormat(fields: number, hashField: number): void;
   scanLine(start: number, limit: number, newline: number): number;
+  factsAt(): number;
+  othersAt(): number;
+  notedAt(): number;
+  rankAt(): number;
+  plainStatusAt(): number;
+  maxRows(): number;
+  plainOff(): void;
+  plainOn(...positions: number[]): void;
+  clearRows(): void;
+  readRecords(start: number, limit: number): number;
 }
+
+/** Offsets (in int32 units) of readRecords()'s results in `plainStatus` (PS_* in the assembly). */
+export const PS_REASON = 0;
+export const PS_LINE_END = 1;
+export const PS_LINES = 2;
+export const PS_TCP = 3;
+export const PS_OTHERS = 4;
+export const PS_OTHER_PROTOCOLS = 5;
+/** in float64 units */
+export const PS_MIN_START = 4;
+export const PS_MAX_END = 5;
+export const REASON_MORE = 0;
+export const REASON_SLOW = 1;
+export const REASON_FULL = 2;
+/** Numbers per row of `others` (OTHER_ROW in the assembly): protocol, packets, bytes, rejected (1/0). */
+export const OTHER_ROW = 4;
+/** Numbers per row of `facts` (TCP_FACTS in src/analyze/record-tally.ts). */
+const FACT_ROW = 12;
 
 /** Offsets (in int32 units) of scanLine()'s results in `status`. */
 export const STATUS_COUNT = 0;
 export const STATUS_BAD_NUMBER = 1;
 export const STATUS_BAD_ADDRESS = 2;
 export const STATUS_HASH = 3;
+export const STATUS_ID = 4;
+/** How many distinct interface ids the scanner numbers (MAX_IDS in assembly/line-scanner.ts). */
+export const MAX_IDS = 1 << 14;
 
 const PAGE = 65_536;
 
@@ -54,6 +85,32 @@ function wasmFile(): string {
   throw new Error(`flowdump is not completely built: ${sibling} is missing; run npm run build`);
 }
 
+export interface ScannerViews {
+  bytes: Buffer;
+  starts: Int32Array;
+  ends: Int32Array;
+  nums: Float64Array;
+  ipv4s: Float64Array;
+  kinds: Uint8Array;
+  status: Int32Array;
+  noted: Uint8Array;
+  facts: Float64Array;
+  others: Float64Array;
+  plainStatus: Int32Array;
+  plainTimes: Float64Array;
+}
+
+/**
+ * The rank of each octet's decimal text among "0"…"255" sorted as strings: canonical IPv4
+ * addresses sort as texts as their octets' ranks do (see ipv4TextOrder() in line-reader.ts).
+ */
+export const OCTET_TEXT_RANK: Uint8Array = (() => {
+  const texts = Array.from({ length: 256 }, (_, octet) => String(octet)).sort();
+  const rank = new Uint8Array(256);
+  texts.forEach((text, index) => (rank[Number(text)] = index));
+  return rank;
+})();
+
 /**
  * One scanner: a WebAssembly instance and typed views of its memory. `memory` grows when a
  * line does not fit (views() must then be taken again: growing detaches the old buffer).
@@ -61,6 +118,11 @@ function wasmFile(): string {
 export class LineScanner {
   readonly scanLine: (start: number, limit: number, newline: number) => number;
   readonly setFormat: (fields: number, hashField: number) => void;
+  readonly readRecords: (start: number, limit: number) => number;
+  readonly plainOn: (...positions: number[]) => void;
+  readonly plainOff: () => void;
+  readonly clearRows: () => void;
+  readonly maxRows: number;
   private readonly exports: ScannerExports;
   /** where the input window starts */
   readonly inputAt: number;
@@ -70,7 +132,14 @@ export class LineScanner {
     this.exports = new wasm.Instance(compiled, {}).exports as ScannerExports;
     this.scanLine = this.exports.scanLine;
     this.setFormat = this.exports.setFormat;
+    this.readRecords = this.exports.readRecords;
+    this.plainOn = this.exports.plainOn;
+    this.plainOff = this.exports.plainOff;
+    this.clearRows = this.exports.clearRows;
+    this.maxRows = this.exports.maxRows();
     this.inputAt = this.exports.inputAt();
+    new Uint8Array(this.exports.memory.buffer, this.exports.rankAt(), 256).set(OCTET_TEXT_RANK);
+    this.clearRows();
   }
 
   /** Makes the memory at least `bytes` long. */
@@ -80,17 +149,22 @@ export class LineScanner {
   }
 
   /** Typed views of the current memory (taken again after ensure() grew it). */
-  views(): { bytes: Buffer; starts: Int32Array; ends: Int32Array; nums: Float64Array; ipv4s: Float64Array; kinds: Uint8Array; status: Int32Array } {
+  views(): ScannerViews {
     const buffer = this.exports.memory.buffer;
     const e = this.exports;
     return {
+      noted: new Uint8Array(buffer, e.notedAt(), MAX_IDS),
+      facts: new Float64Array(buffer, e.factsAt(), this.maxRows * FACT_ROW),
+      others: new Float64Array(buffer, e.othersAt(), this.maxRows * OTHER_ROW),
+      plainStatus: new Int32Array(buffer, e.plainStatusAt(), 16),
+      plainTimes: new Float64Array(buffer, e.plainStatusAt(), 8),
       bytes: Buffer.from(buffer),
       starts: new Int32Array(buffer, e.startsAt(), MAX_TOKENS),
       ends: new Int32Array(buffer, e.endsAt(), MAX_TOKENS),
       nums: new Float64Array(buffer, e.numsAt(), MAX_TOKENS),
       ipv4s: new Float64Array(buffer, e.ipv4sAt(), MAX_TOKENS),
       kinds: new Uint8Array(buffer, e.kindsAt(), MAX_TOKENS),
-      status: new Int32Array(buffer, e.statusAt(), 4),
+      status: new Int32Array(buffer, e.statusAt(), 8),
     };
   }
 }
