@@ -1,6 +1,5 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { parquetReadObjects } from 'hyparquet';
 import { FlowLineReader, type RecordSink, type RecordView } from '../format/line-reader.js';
 import { defaultFormat, type LogFormat } from '../format/template.js';
 import { ConnectionTable, type FoldOptions } from './fold.js';
@@ -217,6 +216,8 @@ async function readParquet(bytes: AsyncIterable<Uint8Array>, reader: LineInput):
   for await (const part of bytes) parts.push(part);
   const buffer = Buffer.concat(parts);
   const file = buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+  // loaded here, not at the top: only Parquet input needs it
+  const { parquetReadObjects } = await import('hyparquet');
   const rows = (await parquetReadObjects({
     file,
     compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) },

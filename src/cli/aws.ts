@@ -1,6 +1,5 @@
 import { hostname, homedir } from 'node:os';
-import { partition } from '@aws-sdk/core/client';
-import { createAwsContext, type AwsContext } from '../aws/clients.js';
+import type { AwsContext } from '../aws/clients.js';
 import type { SchedulerPort } from '../aws/scheduler.js';
 import { scaledClock, systemClock, type Clock } from '../capture/clock.js';
 import { defaultBucketName } from '../capture/destination.js';
@@ -17,6 +16,8 @@ import { paint } from './io.js';
 
 /** Builds the AWS ports once for a command (CONVENTIONS §12). `policy` is named in access-denied messages. */
 export async function openAws(ctx: CliContext, flags: CommonOptions, policy: string): Promise<AwsContext> {
+  // loaded here, not at the top: it brings @aws-sdk/core, which `--help` and usage errors never need
+  const { createAwsContext } = await import('../aws/clients.js');
   return createAwsContext({ profile: flags.profile, region: flags.region, env: ctx.io.env, policy });
 }
 
@@ -62,7 +63,8 @@ export function settleTimeoutMs(text: string | undefined): number {
 }
 
 /** `aws` for eu-west-1, `aws-cn` for cn-north-1: role and target ARNs carry it. */
-export function partitionOf(region: string): string {
+export async function partitionOf(region: string): Promise<string> {
+  const { partition } = await import('@aws-sdk/core/client');
   return (partition(region) as { name?: string }).name ?? 'aws';
 }
 
@@ -83,7 +85,7 @@ export async function openScheduler(aws: AwsContext): Promise<(region: string) =
 /** The real safety net (src/schedule/safety-net.ts) for captureDeps: arms in start, disarms in stop and sweep. */
 export async function openSafetyNet(aws: AwsContext, account: string, clock: Clock): Promise<SafetyNet> {
   const schedulerFor = await openScheduler(aws);
-  return createSafetyNet({ schedulerFor, roleArn: safetyNetRoleArn(account, partitionOf(aws.region)), clock });
+  return createSafetyNet({ schedulerFor, roleArn: safetyNetRoleArn(account, await partitionOf(aws.region)), clock });
 }
 
 /**

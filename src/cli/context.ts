@@ -24,6 +24,11 @@ export function createContext(io: CliIo): CliContext {
   return { io, paint: paint(useColor(io, io.stdout)), paintErr: paint(useColor(io, io.stderr)), exitCode: 0 };
 }
 
+/** Whether we may prompt: a terminal on stdin and stderr, and not CI. */
+export function interactive(ctx: CliContext): boolean {
+  return ctx.io.stdin.isTTY === true && ctx.io.stderr.isTTY === true && ctx.io.env.CI === undefined;
+}
+
 /** Adds the options every command accepts. */
 export function withCommonOptions(command: Command, aws = false): Command {
   command.option('--json', 'machine output: one JSON document on stdout (stable schema)').option('--debug', 'show stack traces and AWS request ids on errors');

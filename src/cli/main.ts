@@ -1,19 +1,43 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, isFlowdumpError } from '../errors.js';
 import { version } from '../version.js';
-import { analyzeCommand } from './commands/analyze.js';
-import { listCommand, stopCommand, sweepCommand } from './commands/captures.js';
-import { estimateCommand } from './commands/estimate.js';
-import { scheduleCommand } from './commands/schedule.js';
-import { setupCommand } from './commands/setup.js';
-import { showCommand } from './commands/show.js';
-import { interactive, startCommand } from './commands/start.js';
-import { createContext, type CliContext } from './context.js';
+import { createContext, interactive, type CliContext } from './context.js';
 import { processIo, type CliIo } from './io.js';
 
 export const ERROR_SCHEMA = 'flowdump.error/v1';
 
-function buildProgram(ctx: CliContext): Command {
+type CommandFactory = (ctx: CliContext) => Command;
+
+/**
+ * Every command, in the order the help lists them, each loaded on demand: a command module
+ * pulls in what it needs (capture, schedule, AWS and prompt code), and loading all of them on
+ * every run was most of the start-up time.
+ */
+const COMMANDS: ReadonlyArray<{ name: string; load: () => Promise<CommandFactory> }> = [
+  { name: 'start', load: async () => (await import('./commands/start.js')).startCommand },
+  { name: 'list', load: async () => (await import('./commands/captures.js')).listCommand },
+  { name: 'stop', load: async () => (await import('./commands/captures.js')).stopCommand },
+  { name: 'sweep', load: async () => (await import('./commands/captures.js')).sweepCommand },
+  { name: 'analyze', load: async () => (await import('./commands/analyze.js')).analyzeCommand },
+  { name: 'show', load: async () => (await import('./commands/show.js')).showCommand },
+  { name: 'estimate', load: async () => (await import('./commands/estimate.js')).estimateCommand },
+  { name: 'schedule', load: async () => (await import('./commands/schedule.js')).scheduleCommand },
+  { name: 'setup', load: async () => (await import('./commands/setup.js')).setupCommand },
+];
+
+/**
+ * The commands this command line needs: the one it names, none for `--version` (commander
+ * answers it before looking at commands), and all of them otherwise (the help lists them,
+ * the wizard is `start`, an unknown command gets a "did you mean" from the full list).
+ */
+function commandsFor(argv: readonly string[]): typeof COMMANDS {
+  const named = COMMANDS.filter((command) => command.name === argv[0]);
+  if (named.length > 0) return named;
+  if (argv[0] === '-V' || argv[0] === '--version') return [];
+  return COMMANDS;
+}
+
+async function buildProgram(ctx: CliContext, argv: readonly string[]): Promise<Command> {
   const program = new Command('flowdump')
     .description('tcpdump for AWS: time-boxed, cost-capped VPC Flow Logs captures with TCP handshake verdicts')
     .version(version(), '-V, --version')
@@ -28,15 +52,8 @@ function buildProgram(ctx: CliContext): Command {
     .exitOverride()
     // options belong to the command they follow (schedule and schedule run share option names)
     .enablePositionalOptions();
-  program.addCommand(startCommand(ctx));
-  program.addCommand(listCommand(ctx));
-  program.addCommand(stopCommand(ctx));
-  program.addCommand(sweepCommand(ctx));
-  program.addCommand(analyzeCommand(ctx));
-  program.addCommand(showCommand(ctx));
-  program.addCommand(estimateCommand(ctx));
-  program.addCommand(scheduleCommand(ctx));
-  program.addCommand(setupCommand(ctx));
+  const factories = await Promise.all(commandsFor(argv).map((command) => command.load()));
+  for (const factory of factories) program.addCommand(factory(ctx));
   // subcommands too (schedule run/install/report): errors come back to main(), never process.exit
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (text) => ctx.io.stdout.write(text), writeErr: (text) => ctx.io.stderr.write(text), outputError: () => {} });
@@ -72,7 +89,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const json = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
-    const program = buildProgram(ctx);
+    const program = await buildProgram(ctx, argv);
     if (argv.length === 0) {
       // in a terminal, bare `flowdump` is the wizard; anywhere else, the help
       if (interactive(ctx)) argv = ['start'];

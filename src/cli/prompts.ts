@@ -2,7 +2,6 @@
  * The one module that talks to enquirer (CONVENTIONS §10): switching prompt libraries touches
  * only this file. A cancelled prompt (Esc, Ctrl-C) throws UserAbort.
  */
-import enquirer from 'enquirer';
 import { UserAbort } from '../errors.js';
 
 export interface PromptChoice<T extends string = string> {
@@ -20,6 +19,8 @@ export interface Prompts {
 }
 
 async function ask<T>(question: Record<string, unknown>): Promise<T> {
+  // loaded on the first question, not at start-up: most runs never ask one
+  const { default: enquirer } = await import('enquirer');
   try {
     const answers = (await enquirer.prompt({ name: 'answer', ...question } as never)) as { answer: T };
     return answers.answer;

@@ -1,15 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { logsSources, parseAwsSource, parseTimeFlag, s3Sources } from '../analyze/aws-sources.js';
+import { parseAwsSource } from '../analyze/aws-sources.js';
 import { localSources, type Source } from '../analyze/sources.js';
 import type { Summary } from '../analyze/summary.js';
-import type { AwsContext } from '../aws/clients.js';
 import { isCaptureId } from '../capture/ids.js';
-import { storeFor } from '../capture/lifecycle.js';
-import { discoverCaptures } from '../capture/sweep.js';
 import { UsageError } from '../errors.js';
-import { parseLogFormat, type LogFormat } from '../format/template.js';
-import { cliClock, identity, localCache, openAws } from './aws.js';
+import type { LogFormat } from '../format/template.js';
 import { compileExpression, type RecordPredicate } from '../filter/compile.js';
 import { FilterSyntaxError } from '../filter/errors.js';
 import { isFilterKeyword } from '../filter/parse.js';
@@ -124,49 +120,11 @@ export async function resolveSources(ctx: CliContext, names: readonly string[], 
   if ((flags.since || flags.until) && !remote.some((name) => name.startsWith('logs:'))) throw new UsageError('--since/--until apply to logs:/group sources only', { code: 'bad-flag' });
   const sources = await localSources(names.filter((name) => !isRemote(name)), { stdin: ctx.io.stdin });
   if (remote.length === 0) return { sources };
-  const aws = await openAws(ctx, flags, 'flowdump-analyze.json');
-  const now = cliClock(ctx.io.env).now();
-  const window = { startTime: parseTimeFlag(flags.since, '--since', now), endTime: parseTimeFlag(flags.until, '--until', now) };
-  let format: LogFormat | undefined;
-  let storedSummary: Summary | undefined;
-  for (const name of remote) {
-    const spec = parseAwsSource(name);
-    if (spec?.type === 's3') sources.push(...(await s3Sources(aws.s3, spec.bucket, spec.prefix)));
-    else if (spec?.type === 'logs') {
-      sources.push(...(await logsSources(aws.logs, spec.group, window)));
-      format ??= await flowLogFormat(aws, spec.group);
-    } else {
-      const capture = await captureSources(ctx, aws, name);
-      if (capture.summary && names.length === 1) storedSummary = capture.summary;
-      sources.push(...capture.sources);
-      format ??= capture.format;
-    }
-  }
-  return { sources, format, storedSummary };
-}
-
-/** The LogFormat of the flow log delivering to this group, when there is one (DescribeFlowLogs). */
-async function flowLogFormat(aws: AwsContext, group: string): Promise<LogFormat | undefined> {
-  const flowLogs = await aws.ec2.describeFlowLogs({}).catch(() => []);
-  const match = flowLogs.find((flowLog) => flowLog.logGroupName === group && flowLog.logFormat);
-  return match?.logFormat ? parseLogFormat(match.logFormat, 'flow-log', `the flow log ${match.id}`) : undefined;
-}
-
-/** A capture's data while it is there; its stored summary once it was cleaned. */
-async function captureSources(ctx: CliContext, aws: AwsContext, id: string): Promise<{ sources: Source[]; format?: LogFormat; summary?: Summary }> {
-  const who = await identity(aws);
-  const known = await localCache(ctx).known(aws.region);
-  const records = await discoverCaptures(aws, { account: who.account, region: aws.region, defaultBucket: who.defaultBucket, extraLocations: known.map((k) => ({ id: k.id, location: k.location })) });
-  const record = records.find((candidate) => candidate.id === id);
-  if (!record?.manifest) throw new UsageError(`no capture "${id}" in ${aws.region}; see flowdump list --all`, { code: 'no-capture' });
-  const manifest = record.manifest;
-  const format = manifest.format.template ? parseLogFormat(manifest.format.template, 'flow-log', `capture ${id}`) : undefined;
-  if (manifest.state === 'cleaned') {
-    const text = (await storeFor(manifest, aws).readSummary()) ?? (await localCache(ctx).readSummary(id));
-    if (!text) throw new UsageError(`capture ${id} was cleaned and its summary is gone (the bucket's lifecycle rule expires it after 7 days)`, { code: 'no-summary' });
-    return { sources: [], format, summary: JSON.parse(text) as Summary };
-  }
-  return { sources: await storeFor(manifest, aws).sources(), format };
+  // the AWS SDK and the capture code load only here: a local file needs neither
+  const { remoteSources } = await import('./remote-sources.js');
+  const opened = await remoteSources(ctx, remote, flags, { single: names.length === 1 });
+  sources.push(...opened.sources);
+  return { sources, format: opened.format, storedSummary: opened.storedSummary };
 }
 
 /** How many operands follow `--` in the raw command line (commander drops the marker). */

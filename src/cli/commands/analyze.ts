@@ -7,7 +7,6 @@ import type { Source } from '../../analyze/sources.js';
 import { UsageError } from '../../errors.js';
 import { resolveFormat } from '../../format/presets.js';
 import { ExitCode } from '../../errors.js';
-import { writeHtmlReport } from '../../report/write-report.js';
 import { version } from '../../version.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { renderSummaryMarkdown } from '../render/summary-markdown.js';
@@ -89,6 +88,8 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     if (flags.html !== undefined) {
       const replay = stdin?.replay();
       const secondPass = stdin && !replay ? null : sources.map((source) => (source.name === '-' && replay ? replay : source));
+      // the report code loads only for --html
+      const { writeHtmlReport } = await import('../../report/write-report.js');
       const report = await writeHtmlReport(flags.html, {
         summary,
         sources: secondPass,

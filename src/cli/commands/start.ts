@@ -12,7 +12,7 @@ import { resolveTarget, TARGET_KINDS, type TargetRequest } from '../../capture/t
 import { ExitCode, FlowdumpError, UsageError, UserAbort } from '../../errors.js';
 import { findPreset, resolveFormat, typicalRecordBytes } from '../../format/presets.js';
 import { captureDeps, checkSafetyNetRole, cliClock, identity, localCache, openAws, openSafetyNet, settleTimeoutMs, type Identity } from '../aws.js';
-import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
+import { interactive, printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { enquirerPrompts, type Prompts } from '../prompts.js';
 import { describeSafetyNet, formatEstimate, renderCaptureFacts, renderPlan } from '../render/capture.js';
 import { formatUsd } from '../render/estimate.js';
@@ -102,10 +102,6 @@ function targetFromFlags(flags: StartFlags): TargetRequest | undefined {
   const given = TARGET_KINDS.filter((kind) => flags[kind] !== undefined);
   if (given.length > 1) throw new UsageError(`give one target, not ${given.map((kind) => `--${kind}`).join(' and ')}`, { code: 'target-ambiguous' });
   return given.length === 1 ? { kind: given[0], value: String(flags[given[0]]) } : undefined;
-}
-
-export function interactive(ctx: CliContext): boolean {
-  return ctx.io.stdin.isTTY === true && ctx.io.stderr.isTTY === true && ctx.io.env.CI === undefined;
 }
 
 export async function runStart(ctx: CliContext, flags: StartFlags, options: { prompts?: Prompts } = {}): Promise<void> {
