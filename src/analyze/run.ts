@@ -82,7 +82,8 @@ function wantsParallel(sources: Iterable<Source> | AsyncIterable<Source>, option
 /** Where readSource() puts what it reads: the line reader, or its stand-in for a worker thread. */
 export interface LineInput {
   startSource(name: string): void;
-  push(chunk: Uint8Array): void | Promise<void>;
+  /** `fromZlib`: the chunk is an output chunk of gunzip() (the worker stand-in may then take it without a copy) */
+  push(chunk: Uint8Array, fromZlib?: boolean): void | Promise<void>;
   pushLine(line: string): void | Promise<void>;
   endSource(): void | Promise<void>;
   /** Records of the current source so far, for a source that could not be read to its end. */
@@ -181,11 +182,12 @@ async function readSource(source: Source, reader: LineInput, options: ReadOption
     if (afterChunk) await afterChunk();
     return;
   }
-  const bytes = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? gunzip(rest) : rest;
+  const gzipped = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const bytes = gzipped ? gunzip(rest) : rest;
   // The reader takes bytes: decoding to strings first cost as much as the whole analysis.
   for await (const chunk of bytes) {
     onText?.(chunk.length);
-    await reader.push(chunk);
+    await reader.push(chunk, gzipped);
     if (afterChunk) await afterChunk();
     // leaving the loop closes the file (and the gunzip stream) behind it
     if (signal?.aborted) return;
