@@ -167,6 +167,21 @@ export class ConnectionIndex {
     return fnvDecimal(fnvByte(hash, 32), this.packedPort(id, 1));
   }
 
+  /**
+   * The key words of every id, KEY_WORDS an id: address 0, address 1 (IPv4 values as int32)
+   * and port 0 << 16 | port 1; zeros for a text key (textKeyBits()). For reading the keys of
+   * all connections in id order; valid until a new key is interned.
+   */
+  keyWords(): Int32Array {
+    return this.keysById ?? this.makeKeysById();
+  }
+
+  /** One bit per id (id >> 5, 1 << (id & 31)), set for a text key; undefined if there are none. Valid as keyWords(). */
+  textKeyBits(): Int32Array | undefined {
+    if (this.keysById === undefined) this.makeKeysById();
+    return this.textBits;
+  }
+
   /** IPv4 value of side 0 or 1 of a packed key. */
   packedAddress(id: number, side: number): number {
     const keys = this.keysById ?? this.makeKeysById();
@@ -285,8 +300,8 @@ function fnvIpv4(hash: number, value: number): number {
 }
 
 const SLOT = 4;
-/** key words of an id in keysById: address 0, address 1, port 0 << 16 | port 1 */
-const KEY_WORDS = 3;
+/** key words of an id in keyWords(): address 0, address 1, port 0 << 16 | port 1 */
+export const KEY_WORDS = 3;
 /** 2^17 entries of 16 bytes: 2 MB, which stays in cache */
 const RECENT_SLOTS = 1 << 17;
 /** Rehash when the table is this full: linear probing stays short, and slots cost 16 bytes. */
