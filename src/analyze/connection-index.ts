@@ -20,11 +20,15 @@ import { formatIpv4, ipv4Value } from '../format/line-reader.js';
 export class ConnectionIndex {
   private count = 0;
   /**
-   * The slot of each id with a packed key, made when first asked for after new keys (the
-   * reports ask after reading): a table by id kept up to date all along would be more memory
-   * at the peak.
+   * The key words of each id (KEY_WORDS a key, as in a slot; zeros for a text key), made when
+   * first asked for after new keys: the reports ask after reading, for every connection in id
+   * order, and reading them here in order is much cheaper than a random read into the hash
+   * table (tens of MB at a million connections: a cache and a TLB miss) per connection. Kept
+   * up to date all along, it would be more memory at the peak.
    */
-  private slotOfId: Int32Array | undefined;
+  private keysById: Int32Array | undefined;
+  /** one bit per id, set for a text key; made with keysById, if there are text keys */
+  private textBits: Int32Array | undefined;
   /**
    * Hash table of packed keys, SLOT numbers a slot: id + 1 (0: empty) and the three key words
    * (as int32). Linear probing; the slot count is a power of two, rehashed at MAX_LOAD.
@@ -108,7 +112,7 @@ export class ConnectionIndex {
       slot = (slot + 1) & mask;
     }
     const id = this.count++;
-    this.slotOfId = undefined;
+    this.keysById = undefined;
     const at = slot * SLOT;
     slots[at] = id + 1;
     slots[at + 1] = w0;
@@ -123,6 +127,7 @@ export class ConnectionIndex {
     let id = this.textIds.get(key);
     if (id === undefined) {
       id = this.count++;
+      this.keysById = undefined;
       this.textIds.set(key, id);
       this.textKeys.set(id, key);
     }
@@ -144,7 +149,9 @@ export class ConnectionIndex {
 
   /** Whether the id's key is packed (then address/port below are cheap). */
   isPacked(id: number): boolean {
-    return this.textKeys.size === 0 || !this.textKeys.has(id);
+    if (this.textKeys.size === 0) return true;
+    if (this.keysById === undefined) this.makeKeysById();
+    return ((this.textBits as Int32Array)[id >> 5] & (1 << (id & 31))) === 0;
   }
 
   /**
@@ -160,28 +167,58 @@ export class ConnectionIndex {
     return fnvDecimal(fnvByte(hash, 32), this.packedPort(id, 1));
   }
 
+  /**
+   * The key words of every id, KEY_WORDS an id: address 0, address 1 (IPv4 values as int32)
+   * and port 0 << 16 | port 1; zeros for a text key (textKeyBits()). For reading the keys of
+   * all connections in id order; valid until a new key is interned.
+   */
+  keyWords(): Int32Array {
+    return this.keysById ?? this.makeKeysById();
+  }
+
+  /** One bit per id (id >> 5, 1 << (id & 31)), set for a text key; undefined if there are none. Valid as keyWords(). */
+  textKeyBits(): Int32Array | undefined {
+    if (this.keysById === undefined) this.makeKeysById();
+    return this.textBits;
+  }
+
   /** IPv4 value of side 0 or 1 of a packed key. */
   packedAddress(id: number, side: number): number {
-    return this.slots[this.slotOf(id) * SLOT + 1 + side] >>> 0;
+    const keys = this.keysById ?? this.makeKeysById();
+    return keys[id * KEY_WORDS + side] >>> 0;
   }
 
   /** Port of side 0 or 1 of a packed key. */
   packedPort(id: number, side: number): number {
-    const ports = this.slots[this.slotOf(id) * SLOT + 3];
+    const keys = this.keysById ?? this.makeKeysById();
+    const ports = keys[id * KEY_WORDS + 2];
     return side === 0 ? ports >>> 16 : ports & 0xffff;
   }
 
-  private slotOf(id: number): number {
-    let slotOfId = this.slotOfId;
-    if (slotOfId === undefined) {
-      slotOfId = new Int32Array(this.count);
-      for (let slot = 0; slot < this.slotCount; slot++) {
-        const entry = this.slots[slot * SLOT];
-        if (entry !== 0) slotOfId[entry - 1] = slot;
-      }
-      this.slotOfId = slotOfId;
+  /**
+   * Copies the key words of every packed key from the hash table to keysById (one pass over
+   * the table), and marks the text keys in textBits.
+   */
+  private makeKeysById(): Int32Array {
+    const keys = new Int32Array(this.count * KEY_WORDS);
+    const slots = this.slots;
+    for (let at = 0; at < slots.length; at += SLOT) {
+      const entry = slots[at];
+      if (entry === 0) continue;
+      const to = (entry - 1) * KEY_WORDS;
+      keys[to] = slots[at + 1];
+      keys[to + 1] = slots[at + 2];
+      keys[to + 2] = slots[at + 3];
     }
-    return slotOfId[id];
+    this.keysById = keys;
+    if (this.textKeys.size === 0) {
+      this.textBits = undefined;
+    } else {
+      const bits = new Int32Array((this.count + 31) >> 5);
+      for (const id of this.textKeys.keys()) bits[id >> 5] |= 1 << (id & 31);
+      this.textBits = bits;
+    }
+    return keys;
   }
 
   /** The key text, exactly as `connectionKey()` writes it. */
@@ -219,7 +256,6 @@ export class ConnectionIndex {
     }
     this.slots = slots;
     this.slotCount = slotCount;
-    this.slotOfId = undefined;
     this.rehashAt = Math.floor(slotCount * MAX_LOAD);
   }
 }
@@ -264,6 +300,8 @@ function fnvIpv4(hash: number, value: number): number {
 }
 
 const SLOT = 4;
+/** key words of an id in keyWords(): address 0, address 1, port 0 << 16 | port 1 */
+export const KEY_WORDS = 3;
 /** 2^17 entries of 16 bytes: 2 MB, which stays in cache */
 const RECENT_SLOTS = 1 << 17;
 /** Rehash when the table is this full: linear probing stays short, and slots cost 16 bytes. */

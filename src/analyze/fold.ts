@@ -1,7 +1,7 @@
 import type { RecordSink, RecordView, Where } from '../format/line-reader.js';
 import { formatIpv4, ipv4Value } from '../format/line-reader.js';
 import type { CompiledFormat } from '../format/compiled.js';
-import { canonicalPort, ConnectionIndex, fnv1a, FNV_OFFSET } from './connection-index.js';
+import { canonicalPort, ConnectionIndex, fnv1a, FNV_OFFSET, KEY_WORDS } from './connection-index.js';
 import { classifyConnection, flagLetters, hasSyn, SYN_ACK, type TcpClass, type Verdict } from './classify.js';
 import {
   comparePorts,
@@ -75,6 +75,30 @@ const BLOCK_SIZE = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_SIZE - 1;
 /** TCP records batched before they are applied (see tcp()) */
 const PENDING_RECORDS = 1024;
+
+/*
+ * A verdict as one number (ConnectionTable.verdictCode()), for finish()'s loop: the class, the
+ * client + 1 (0: the flags cannot tell), reset, closed, and the category the connection is
+ * counted in (see CATEGORIES); CODE_KNOWN keeps a code from being 0.
+ */
+const ESTABLISHED = 0;
+const REFUSED = 1;
+const UNANSWERED = 2;
+const REJECTED = 3;
+const MIDSTREAM = 4;
+const CODE_CLASS = 7;
+const CODE_CLIENT_SHIFT = 3;
+const CODE_RESET = 1 << 5;
+const CODE_CLOSED = 1 << 6;
+const CODE_KNOWN = 1 << 7;
+const CODE_CATEGORY_SHIFT = 8;
+const CODE_OF_CLASS: Record<TcpClass, number> = { established: ESTABLISHED, refused: REFUSED, unanswered: UNANSWERED, rejected: REJECTED, midstream: MIDSTREAM };
+const CLASS_OF_CODE: readonly TcpClass[] = ['established', 'refused', 'unanswered', 'rejected', 'midstream'];
+/**
+ * Timeline and peer rows count connections by category: the class (0–4), plus 5 if reset.
+ * One count a connection and row; the rows' columns are sums of these (classCounts()).
+ */
+const CATEGORIES = 10;
 
 /** A SKIPDATA window lowers confidence in unanswered verdicts within this many seconds of it. */
 const GAP_SLACK_SECONDS = 60;
@@ -308,11 +332,6 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     return this.size;
   }
 
-  /** Whether connection i is reported (always, without a focus expression). */
-  private reported(i: number): boolean {
-    return this.options.focus === undefined || (this.get(i, FLAGS) & FOCUS_BIT) !== 0;
-  }
-
   /**
    * The verdict and facts of connection i (for reports and `show --connection`);
    * `lowConfidence` is worked out from the SKIPDATA windows when not given.
@@ -355,20 +374,13 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     return this.index.keyText(i);
   }
 
-  /** With no handshake to go by, the side with the lower port is taken as the server. */
-  private serverSideByPort(i: number): 0 | 1 {
-    if (!this.index.isPacked(i)) return serverSideByPort(this.keyOf(i));
-    return this.index.packedPort(i, 0) <= this.index.packedPort(i, 1) ? 0 : 1;
-  }
-
-  /** The peer row of one endpoint of connection i (the same row for the same "ip port" text). */
-  private peerOf(peers: PeerRows, i: number, side: number): PeerRow {
-    if (this.index.isPacked(i)) return peers.byNumbers(this.index.packedAddress(i, side), this.index.packedPort(i, side));
+  /** The peer row of one endpoint of connection i, whose key is text (the same row for the same "ip port" text). */
+  private peerRowByText(peers: PeerRows, i: number, side: number): number {
     const text = sideText(this.keyOf(i), side);
     const space = text.indexOf(' ');
     const address = ipv4Value(text.substring(0, space));
     const port = canonicalPort(text.substring(space + 1));
-    return address >= 0 && port >= 0 ? peers.byNumbers(address, port) : peers.byText(text);
+    return address >= 0 && port >= 0 ? peers.rowOfNumbers(address, port) : peers.rowOfText(text);
   }
 
   /**
@@ -377,7 +389,11 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
    * few dozen verdicts, and making one object each was a good part of finish().
    */
   private verdictOf(i: number): Verdict {
-    const evidence = this.get(i, FLAGS) & 0x3fff;
+    return this.verdictOfEvidence(this.get(i, FLAGS) & 0x3fff);
+  }
+
+  /** The verdict of the low 14 bits of a FLAGS field. */
+  private verdictOfEvidence(evidence: number): Verdict {
     let verdict = this.verdicts[evidence];
     if (verdict === undefined) {
       verdict = classifyConnection({
@@ -391,6 +407,24 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     return verdict;
   }
   private readonly verdicts: (Verdict | undefined)[] = [];
+
+  /** verdictOfEvidence() as one number (see CODE_CLASS), memoized in the same way. */
+  private verdictCode(evidence: number): number {
+    const code = this.verdictCodes[evidence];
+    if (code !== 0) return code;
+    const verdict = this.verdictOfEvidence(evidence);
+    const cls = CODE_OF_CLASS[verdict.cls];
+    const made =
+      CODE_KNOWN |
+      cls |
+      ((verdict.client + 1) << CODE_CLIENT_SHIFT) |
+      (verdict.reset ? CODE_RESET : 0) |
+      (verdict.closed ? CODE_CLOSED : 0) |
+      ((cls + (verdict.reset ? 5 : 0)) << CODE_CATEGORY_SHIFT);
+    this.verdictCodes[evidence] = made;
+    return made;
+  }
+  private readonly verdictCodes = new Int32Array(1 << 14);
 
   /**
    * Without a SYN-ACK, every packet the client sent in its SYN records is a SYN
@@ -421,6 +455,89 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     return forward >= 0 ? forward : this.index.find(`${text(b)} ${text(a)}`);
   }
 
+  /**
+   * finish()'s pass over every reported connection, in id order: counts them by evidence (the
+   * totals follow from the verdicts) and into the timeline and peer rows by category, and offers
+   * the failing ones to the ranking. The part of the report whose time grows with
+   * connections, so it reads numbers only (the verdict as one number, verdictCode(); the keys as
+   * the index's words in id order) and makes no objects.
+   *
+   * It runs once, so most of it runs as the code V8 compiles while the loop runs (on-stack
+   * replacement, ~10x faster than before), and that code is thrown away when the loop does
+   * something it had not done before it was compiled: hence one loop (not one per block of
+   * state, whose second turn would be new), and counts added rather than incremented under a
+   * rare condition (see also FailureRanking).
+   */
+  private countConnections(skip: RawGap[], timeline: MinuteRows, peers: PeerRows, failures: FailureRanking): ConnectionCounts {
+    const byEvidence = new Int32Array(1 << 14);
+    const codes = this.verdictCodes;
+    const words = this.index.keyWords();
+    const textBits = this.index.textKeyBits();
+    const focused = this.options.focus !== undefined;
+    const blocks = this.blocks;
+    const size = this.size;
+    let retriedSyn = 0;
+    let unansweredLowConfidence = 0;
+    let failuresTotal = 0;
+    let lastMinute = Number.NaN;
+    let minuteRow = -1;
+    for (let i = 0; i < size; i++) {
+      const state = blocks[i >> BLOCK_BITS];
+      const at = (i & BLOCK_MASK) * STRIDE;
+      const flags = state[at + FLAGS];
+      if (focused && (flags & FOCUS_BIT) === 0) continue;
+      const evidence = flags & 0x3fff;
+      byEvidence[evidence]++;
+      let code = codes[evidence];
+      if (code === 0) code = this.verdictCode(evidence);
+      const cls = code & CODE_CLASS;
+      const category = code >> CODE_CATEGORY_SHIFT;
+      const handshakeClient = ((code >> CODE_CLIENT_SHIFT) & 3) - 1;
+      const packed = textBits === undefined || (textBits[i >> 5] & (1 << (i & 31))) === 0;
+      const ports = words[i * KEY_WORDS + 2];
+      let client = handshakeClient;
+      // with no handshake to go by, the side with the lower port is taken as the server
+      if (client === -1) client = (packed ? (ports >>> 16 <= (ports & 0xffff) ? 0 : 1) : serverSideByPort(this.keyOf(i))) === 1 ? 0 : 1;
+
+      // retried(), on the numbers at hand
+      let retried = false;
+      if (hasSyn((flags >> (6 * client)) & 63)) {
+        retried = (flags & (client === 0 ? RETRY_BIT0 : RETRY_BIT1)) !== 0;
+        if (!retried && cls !== ESTABLISHED) {
+          const syn = state[at + SYN + client];
+          retried = syn - Math.floor(syn / 4) * 4 > 1;
+        }
+      }
+      retriedSyn += retried ? 1 : 0;
+      const firstStart = state[at + FIRST_START];
+      const lowConfidence = cls === UNANSWERED && overlaps(skip, firstStart, state[at + LAST_END]);
+      unansweredLowConfidence += lowConfidence ? 1 : 0;
+
+      // timeline: the minute of the client's first SYN, else of the first record
+      const synAt = handshakeClient === -1 ? Number.NaN : state[at + SYN_START + handshakeClient];
+      const seenAt = !Number.isNaN(synAt) && synAt > 0 ? synAt : firstStart;
+      if (seenAt > 0) {
+        const minute = Math.floor(seenAt / 60) * 60;
+        // connections are numbered as they first appear, so neighbours mostly share a minute
+        if (minute !== lastMinute) {
+          minuteRow = timeline.rowOf(minute);
+          lastMinute = minute;
+        }
+        timeline.count(minuteRow, category);
+      }
+
+      const server = 1 - client;
+      const peer = packed ? peers.rowOfNumbers(words[i * KEY_WORDS + server] >>> 0, server === 0 ? ports >>> 16 : ports & 0xffff) : this.peerRowByText(peers, i, server);
+      peers.count(peer, category);
+
+      if (cls === REFUSED || cls === UNANSWERED || cls === REJECTED) {
+        failuresTotal++;
+        failures.offer(i, cls, retried, firstStart, lowConfidence);
+      }
+    }
+    return { byEvidence, retriedSyn, unansweredLowConfidence, failuresTotal };
+  }
+
   finish(): Summary {
     this.flush();
     const classified = this.tally.sawFlagsField && this.tally.sawProtocolField && !this.tally.sawTcpWithoutFlagsField;
@@ -447,62 +564,40 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     }
 
     const skip = mergeWindows(this.tally.skipGaps);
-    const timeline = new Map<number, TimelineRow>();
+    const timeline = new MinuteRows();
     const peers = new PeerRows();
     // Failing connections are ranked by the facts the report order uses; reports are made for the kept ones only.
     const failures = new FailureRanking(this.options.maxFailures ?? 200, (i) => this.index.keyHash(i));
-    let failuresTotal = 0;
-    let lastMinute = Number.NaN;
-    let lastRow: TimelineRow | undefined;
-
-    for (let i = 0; i < this.size; i++) {
-      if (!this.reported(i)) continue;
-      tcp.connections++;
-      const verdict = this.verdictOf(i);
-      const cls = verdict.cls;
-      countClass(tcp, cls);
-      if (verdict.reset) tcp.reset++;
-      if (verdict.closed) tcp.closed++;
-      const failing = cls === 'refused' || cls === 'unanswered' || cls === 'rejected';
-      const firstStart = this.get(i, FIRST_START);
-      const lowConfidence = cls === 'unanswered' && overlaps(skip, firstStart, this.get(i, LAST_END));
-      if (lowConfidence) tcp.unansweredLowConfidence++;
-      let client = verdict.client as number;
-      if (client === -1) client = this.serverSideByPort(i) === 1 ? 0 : 1;
-      const retried = this.retried(i, client, cls);
-      if (retried) tcp.retriedSyn++;
-
-      // timeline: the minute of the client's first SYN, else of the first record
-      const synAt = verdict.client === -1 ? Number.NaN : this.get(i, SYN_START + verdict.client);
-      const at = !Number.isNaN(synAt) && synAt > 0 ? synAt : firstStart;
-      if (at > 0) {
-        const minute = Math.floor(at / 60) * 60;
-        // connections are numbered as they first appear, so neighbours mostly share a minute
-        let row = minute === lastMinute ? lastRow : timeline.get(minute);
-        if (!row) {
-          row = { minute: iso(minute) as string, established: 0, refused: 0, unanswered: 0, rejected: 0, midstream: 0, reset: 0, failures: 0 };
-          timeline.set(minute, row);
-        }
-        lastMinute = minute;
-        lastRow = row;
-        countClass(row, cls);
-        if (verdict.reset) row.reset++;
-        if (failing) row.failures++;
+    const counted = this.countConnections(skip, timeline, peers, failures);
+    for (let evidence = 0; evidence < counted.byEvidence.length; evidence++) {
+      const n = counted.byEvidence[evidence];
+      if (n === 0) continue;
+      const code = this.verdictCodes[evidence];
+      tcp.connections += n;
+      switch (code & CODE_CLASS) {
+        case ESTABLISHED:
+          tcp.established += n;
+          break;
+        case REFUSED:
+          tcp.refused += n;
+          break;
+        case UNANSWERED:
+          tcp.unanswered += n;
+          break;
+        case REJECTED:
+          tcp.rejected += n;
+          break;
+        default:
+          tcp.midstream += n;
       }
-
-      const peer = this.peerOf(peers, i, 1 - client);
-      peer.connections++;
-      countClass(peer, cls);
-      if (verdict.reset) peer.reset++;
-      if (failing) peer.failures++;
-
-      if (failing) {
-        failuresTotal++;
-        failures.offer(i, cls, retried, firstStart, lowConfidence);
-      }
+      if ((code & CODE_RESET) !== 0) tcp.reset += n;
+      if ((code & CODE_CLOSED) !== 0) tcp.closed += n;
     }
+    tcp.retriedSyn = counted.retriedSyn;
+    tcp.unansweredLowConfidence = counted.unansweredLowConfidence;
+    const failuresTotal = counted.failuresTotal;
 
-    const peerRows = peers.rows().sort((a, b) => b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || a.peer.localeCompare(b.peer));
+    const maxPeers = this.options.maxPeers ?? 50;
     const summary: Summary = {
       schema: SUMMARY_SCHEMA,
       headline: '',
@@ -518,9 +613,9 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
         via: [...this.tally.hops].map(([address, records]) => ({ address, records })).sort((a, b) => b.records - a.records || a.address.localeCompare(b.address)).slice(0, 20),
       },
       gaps: { nodata: mergeWindows(this.tally.nodataGaps).map(gapToIso), skipdata: skip.map(gapToIso), omitted: this.tally.gapsOmitted },
-      timeline: [...timeline.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row),
-      peers: peerRows.slice(0, this.options.maxPeers ?? 50),
-      peersTotal: peerRows.length,
+      timeline: timeline.rows(),
+      peers: peers.top(maxPeers),
+      peersTotal: peers.size,
       failures: failures.top().map((candidate) => stripVerdict(this.connection(candidate.index, candidate.lowConfidence))),
       failuresTotal,
       malformed: { count: this.tally.counts.malformed, examples: this.tally.malformedExamples },
@@ -591,65 +686,112 @@ function iso(seconds: number): string | null {
 }
 
 const CLASS_WEIGHT: Record<TcpClass, number> = { refused: 0, unanswered: 1, rejected: 2, established: 3, midstream: 4 };
-
-/** What failing connections are ranked by, before their reports are made. */
-interface FailureCandidate extends Pick<ConnectionReport, 'class' | 'retriedSyn' | 'firstSeen' | 'id'> {
-  index: number;
-  lowConfidence: boolean;
-  firstStart: number;
-  /** the id as a number, -1 until needed (id is its 8 hex digits, filled in only for compareFailures()) */
-  idHash: number;
-}
+/** CLASS_WEIGHT by class code (ESTABLISHED…) */
+const WEIGHT_OF_CODE: readonly number[] = CLASS_OF_CODE.map((cls) => CLASS_WEIGHT[cls]);
 
 /**
  * The `limit` failing connections a report lists: the first `limit` of all of them sorted
- * (stably, in the order offered) by compareFailures(). Candidates go through a buffer that is
- * sorted and cut back to `limit` whenever it fills; once it has been cut, a candidate that
- * does not rank before the last one kept cannot make the list and is dropped at once, before
- * its id is worked out (a million connections can have hundreds of thousands of failures).
+ * (stably, in the order offered) by class (CLASS_WEIGHT), retried SYN first, then the texts of
+ * first seen (none first) and id, locale-compared. The ones kept so far are kept in that order,
+ * in typed arrays (a place in each); a candidate that does not rank before the last place (an
+ * empty place ranks after everything) cannot make the list and is dropped at once, before its
+ * id is worked out (a million connections can have hundreds of thousands of failures); one that
+ * does is put in its place, after the ones it ties with. Offering makes no object and, once
+ * dropping starts, takes the same steps each time (see ConnectionTable.countConnections()).
+ *
+ * While every first seen is a plain time (isPlainTime) the texts are not made: the ISO text
+ * sorts as the seconds do, and none ('') first; ids are 8 lowercase hex digits of a number,
+ * which sort as the number does. Making and locale-comparing the texts for every failing
+ * connection cost seconds at a million connections.
  */
 class FailureRanking {
-  private readonly candidates: FailureCandidate[] = [];
-  private compare: (a: FailureCandidate, b: FailureCandidate) => number = compareFailuresByTime;
-  private full = false;
+  private size = 0;
+  /** connection */
+  private readonly index: Int32Array;
+  /** CLASS_WEIGHT of the class; EMPTY_PLACE in a place not filled yet */
+  private readonly weight: Uint8Array;
+  /** retried SYN, low confidence: 1 or 0 */
+  private readonly retried: Uint8Array;
+  private readonly lowConfidence: Uint8Array;
+  private readonly firstStart: Float64Array;
+  /** the id as a number (the id is its 8 hex digits) */
+  private readonly idHash: Float64Array;
+  /** some first start is not a plain time: compare the texts themselves */
+  private byText = false;
 
   constructor(
     private readonly limit: number,
     private readonly idHashOf: (index: number) => number,
-  ) {}
+  ) {
+    const places = Math.max(1, limit);
+    this.index = new Int32Array(places);
+    this.weight = new Uint8Array(places).fill(EMPTY_PLACE);
+    this.retried = new Uint8Array(places);
+    this.lowConfidence = new Uint8Array(places);
+    this.firstStart = new Float64Array(places);
+    this.idHash = new Float64Array(places);
+  }
 
-  offer(index: number, cls: TcpClass, retriedSyn: boolean, firstStart: number, lowConfidence: boolean): void {
-    const candidate: FailureCandidate = { index, lowConfidence, class: cls, retriedSyn, firstStart, firstSeen: null, idHash: -1, id: '' };
-    if (!isPlainTime(firstStart)) this.compare = compareFailures; // e.g. a year past 9999: compare the text
-    if (this.full && this.compare === compareFailuresByTime && this.limit > 0) {
-      const last = this.candidates[this.limit - 1];
-      if (this.rank(candidate, last) >= 0) return; // ties go to the earlier one
+  /** Offers a failing connection, its class given as a code (REFUSED, UNANSWERED, REJECTED). */
+  offer(index: number, cls: number, retriedSyn: boolean, firstStart: number, lowConfidence: boolean): void {
+    if (this.limit === 0) return;
+    if (!this.byText && !isPlainTime(firstStart)) this.compareTexts(); // e.g. a year past 9999
+    const weight = WEIGHT_OF_CODE[cls];
+    const retried = retriedSyn ? 1 : 0;
+    const last = this.limit - 1;
+    const beforeLast = this.compareAt(last, weight, retried, firstStart);
+    if (beforeLast > 0) return;
+    const idHash = this.idHashOf(index);
+    const lostTie = idHash - this.idHash[last] >= 0; // (worked out whether needed or not: see above)
+    if (beforeLast === 0 && lostTie) return; // ties go to the earlier one
+    // the first place it ranks before, after those it ties with
+    let low = 0;
+    let high = this.size;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((this.compareAt(middle, weight, retried, firstStart) || idHash - this.idHash[middle]) < 0) high = middle;
+      else low = middle + 1;
     }
-    this.candidates.push(candidate);
-    if (this.candidates.length >= this.limit * 4) this.cut();
+    const end = this.size < this.limit ? this.size++ : last;
+    for (const array of [this.index, this.weight, this.retried, this.lowConfidence, this.firstStart, this.idHash]) array.copyWithin(low + 1, low, end);
+    this.index[low] = index;
+    this.weight[low] = weight;
+    this.retried[low] = retried;
+    this.lowConfidence[low] = lowConfidence ? 1 : 0;
+    this.firstStart[low] = firstStart;
+    this.idHash[low] = idHash;
   }
 
-  top(): FailureCandidate[] {
-    this.cut();
-    return this.candidates;
+  /** The connections listed, best first, and whether each is of low confidence. */
+  top(): { index: number; lowConfidence: boolean }[] {
+    const top: { index: number; lowConfidence: boolean }[] = [];
+    for (let place = 0; place < this.size; place++) top.push({ index: this.index[place], lowConfidence: this.lowConfidence[place] === 1 });
+    return top;
   }
 
-  private cut(): void {
-    for (const candidate of this.candidates) if (candidate.idHash < 0) candidate.idHash = this.idHashOf(candidate.index);
-    this.candidates.sort(this.compare === compareFailures ? withFirstSeen(this.candidates) : this.compare);
-    if (this.candidates.length > this.limit) this.candidates.length = this.limit;
-    this.full = this.candidates.length === this.limit;
+  /** How a candidate ranks against the one at `place`, ids aside: below 0 before it, 0 if tied. */
+  private compareAt(place: number, weight: number, retried: number, firstStart: number): number {
+    const byClass = weight - this.weight[place] || this.retried[place] - retried;
+    if (byClass !== 0 || !this.byText) return byClass || plainSeconds(firstStart) - plainSeconds(this.firstStart[place]);
+    return (iso(firstStart) ?? '').localeCompare(iso(this.firstStart[place]) ?? '');
   }
 
-  /** compareFailuresByTime(), working out ids only when everything before them ties. */
-  private rank(a: FailureCandidate, b: FailureCandidate): number {
-    const byTime = CLASS_WEIGHT[a.class] - CLASS_WEIGHT[b.class] || Number(b.retriedSyn) - Number(a.retriedSyn) || plainSeconds(a.firstStart) - plainSeconds(b.firstStart);
-    if (byTime !== 0) return byTime;
-    if (a.idHash < 0) a.idHash = this.idHashOf(a.index);
-    if (b.idHash < 0) b.idHash = this.idHashOf(b.index);
-    return a.idHash - b.idHash;
+  /** From now on compares the texts; sorts the ones kept so (stably). */
+  private compareTexts(): void {
+    this.byText = true;
+    const order = Array.from({ length: this.size }, (_, place) => place);
+    const firstSeen = order.map((place) => iso(this.firstStart[place]) ?? '');
+    const ids = order.map((place) => idText(this.idHash[place]));
+    order.sort((a, b) => this.weight[a] - this.weight[b] || this.retried[b] - this.retried[a] || firstSeen[a].localeCompare(firstSeen[b]) || ids[a].localeCompare(ids[b]));
+    for (const array of [this.index, this.weight, this.retried, this.lowConfidence, this.firstStart, this.idHash]) {
+      const was = array.slice(0, this.size);
+      for (let place = 0; place < this.size; place++) array[place] = was[order[place]];
+    }
   }
 }
+
+/** FailureRanking's class weight of a place not filled yet: after every class */
+const EMPTY_PLACE = 255;
 
 /** The seconds iso() writes, for ordering: -1 for none (iso() null, which sorts first). */
 function plainSeconds(seconds: number): number {
@@ -664,100 +806,248 @@ function isPlainTime(seconds: number): boolean {
   return !(Number.isFinite(seconds) && seconds > 0) || (Number.isInteger(seconds) && seconds <= MAX_PLAIN_SECONDS);
 }
 
+/** What ConnectionTable.countConnections() counts besides the rows. */
+interface ConnectionCounts {
+  /** connections by the low 14 bits of their FLAGS field (the verdict's evidence) */
+  byEvidence: Int32Array;
+  retriedSyn: number;
+  unansweredLowConfidence: number;
+  failuresTotal: number;
+}
+
+/** The columns of a timeline or peer row, from its counts by category (CATEGORIES) at counts[at…]. */
+function classCounts(counts: Int32Array, at: number): Omit<TimelineRow, 'minute'> {
+  const refused = counts[at + REFUSED] + counts[at + 5 + REFUSED];
+  const unanswered = counts[at + UNANSWERED] + counts[at + 5 + UNANSWERED];
+  const rejected = counts[at + REJECTED] + counts[at + 5 + REJECTED];
+  let reset = 0;
+  for (let k = 5; k < CATEGORIES; k++) reset += counts[at + k];
+  return {
+    established: counts[at + ESTABLISHED] + counts[at + 5 + ESTABLISHED],
+    refused,
+    unanswered,
+    rejected,
+    midstream: counts[at + MIDSTREAM] + counts[at + 5 + MIDSTREAM],
+    reset,
+    failures: refused + unanswered + rejected,
+  };
+}
+
+/** classCounts(counts, at).failures, reset, and the connections of all classes, without making the object. */
+function failuresOf(counts: Int32Array, at: number): number {
+  return counts[at + REFUSED] + counts[at + 5 + REFUSED] + counts[at + UNANSWERED] + counts[at + 5 + UNANSWERED] + counts[at + REJECTED] + counts[at + 5 + REJECTED];
+}
+
+function resetOf(counts: Int32Array, at: number): number {
+  let reset = 0;
+  for (let k = 5; k < CATEGORIES; k++) reset += counts[at + k];
+  return reset;
+}
+
+function connectionsOf(counts: Int32Array, at: number): number {
+  let connections = 0;
+  for (let k = 0; k < CATEGORIES; k++) connections += counts[at + k];
+  return connections;
+}
+
+/** `array`, or a larger copy of it, with room for `length` numbers at least. */
+function withRoom(array: Int32Array, length: number): Int32Array {
+  if (length <= array.length) return array;
+  const grown = new Int32Array(Math.max(length, array.length * 2));
+  grown.set(array);
+  return grown;
+}
+
+/** The timeline's rows, a row a minute (seconds of its start), counted by category. */
+class MinuteRows {
+  private readonly rowOfMinute = new Map<number, number>();
+  private readonly minutes: number[] = [];
+  /** CATEGORIES counts a row */
+  private counts: Int32Array = new Int32Array(0);
+
+  constructor() {
+    this.counts = new Int32Array(64 * CATEGORIES); // a second value at once: see PeerRows' constructor
+  }
+
+  rowOf(minute: number): number {
+    let row = this.rowOfMinute.get(minute);
+    if (row === undefined) {
+      row = this.minutes.length;
+      this.minutes.push(minute);
+      this.rowOfMinute.set(minute, row);
+      this.counts = withRoom(this.counts, (row + 1) * CATEGORIES);
+    }
+    return row;
+  }
+
+  /** Counts a connection of the category (see CATEGORIES) in the row. */
+  count(row: number, category: number): void {
+    this.counts[row * CATEGORIES + category]++;
+  }
+
+  /** The rows, in time order. */
+  rows(): TimelineRow[] {
+    return this.minutes
+      .map((minute, row) => ({ minute, row }))
+      .sort((a, b) => a.minute - b.minute)
+      .map(({ minute, row }) => ({ minute: iso(minute) as string, ...classCounts(this.counts, row * CATEGORIES) }));
+  }
+}
+
 /**
- * compareFailures() without making the firstSeen text: for plain times (isPlainTime) the ISO
- * text sorts as the seconds do, and null ('') first; ids are 8 lowercase hex digits of a
- * number, which sort as the number does. Making and locale-comparing the texts for every
- * failing connection cost seconds at a million connections.
+ * Peer rows by endpoint, counted by category: canonical IPv4 endpoints by address and port in
+ * an open-addressing hash table over one typed array (a report can have tens of thousands of
+ * peers), others by their "ip port" text. Rows are numbers in typed arrays until rows() (no
+ * object a row while connections are counted: see ConnectionTable.countConnections()).
  */
-function compareFailuresByTime(a: FailureCandidate, b: FailureCandidate): number {
-  return CLASS_WEIGHT[a.class] - CLASS_WEIGHT[b.class] || Number(b.retriedSyn) - Number(a.retriedSyn) || plainSeconds(a.firstStart) - plainSeconds(b.firstStart) || a.idHash - b.idHash;
-}
-
-/** Fills in the firstSeen and id texts compareFailures() reads; returns it. */
-function withFirstSeen(candidates: FailureCandidate[]): (a: FailureCandidate, b: FailureCandidate) => number {
-  for (const candidate of candidates) {
-    candidate.firstSeen ??= iso(candidate.firstStart);
-    candidate.id = idText(candidate.idHash);
-  }
-  return compareFailures;
-}
-
-/** Adds one to a class count (a switch: indexing a row by the class name was a slow, megamorphic access). */
-function countClass(counts: Record<TcpClass, number>, cls: TcpClass): void {
-  switch (cls) {
-    case 'established':
-      counts.established++;
-      break;
-    case 'refused':
-      counts.refused++;
-      break;
-    case 'unanswered':
-      counts.unanswered++;
-      break;
-    case 'rejected':
-      counts.rejected++;
-      break;
-    case 'midstream':
-      counts.midstream++;
-      break;
-  }
-}
-
-/** Peer rows by endpoint: canonical IPv4 endpoints by address and port (small-integer map keys), others by their "ip port" text. */
 class PeerRows {
-  private readonly numbered = new Map<number, Map<number, PeerRow>>();
-  private readonly texts = new Map<string, PeerRow>();
-  /** in the order they were made: two texts can show alike ("10.0.0.1 0", "10.0.0.1 00"), and then this order decides */
-  private readonly made: PeerRow[] = [];
-  /** a small direct-mapped cache in front of the maps: most connections go to a few servers */
-  private readonly cached: (PeerRow | undefined)[] = new Array(256);
-  private readonly cachedAddress = new Float64Array(256);
-  private readonly cachedPort = new Int32Array(256);
+  /** PEER_SLOT numbers a slot: row + 1 (0: empty), address (as int32), port; linear probing, at most half full */
+  private slots = new Int32Array(0);
+  private numbered = 0;
+  /** PEER_ROW numbers a row, in the order they were made: address (as int32) and port (-1: a text row), then the counts by category */
+  private data: Int32Array = new Int32Array(0);
+  /** rows made */
+  size = 0;
+  private readonly texts = new Map<string, number>();
+  private readonly textEndpoints = new Map<number, Endpoint>();
 
-  byNumbers(address: number, port: number): PeerRow {
-    const slot = (address ^ (port * 40503)) & 255;
-    const hit = this.cached[slot];
-    if (hit !== undefined && this.cachedAddress[slot] === address && this.cachedPort[slot] === port) return hit;
-    const row = this.lookUp(address, port);
-    this.cached[slot] = row;
-    this.cachedAddress[slot] = address;
-    this.cachedPort[slot] = port;
+  constructor() {
+    // The tables are replaced when they grow. Given a second value at once, their fields are not
+    // taken for constants by V8: code compiled for the loop that fills them (on-stack replacement
+    // while it runs) is not thrown away when they grow for the first time.
+    this.slots = new Int32Array(PEER_SLOTS_MIN * PEER_SLOT);
+    this.data = new Int32Array(PEER_SLOTS_MIN * PEER_ROW);
+  }
+
+  rowOfNumbers(address: number, port: number): number {
+    const word = address | 0;
+    const slots = this.slots;
+    const mask = slots.length / PEER_SLOT - 1;
+    let slot = peerHash(word, port) & mask;
+    for (;;) {
+      const at = slot * PEER_SLOT;
+      const entry = slots[at];
+      if (entry === 0) break;
+      if (slots[at + 1] === word && slots[at + 2] === port) return entry - 1;
+      slot = (slot + 1) & mask;
+    }
+    const row = this.make(word, port);
+    const at = slot * PEER_SLOT;
+    slots[at] = row + 1;
+    slots[at + 1] = word;
+    slots[at + 2] = port;
+    if (++this.numbered * 2 > slots.length / PEER_SLOT) this.grow();
     return row;
   }
 
-  private lookUp(address: number, port: number): PeerRow {
-    let ports = this.numbered.get(address | 0);
-    if (ports === undefined) this.numbered.set(address | 0, (ports = new Map()));
-    let row = ports.get(port);
-    if (row === undefined) ports.set(port, (row = this.make({ address: formatIpv4(address), port })));
-    return row;
-  }
-
-  byText(text: string): PeerRow {
+  rowOfText(text: string): number {
     let row = this.texts.get(text);
-    if (row === undefined) this.texts.set(text, (row = this.make(endpointOf(text))));
+    if (row === undefined) {
+      row = this.make(0, -1);
+      this.texts.set(text, row);
+      this.textEndpoints.set(row, endpointOf(text));
+    }
     return row;
   }
 
-  rows(): PeerRow[] {
-    return [...this.made];
+  /** Counts a connection of the category (see CATEGORIES) in the row. */
+  count(row: number, category: number): void {
+    this.data[row * PEER_ROW + 2 + category]++;
   }
 
-  private make(server: Endpoint): PeerRow {
-    const row = { peer: displayEndpoint(server), address: server.address, port: server.port, connections: 0, established: 0, refused: 0, unanswered: 0, rejected: 0, midstream: 0, reset: 0, failures: 0 };
-    this.made.push(row);
+  /**
+   * The first `limit` rows in the report's order: most failures, resets, connections first,
+   * then by text; rows that tie stay in the order they were made (two texts can show alike:
+   * "10.0.0.1 0", "10.0.0.1 00"). Only the rows listed are made; a report can have tens of
+   * thousands of peers, most of which cannot make the list on their numbers alone.
+   */
+  top(limit: number): PeerRow[] {
+    const texts: (string | undefined)[] = [];
+    const text = (row: number): string => (texts[row] ??= displayEndpoint(this.endpoint(row)));
+    const data = this.data;
+    const compare = (a: number, b: number): number => {
+      const at = a * PEER_ROW + 2;
+      const bt = b * PEER_ROW + 2;
+      return (
+        failuresOf(data, bt) - failuresOf(data, at) ||
+        resetOf(data, bt) - resetOf(data, at) ||
+        connectionsOf(data, bt) - connectionsOf(data, at) ||
+        text(a).localeCompare(text(b))
+      );
+    };
+    let best: number[];
+    if (Number.isInteger(limit) && limit >= 0) {
+      // the rows so far that make the list, in order; a row goes after those it ties with
+      best = [];
+      for (let row = 0; row < this.size && limit > 0; row++) {
+        if (best.length === limit && compare(row, best[limit - 1]) >= 0) continue;
+        let low = 0;
+        let high = best.length;
+        while (low < high) {
+          const middle = (low + high) >> 1;
+          if (compare(row, best[middle]) < 0) high = middle;
+          else low = middle + 1;
+        }
+        best.splice(low, 0, row);
+        if (best.length > limit) best.pop();
+      }
+    } else {
+      best = Array.from({ length: this.size }, (_, row) => row)
+        .sort(compare)
+        .slice(0, limit);
+    }
+    return best.map((row) => {
+      const server = this.endpoint(row);
+      const counts = classCounts(data, row * PEER_ROW + 2);
+      return {
+        peer: text(row),
+        address: server.address,
+        port: server.port,
+        connections: counts.established + counts.refused + counts.unanswered + counts.rejected + counts.midstream,
+        ...counts,
+      };
+    });
+  }
+
+  private endpoint(row: number): Endpoint {
+    const at = row * PEER_ROW;
+    return this.data[at + 1] === -1 ? (this.textEndpoints.get(row) as Endpoint) : { address: formatIpv4(this.data[at] >>> 0), port: this.data[at + 1] };
+  }
+
+  private make(address: number, port: number): number {
+    const row = this.size++;
+    this.data = withRoom(this.data, this.size * PEER_ROW);
+    this.data[row * PEER_ROW] = address;
+    this.data[row * PEER_ROW + 1] = port;
     return row;
+  }
+
+  /** Doubles the table. */
+  private grow(): void {
+    const old = this.slots;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length / PEER_SLOT - 1;
+    for (let from = 0; from < old.length; from += PEER_SLOT) {
+      if (old[from] === 0) continue;
+      let slot = peerHash(old[from + 1], old[from + 2]) & mask;
+      while (slots[slot * PEER_SLOT] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(from, from + PEER_SLOT), slot * PEER_SLOT);
+    }
+    this.slots = slots;
   }
 }
 
-function compareFailures(a: FailureCandidate, b: FailureCandidate): number {
-  return (
-    CLASS_WEIGHT[a.class] - CLASS_WEIGHT[b.class] ||
-    Number(b.retriedSyn) - Number(a.retriedSyn) ||
-    (a.firstSeen ?? '').localeCompare(b.firstSeen ?? '') ||
-    a.id.localeCompare(b.id)
-  );
+/** numbers a peer row: address, port, then CATEGORIES counts */
+const PEER_ROW = 2 + CATEGORIES;
+const PEER_SLOT = 3;
+const PEER_SLOTS_MIN = 256;
+
+/** Mixes an endpoint's address (int32) and port for PeerRows' table. */
+function peerHash(address: number, port: number): number {
+  let h = Math.imul(address ^ Math.imul(port, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 function stripVerdict(report: ConnectionReport & { verdict?: Verdict }): ConnectionReport {
@@ -790,7 +1080,8 @@ function overlaps(windows: RawGap[], start: number, end: number): boolean {
   if (windows.length === 0) return false;
   const from = (start || end) - GAP_SLACK_SECONDS;
   const to = (end || start) + GAP_SLACK_SECONDS;
-  return windows.some((w) => (Number.isNaN(w.start) || w.start <= to) && (Number.isNaN(w.end) || w.end >= from));
+  for (const w of windows) if ((Number.isNaN(w.start) || w.start <= to) && (Number.isNaN(w.end) || w.end >= from)) return true;
+  return false;
 }
 
 function headline(summary: Summary): string {
