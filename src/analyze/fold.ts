@@ -378,8 +378,9 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
   private peerRowByText(peers: PeerRows, i: number, side: number): number {
     const text = sideText(this.keyOf(i), side);
     const space = text.indexOf(' ');
-    const address = ipv4Value(text.substring(0, space));
-    const port = canonicalPort(text.substring(space + 1));
+    // (an IPv6 address, the most common text key, is told at once: ipv4Value() makes a buffer)
+    const address = text.lastIndexOf(':', space) >= 0 ? -1 : ipv4Value(text.substring(0, space));
+    const port = address >= 0 ? canonicalPort(text.substring(space + 1)) : -1;
     return address >= 0 && port >= 0 ? peers.rowOfNumbers(address, port) : peers.rowOfText(text);
   }
 
@@ -456,86 +457,92 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
   }
 
   /**
-   * finish()'s pass over every reported connection, in id order: counts them by evidence (the
-   * totals follow from the verdicts) and into the timeline and peer rows by category, and offers
-   * the failing ones to the ranking. The part of the report whose time grows with
-   * connections, so it reads numbers only (the verdict as one number, verdictCode(); the keys as
-   * the index's words in id order) and makes no objects.
+   * finish()'s pass over every reported connection: counts them by evidence (the totals follow
+   * from the verdicts) and into the timeline and peer rows by category, and offers the failing
+   * ones to the ranking. The part of the report whose time grows with connections, so it reads
+   * numbers only (the verdict as one number, verdictCode(); the keys as the index's words in id
+   * order) and makes no objects.
    *
    * It runs once, so most of it runs as the code V8 compiles while the loop runs (on-stack
-   * replacement, ~10x faster than before), and that code is thrown away when the loop does
-   * something it had not done before it was compiled: hence one loop (not one per block of
-   * state, whose second turn would be new), and counts added rather than incremented under a
-   * rare condition (see also FailureRanking).
+   * replacement, ~10x faster than before it); that code is the slower to come the larger it is,
+   * and it is thrown away when the loop does something it had not done before it was compiled.
+   * Hence one loop (not one per block of state, whose second turn would be new), tables that
+   * rarely grow, and counts added rather than incremented under a rare condition (see also
+   * MinuteRows, PeerRows, FailureRanking). The part for each connection is a method of its own:
+   * too large to be compiled into the loop, it is compiled (sooner) by itself.
    */
   private countConnections(skip: RawGap[], timeline: MinuteRows, peers: PeerRows, failures: FailureRanking): ConnectionCounts {
-    const byEvidence = new Int32Array(1 << 14);
-    const codes = this.verdictCodes;
+    const counts: ConnectionCounts = { byEvidence: new Int32Array(1 << 14), retriedSyn: 0, unansweredLowConfidence: 0, failuresTotal: 0 };
     const words = this.index.keyWords();
     const textBits = this.index.textKeyBits();
     const focused = this.options.focus !== undefined;
     const blocks = this.blocks;
     const size = this.size;
-    let retriedSyn = 0;
-    let unansweredLowConfidence = 0;
-    let failuresTotal = 0;
-    let lastMinute = Number.NaN;
-    let minuteRow = -1;
     for (let i = 0; i < size; i++) {
-      const state = blocks[i >> BLOCK_BITS];
-      const at = (i & BLOCK_MASK) * STRIDE;
-      const flags = state[at + FLAGS];
+      const flags = blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + FLAGS];
       if (focused && (flags & FOCUS_BIT) === 0) continue;
-      const evidence = flags & 0x3fff;
-      byEvidence[evidence]++;
-      let code = codes[evidence];
-      if (code === 0) code = this.verdictCode(evidence);
-      const cls = code & CODE_CLASS;
-      const category = code >> CODE_CATEGORY_SHIFT;
-      const handshakeClient = ((code >> CODE_CLIENT_SHIFT) & 3) - 1;
-      const packed = textBits === undefined || (textBits[i >> 5] & (1 << (i & 31))) === 0;
-      const ports = words[i * KEY_WORDS + 2];
-      let client = handshakeClient;
-      // with no handshake to go by, the side with the lower port is taken as the server
-      if (client === -1) client = (packed ? (ports >>> 16 <= (ports & 0xffff) ? 0 : 1) : serverSideByPort(this.keyOf(i))) === 1 ? 0 : 1;
-
-      // retried(), on the numbers at hand
-      let retried = false;
-      if (hasSyn((flags >> (6 * client)) & 63)) {
-        retried = (flags & (client === 0 ? RETRY_BIT0 : RETRY_BIT1)) !== 0;
-        if (!retried && cls !== ESTABLISHED) {
-          const syn = state[at + SYN + client];
-          retried = syn - Math.floor(syn / 4) * 4 > 1;
-        }
+      const code = this.verdictCodes[flags & 0x3fff] || this.verdictCode(flags & 0x3fff);
+      let client = ((code >> CODE_CLIENT_SHIFT) & 3) - 1;
+      let peer: number;
+      if (textBits === undefined || (textBits[i >> 5] & (1 << (i & 31))) === 0) {
+        const ports = words[i * KEY_WORDS + 2];
+        // with no handshake to go by, the side with the lower port is taken as the server
+        if (client === -1) client = ports >>> 16 <= (ports & 0xffff) ? 1 : 0;
+        const server = 1 - client;
+        peer = peers.rowOfNumbers(words[i * KEY_WORDS + server] >>> 0, server === 0 ? ports >>> 16 : ports & 0xffff);
+      } else {
+        if (client === -1) client = serverSideByPort(this.keyOf(i)) === 1 ? 0 : 1;
+        peer = this.peerRowByText(peers, i, 1 - client);
       }
-      retriedSyn += retried ? 1 : 0;
-      const firstStart = state[at + FIRST_START];
-      const lowConfidence = cls === UNANSWERED && overlaps(skip, firstStart, state[at + LAST_END]);
-      unansweredLowConfidence += lowConfidence ? 1 : 0;
+      this.countConnection(i, code, client, peer, skip, timeline, peers, failures, counts);
+    }
+    return counts;
+  }
 
-      // timeline: the minute of the client's first SYN, else of the first record
-      const synAt = handshakeClient === -1 ? Number.NaN : state[at + SYN_START + handshakeClient];
-      const seenAt = !Number.isNaN(synAt) && synAt > 0 ? synAt : firstStart;
-      if (seenAt > 0) {
-        const minute = Math.floor(seenAt / 60) * 60;
-        // connections are numbered as they first appear, so neighbours mostly share a minute
-        if (minute !== lastMinute) {
-          minuteRow = timeline.rowOf(minute);
-          lastMinute = minute;
-        }
-        timeline.count(minuteRow, category);
-      }
+  /** countConnections() for connection i, given its verdict code, its client side and the peer row of its server side. */
+  private countConnection(
+    i: number,
+    code: number,
+    client: number,
+    peer: number,
+    skip: RawGap[],
+    timeline: MinuteRows,
+    peers: PeerRows,
+    failures: FailureRanking,
+    counts: ConnectionCounts,
+  ): void {
+    const state = this.blocks[i >> BLOCK_BITS];
+    const at = (i & BLOCK_MASK) * STRIDE;
+    const flags = state[at + FLAGS];
+    counts.byEvidence[flags & 0x3fff]++;
+    const cls = code & CODE_CLASS;
+    const category = code >> CODE_CATEGORY_SHIFT;
+    peers.count(peer, category);
 
-      const server = 1 - client;
-      const peer = packed ? peers.rowOfNumbers(words[i * KEY_WORDS + server] >>> 0, server === 0 ? ports >>> 16 : ports & 0xffff) : this.peerRowByText(peers, i, server);
-      peers.count(peer, category);
-
-      if (cls === REFUSED || cls === UNANSWERED || cls === REJECTED) {
-        failuresTotal++;
-        failures.offer(i, cls, retried, firstStart, lowConfidence);
+    // retried(), on the numbers at hand
+    let retried = false;
+    if (hasSyn((flags >> (6 * client)) & 63)) {
+      retried = (flags & (client === 0 ? RETRY_BIT0 : RETRY_BIT1)) !== 0;
+      if (!retried && cls !== ESTABLISHED) {
+        const syn = state[at + SYN + client];
+        retried = syn - Math.floor(syn / 4) * 4 > 1;
       }
     }
-    return { byEvidence, retriedSyn, unansweredLowConfidence, failuresTotal };
+    counts.retriedSyn += retried ? 1 : 0;
+    const firstStart = state[at + FIRST_START];
+    const lowConfidence = cls === UNANSWERED && overlaps(skip, firstStart, state[at + LAST_END]);
+    counts.unansweredLowConfidence += lowConfidence ? 1 : 0;
+
+    // timeline: the minute of the client's first SYN, else of the first record
+    const handshakeClient = ((code >> CODE_CLIENT_SHIFT) & 3) - 1;
+    const synAt = handshakeClient === -1 ? Number.NaN : state[at + SYN_START + handshakeClient];
+    const seenAt = !Number.isNaN(synAt) && synAt > 0 ? synAt : firstStart;
+    if (seenAt > 0) timeline.count(Math.floor(seenAt / 60) * 60, category);
+
+    if (cls === REFUSED || cls === UNANSWERED || cls === REJECTED) {
+      counts.failuresTotal++;
+      failures.offer(i, cls, retried, firstStart, lowConfidence);
+    }
   }
 
   finish(): Summary {
@@ -565,7 +572,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
 
     const skip = mergeWindows(this.tally.skipGaps);
     const timeline = new MinuteRows();
-    const peers = new PeerRows();
+    const peers = new PeerRows(this.size);
     // Failing connections are ranked by the facts the report order uses; reports are made for the kept ones only.
     const failures = new FailureRanking(this.options.maxFailures ?? 200, (i) => this.index.keyHash(i));
     const counted = this.countConnections(skip, timeline, peers, failures);
@@ -690,14 +697,14 @@ const CLASS_WEIGHT: Record<TcpClass, number> = { refused: 0, unanswered: 1, reje
 const WEIGHT_OF_CODE: readonly number[] = CLASS_OF_CODE.map((cls) => CLASS_WEIGHT[cls]);
 
 /**
- * The `limit` failing connections a report lists: the first `limit` of all of them sorted
- * (stably, in the order offered) by class (CLASS_WEIGHT), retried SYN first, then the texts of
- * first seen (none first) and id, locale-compared. The ones kept so far are kept in that order,
- * in typed arrays (a place in each); a candidate that does not rank before the last place (an
- * empty place ranks after everything) cannot make the list and is dropped at once, before its
- * id is worked out (a million connections can have hundreds of thousands of failures); one that
- * does is put in its place, after the ones it ties with. Offering makes no object and, once
- * dropping starts, takes the same steps each time (see ConnectionTable.countConnections()).
+ * The `limit` failing connections a report lists: the first `limit` of all of them sorted by
+ * class (CLASS_WEIGHT), retried SYN first, then the texts of first seen (none first) and id,
+ * locale-compared, then connection id (the order offered, in finish()). The ones kept so
+ * far are kept in that order, in typed arrays (a place in each); a candidate that does not rank
+ * before the last place (an empty place ranks after everything) cannot make the list and is
+ * dropped at once, before its id is worked out (a million connections can have hundreds of
+ * thousands of failures); one that does is put in its place. Offering makes no object and,
+ * once dropping starts, takes the same steps each time (see ConnectionTable.countConnections()).
  *
  * While every first seen is a plain time (isPlainTime) the texts are not made: the ISO text
  * sorts as the seconds do, and none ('') first; ids are 8 lowercase hex digits of a number,
@@ -742,14 +749,15 @@ class FailureRanking {
     const beforeLast = this.compareAt(last, weight, retried, firstStart);
     if (beforeLast > 0) return;
     const idHash = this.idHashOf(index);
-    const lostTie = idHash - this.idHash[last] >= 0; // (worked out whether needed or not: see above)
-    if (beforeLast === 0 && lostTie) return; // ties go to the earlier one
-    // the first place it ranks before, after those it ties with
+    // ties go to the smaller connection id (worked out whether needed or not: see above)
+    const lostTie = (idHash - this.idHash[last] || index - this.index[last]) > 0;
+    if (beforeLast === 0 && lostTie) return;
+    // the first place it ranks before
     let low = 0;
     let high = this.size;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if ((this.compareAt(middle, weight, retried, firstStart) || idHash - this.idHash[middle]) < 0) high = middle;
+      if ((this.compareAt(middle, weight, retried, firstStart) || idHash - this.idHash[middle] || index - this.index[middle]) < 0) high = middle;
       else low = middle + 1;
     }
     const end = this.size < this.limit ? this.size++ : last;
@@ -782,7 +790,14 @@ class FailureRanking {
     const order = Array.from({ length: this.size }, (_, place) => place);
     const firstSeen = order.map((place) => iso(this.firstStart[place]) ?? '');
     const ids = order.map((place) => idText(this.idHash[place]));
-    order.sort((a, b) => this.weight[a] - this.weight[b] || this.retried[b] - this.retried[a] || firstSeen[a].localeCompare(firstSeen[b]) || ids[a].localeCompare(ids[b]));
+    order.sort(
+      (a, b) =>
+        this.weight[a] - this.weight[b] ||
+        this.retried[b] - this.retried[a] ||
+        firstSeen[a].localeCompare(firstSeen[b]) ||
+        ids[a].localeCompare(ids[b]) ||
+        this.index[a] - this.index[b],
+    );
     for (const array of [this.index, this.weight, this.retried, this.lowConfidence, this.firstStart, this.idHash]) {
       const was = array.slice(0, this.size);
       for (let place = 0; place < this.size; place++) array[place] = was[order[place]];
@@ -858,67 +873,103 @@ function withRoom(array: Int32Array, length: number): Int32Array {
   return grown;
 }
 
-/** The timeline's rows, a row a minute (seconds of its start), counted by category. */
+/**
+ * The timeline's rows, a row a minute (the seconds of its start), counted by category, in a
+ * hash table over typed arrays: a minute's slot is its number modulo the slot count (minutes
+ * that follow each other take slots that do), or the next free one. Counting a connection takes
+ * the same steps whether its minute is new or not (see ConnectionTable.countConnections()).
+ */
 class MinuteRows {
-  private readonly rowOfMinute = new Map<number, number>();
-  private readonly minutes: number[] = [];
-  /** CATEGORIES counts a row */
+  /** the minute of each slot, EMPTY_MINUTE if none */
+  private minutes = new Float64Array(0);
+  /** CATEGORIES counts a slot */
   private counts: Int32Array = new Int32Array(0);
+  private used = 0;
 
   constructor() {
-    this.counts = new Int32Array(64 * CATEGORIES); // a second value at once: see PeerRows' constructor
+    // a second value at once: see PeerRows' constructor
+    this.minutes = new Float64Array(MINUTE_SLOTS_MIN).fill(EMPTY_MINUTE);
+    this.counts = new Int32Array(MINUTE_SLOTS_MIN * CATEGORIES);
   }
 
-  rowOf(minute: number): number {
-    let row = this.rowOfMinute.get(minute);
-    if (row === undefined) {
-      row = this.minutes.length;
-      this.minutes.push(minute);
-      this.rowOfMinute.set(minute, row);
-      this.counts = withRoom(this.counts, (row + 1) * CATEGORIES);
+  /** Counts a connection of the category (see CATEGORIES) in the minute's row. */
+  count(minute: number, category: number): void {
+    const minutes = this.minutes;
+    const mask = minutes.length - 1;
+    let slot = (minute / 60) & mask;
+    for (;;) {
+      // both compared every time: the second is new to the compiled loop otherwise
+      const found = minutes[slot] === minute;
+      const free = minutes[slot] === EMPTY_MINUTE;
+      if (found || free) break;
+      slot = (slot + 1) & mask;
     }
-    return row;
-  }
-
-  /** Counts a connection of the category (see CATEGORIES) in the row. */
-  count(row: number, category: number): void {
-    this.counts[row * CATEGORIES + category]++;
+    this.used += minutes[slot] === EMPTY_MINUTE ? 1 : 0;
+    minutes[slot] = minute;
+    this.counts[slot * CATEGORIES + category]++;
+    if (this.used * 2 > minutes.length) this.grow();
   }
 
   /** The rows, in time order. */
   rows(): TimelineRow[] {
-    return this.minutes
-      .map((minute, row) => ({ minute, row }))
-      .sort((a, b) => a.minute - b.minute)
-      .map(({ minute, row }) => ({ minute: iso(minute) as string, ...classCounts(this.counts, row * CATEGORIES) }));
+    const slots: number[] = [];
+    for (let slot = 0; slot < this.minutes.length; slot++) if (this.minutes[slot] !== EMPTY_MINUTE) slots.push(slot);
+    return slots.sort((a, b) => this.minutes[a] - this.minutes[b]).map((slot) => ({ minute: iso(this.minutes[slot]) as string, ...classCounts(this.counts, slot * CATEGORIES) }));
+  }
+
+  /** Doubles the table (kept at most half full). */
+  private grow(): void {
+    const { minutes: oldMinutes, counts: oldCounts } = this;
+    const minutes = new Float64Array(oldMinutes.length * 2).fill(EMPTY_MINUTE);
+    const counts = new Int32Array(minutes.length * CATEGORIES);
+    const mask = minutes.length - 1;
+    for (let from = 0; from < oldMinutes.length; from++) {
+      const minute = oldMinutes[from];
+      if (minute === EMPTY_MINUTE) continue;
+      let slot = (minute / 60) & mask;
+      while (minutes[slot] !== EMPTY_MINUTE) slot = (slot + 1) & mask;
+      minutes[slot] = minute;
+      counts.set(oldCounts.subarray(from * CATEGORIES, (from + 1) * CATEGORIES), slot * CATEGORIES);
+    }
+    this.minutes = minutes;
+    this.counts = counts;
   }
 }
+
+/** MinuteRows' slots at first: 34 hours */
+const MINUTE_SLOTS_MIN = 4096;
+/** an empty slot of MinuteRows (minutes counted are never negative) */
+const EMPTY_MINUTE = -1;
 
 /**
  * Peer rows by endpoint, counted by category: canonical IPv4 endpoints by address and port in
  * an open-addressing hash table over one typed array (a report can have tens of thousands of
- * peers), others by their "ip port" text. Rows are numbers in typed arrays until rows() (no
+ * peers), others by their "ip port" text. Rows are numbers in typed arrays until top() (no
  * object a row while connections are counted: see ConnectionTable.countConnections()).
  */
 class PeerRows {
   /** PEER_SLOT numbers a slot: row + 1 (0: empty), address (as int32), port; linear probing, at most half full */
   private slots = new Int32Array(0);
   private numbered = 0;
-  /** PEER_ROW numbers a row, in the order they were made: address (as int32) and port (-1: a text row), then the counts by category */
+  /** PEER_ROW numbers a row (PEER_ADDRESS…) */
   private data: Int32Array = new Int32Array(0);
   /** rows made */
   size = 0;
   private readonly texts = new Map<string, number>();
   private readonly textEndpoints = new Map<number, Endpoint>();
 
-  constructor() {
-    // The tables are replaced when they grow. Given a second value at once, their fields are not
-    // taken for constants by V8: code compiled for the loop that fills them (on-stack replacement
-    // while it runs) is not thrown away when they grow for the first time.
-    this.slots = new Int32Array(PEER_SLOTS_MIN * PEER_SLOT);
-    this.data = new Int32Array(PEER_SLOTS_MIN * PEER_ROW);
+  /** `connections`: how many connections will be counted (the tables start with room for a share of that) */
+  constructor(connections: number) {
+    // The tables are replaced when they grow, which is rare enough to be new to the loop V8
+    // compiled as it ran, and throws that code away: they start large enough not to, mostly.
+    // Given a second value at once, their fields are not taken for constants by V8 either (code
+    // that relies on that is thrown away too when the constant changes).
+    const rows = Math.min(PEER_ROWS_MAX, Math.max(PEER_ROWS_MIN, 2 ** Math.ceil(Math.log2(connections / 64 + 1))));
+    this.slots = new Int32Array(rows * 2 * PEER_SLOT);
+    this.data = new Int32Array(rows * PEER_ROW);
   }
 
+  /** The row of a canonical IPv4 endpoint (a new one if there is none). */
   rowOfNumbers(address: number, port: number): number {
     const word = address | 0;
     const slots = this.slots;
@@ -940,10 +991,11 @@ class PeerRows {
     return row;
   }
 
+  /** rowOfNumbers() for any other endpoint, by its "ip port" text. */
   rowOfText(text: string): number {
     let row = this.texts.get(text);
     if (row === undefined) {
-      row = this.make(0, -1);
+      row = this.make(0, TEXT_ROW);
       this.texts.set(text, row);
       this.textEndpoints.set(row, endpointOf(text));
     }
@@ -952,7 +1004,7 @@ class PeerRows {
 
   /** Counts a connection of the category (see CATEGORIES) in the row. */
   count(row: number, category: number): void {
-    this.data[row * PEER_ROW + 2 + category]++;
+    this.data[row * PEER_ROW + PEER_COUNTS + category]++;
   }
 
   /**
@@ -966,21 +1018,33 @@ class PeerRows {
     const text = (row: number): string => (texts[row] ??= displayEndpoint(this.endpoint(row)));
     const data = this.data;
     const compare = (a: number, b: number): number => {
-      const at = a * PEER_ROW + 2;
-      const bt = b * PEER_ROW + 2;
+      const at = a * PEER_ROW;
+      const bt = b * PEER_ROW;
       return (
-        failuresOf(data, bt) - failuresOf(data, at) ||
-        resetOf(data, bt) - resetOf(data, at) ||
-        connectionsOf(data, bt) - connectionsOf(data, at) ||
+        failuresOf(data, bt + PEER_COUNTS) - failuresOf(data, at + PEER_COUNTS) ||
+        resetOf(data, bt + PEER_COUNTS) - resetOf(data, at + PEER_COUNTS) ||
+        connectionsOf(data, bt + PEER_COUNTS) - connectionsOf(data, at + PEER_COUNTS) ||
         text(a).localeCompare(text(b))
       );
     };
     let best: number[];
     if (Number.isInteger(limit) && limit >= 0) {
-      // the rows so far that make the list, in order; a row goes after those it ties with
+      // the rows so far that make the list, in order (a row goes after those it ties with), and the numbers of the last one
       best = [];
+      let lastFailures = 0;
+      let lastReset = 0;
+      let lastConnections = 0;
       for (let row = 0; row < this.size && limit > 0; row++) {
-        if (best.length === limit && compare(row, best[limit - 1]) >= 0) continue;
+        if (best.length === limit) {
+          // most rows rank after the last one on their numbers alone
+          // (failuresOf(), resetOf() and connectionsOf() written out: this loop runs once, mostly before V8 compiles it)
+          const at = row * PEER_ROW + PEER_COUNTS;
+          const fine = data[at + ESTABLISHED] + data[at + MIDSTREAM];
+          const failures = data[at + REFUSED] + data[at + UNANSWERED] + data[at + REJECTED] + data[at + 5 + REFUSED] + data[at + 5 + UNANSWERED] + data[at + 5 + REJECTED];
+          const reset = data[at + 5 + ESTABLISHED] + data[at + 5 + MIDSTREAM] + data[at + 5 + REFUSED] + data[at + 5 + UNANSWERED] + data[at + 5 + REJECTED];
+          const byNumbers = lastFailures - failures || lastReset - reset || lastConnections - (fine + failures + data[at + 5 + ESTABLISHED] + data[at + 5 + MIDSTREAM]);
+          if (byNumbers > 0 || (byNumbers === 0 && compare(row, best[limit - 1]) >= 0)) continue;
+        }
         let low = 0;
         let high = best.length;
         while (low < high) {
@@ -990,6 +1054,10 @@ class PeerRows {
         }
         best.splice(low, 0, row);
         if (best.length > limit) best.pop();
+        const last = best[best.length - 1] * PEER_ROW + PEER_COUNTS;
+        lastFailures = failuresOf(data, last);
+        lastReset = resetOf(data, last);
+        lastConnections = connectionsOf(data, last);
       }
     } else {
       best = Array.from({ length: this.size }, (_, row) => row)
@@ -998,7 +1066,7 @@ class PeerRows {
     }
     return best.map((row) => {
       const server = this.endpoint(row);
-      const counts = classCounts(data, row * PEER_ROW + 2);
+      const counts = classCounts(data, row * PEER_ROW + PEER_COUNTS);
       return {
         peer: text(row),
         address: server.address,
@@ -1011,14 +1079,16 @@ class PeerRows {
 
   private endpoint(row: number): Endpoint {
     const at = row * PEER_ROW;
-    return this.data[at + 1] === -1 ? (this.textEndpoints.get(row) as Endpoint) : { address: formatIpv4(this.data[at] >>> 0), port: this.data[at + 1] };
+    const port = this.data[at + PEER_PORT];
+    return port === TEXT_ROW ? (this.textEndpoints.get(row) as Endpoint) : { address: formatIpv4(this.data[at + PEER_ADDRESS] >>> 0), port };
   }
 
   private make(address: number, port: number): number {
     const row = this.size++;
     this.data = withRoom(this.data, this.size * PEER_ROW);
-    this.data[row * PEER_ROW] = address;
-    this.data[row * PEER_ROW + 1] = port;
+    const at = row * PEER_ROW;
+    this.data[at + PEER_ADDRESS] = address;
+    this.data[at + PEER_PORT] = port;
     return row;
   }
 
@@ -1037,10 +1107,19 @@ class PeerRows {
   }
 }
 
-/** numbers a peer row: address, port, then CATEGORIES counts */
-const PEER_ROW = 2 + CATEGORIES;
+/*
+ * A peer row: the address (as int32) and port of a canonical IPv4 endpoint (port TEXT_ROW: a
+ * row by text), then the counts by category.
+ */
+const PEER_ADDRESS = 0;
+const PEER_PORT = 1;
+const PEER_COUNTS = 2;
+const PEER_ROW = PEER_COUNTS + CATEGORIES;
+const TEXT_ROW = -1;
 const PEER_SLOT = 3;
-const PEER_SLOTS_MIN = 256;
+/** room for rows PeerRows starts with, at least and at most */
+const PEER_ROWS_MIN = 256;
+const PEER_ROWS_MAX = 1 << 16;
 
 /** Mixes an endpoint's address (int32) and port for PeerRows' table. */
 function peerHash(address: number, port: number): number {
