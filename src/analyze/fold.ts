@@ -537,7 +537,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     const handshakeClient = ((code >> CODE_CLIENT_SHIFT) & 3) - 1;
     const synAt = handshakeClient === -1 ? Number.NaN : state[at + SYN_START + handshakeClient];
     const seenAt = !Number.isNaN(synAt) && synAt > 0 ? synAt : firstStart;
-    if (seenAt > 0) timeline.count(Math.floor(seenAt / 60) * 60, category);
+    if (seenAt > 0) timeline.count(Math.floor(seenAt / 60), category);
 
     if (cls === REFUSED || cls === UNANSWERED || cls === REJECTED) {
       counts.failuresTotal++;
@@ -874,13 +874,13 @@ function withRoom(array: Int32Array, length: number): Int32Array {
 }
 
 /**
- * The timeline's rows, a row a minute (the seconds of its start), counted by category, in a
- * hash table over typed arrays: a minute's slot is its number modulo the slot count (minutes
+ * The timeline's rows, a row a minute, counted by category, in a hash table over typed arrays:
+ * a minute's slot is its number (the seconds of its start / 60) modulo the slot count (minutes
  * that follow each other take slots that do), or the next free one. Counting a connection takes
  * the same steps whether its minute is new or not (see ConnectionTable.countConnections()).
  */
 class MinuteRows {
-  /** the minute of each slot, EMPTY_MINUTE if none */
+  /** the minute number of each slot, EMPTY_MINUTE if none */
   private minutes = new Float64Array(0);
   /** CATEGORIES counts a slot */
   private counts: Int32Array = new Int32Array(0);
@@ -892,11 +892,11 @@ class MinuteRows {
     this.counts = new Int32Array(MINUTE_SLOTS_MIN * CATEGORIES);
   }
 
-  /** Counts a connection of the category (see CATEGORIES) in the minute's row. */
+  /** Counts a connection of the category (see CATEGORIES) in the row of the minute that starts at `minute` × 60 seconds. */
   count(minute: number, category: number): void {
     const minutes = this.minutes;
     const mask = minutes.length - 1;
-    let slot = (minute / 60) & mask;
+    let slot = minute & mask;
     for (;;) {
       // both compared every time: the second is new to the compiled loop otherwise
       const found = minutes[slot] === minute;
@@ -914,7 +914,7 @@ class MinuteRows {
   rows(): TimelineRow[] {
     const slots: number[] = [];
     for (let slot = 0; slot < this.minutes.length; slot++) if (this.minutes[slot] !== EMPTY_MINUTE) slots.push(slot);
-    return slots.sort((a, b) => this.minutes[a] - this.minutes[b]).map((slot) => ({ minute: iso(this.minutes[slot]) as string, ...classCounts(this.counts, slot * CATEGORIES) }));
+    return slots.sort((a, b) => this.minutes[a] - this.minutes[b]).map((slot) => ({ minute: iso(this.minutes[slot] * 60) as string, ...classCounts(this.counts, slot * CATEGORIES) }));
   }
 
   /** Doubles the table (kept at most half full). */
@@ -926,7 +926,7 @@ class MinuteRows {
     for (let from = 0; from < oldMinutes.length; from++) {
       const minute = oldMinutes[from];
       if (minute === EMPTY_MINUTE) continue;
-      let slot = (minute / 60) & mask;
+      let slot = minute & mask;
       while (minutes[slot] !== EMPTY_MINUTE) slot = (slot + 1) & mask;
       minutes[slot] = minute;
       counts.set(oldCounts.subarray(from * CATEGORIES, (from + 1) * CATEGORIES), slot * CATEGORIES);
@@ -948,7 +948,7 @@ const EMPTY_MINUTE = -1;
  * object a row while connections are counted: see ConnectionTable.countConnections()).
  */
 class PeerRows {
-  /** PEER_SLOT numbers a slot: row + 1 (0: empty), address (as int32), port; linear probing, at most half full */
+  /** 1 << PEER_SLOT_BITS numbers a slot: row + 1 (0: empty), address (as int32), port, (unused); linear probing, at most half full */
   private slots = new Int32Array(0);
   private numbered = 0;
   /** PEER_ROW numbers a row (PEER_ADDRESS…) */
@@ -965,7 +965,7 @@ class PeerRows {
     // Given a second value at once, their fields are not taken for constants by V8 either (code
     // that relies on that is thrown away too when the constant changes).
     const rows = Math.min(PEER_ROWS_MAX, Math.max(PEER_ROWS_MIN, 2 ** Math.ceil(Math.log2(connections / 64 + 1))));
-    this.slots = new Int32Array(rows * 2 * PEER_SLOT);
+    this.slots = new Int32Array((rows * 2) << PEER_SLOT_BITS);
     this.data = new Int32Array(rows * PEER_ROW);
   }
 
@@ -973,21 +973,21 @@ class PeerRows {
   rowOfNumbers(address: number, port: number): number {
     const word = address | 0;
     const slots = this.slots;
-    const mask = slots.length / PEER_SLOT - 1;
+    const mask = (slots.length >> PEER_SLOT_BITS) - 1;
     let slot = peerHash(word, port) & mask;
     for (;;) {
-      const at = slot * PEER_SLOT;
+      const at = slot << PEER_SLOT_BITS;
       const entry = slots[at];
       if (entry === 0) break;
       if (slots[at + 1] === word && slots[at + 2] === port) return entry - 1;
       slot = (slot + 1) & mask;
     }
     const row = this.make(word, port);
-    const at = slot * PEER_SLOT;
+    const at = slot << PEER_SLOT_BITS;
     slots[at] = row + 1;
     slots[at + 1] = word;
     slots[at + 2] = port;
-    if (++this.numbered * 2 > slots.length / PEER_SLOT) this.grow();
+    if (++this.numbered * 2 > slots.length >> PEER_SLOT_BITS) this.grow();
     return row;
   }
 
@@ -1096,12 +1096,12 @@ class PeerRows {
   private grow(): void {
     const old = this.slots;
     const slots = new Int32Array(old.length * 2);
-    const mask = slots.length / PEER_SLOT - 1;
-    for (let from = 0; from < old.length; from += PEER_SLOT) {
+    const mask = (slots.length >> PEER_SLOT_BITS) - 1;
+    for (let from = 0; from < old.length; from += 1 << PEER_SLOT_BITS) {
       if (old[from] === 0) continue;
       let slot = peerHash(old[from + 1], old[from + 2]) & mask;
-      while (slots[slot * PEER_SLOT] !== 0) slot = (slot + 1) & mask;
-      slots.set(old.subarray(from, from + PEER_SLOT), slot * PEER_SLOT);
+      while (slots[slot << PEER_SLOT_BITS] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(from, from + (1 << PEER_SLOT_BITS)), slot << PEER_SLOT_BITS);
     }
     this.slots = slots;
   }
@@ -1116,7 +1116,8 @@ const PEER_PORT = 1;
 const PEER_COUNTS = 2;
 const PEER_ROW = PEER_COUNTS + CATEGORIES;
 const TEXT_ROW = -1;
-const PEER_SLOT = 3;
+/** a PeerRows slot is 1 << PEER_SLOT_BITS numbers (a power of two: no division to find them) */
+const PEER_SLOT_BITS = 2;
 /** room for rows PeerRows starts with, at least and at most */
 const PEER_ROWS_MIN = 256;
 const PEER_ROWS_MAX = 1 << 16;

@@ -331,6 +331,54 @@ describe('timeline, peers and failures', () => {
     expect(summary.tcp.reset).toBe(1);
   });
 
+  it('the peers and failures listed are the first of the whole order, ties included, whatever the limit', async () => {
+    const lines: string[] = [];
+    for (let k = 0; k < 60; k++) {
+      const client = `${C}:${41000 + k}`;
+      // servers with equal counts (ties by text), two that show alike ("10.0.0.1 0" and "10.0.0.1 00"), IPv6
+      const server = [`10.0.3.${k % 7}:80`, '10.0.0.1:0', '10.0.0.1:00', '[2001:db8::5]:443', `${S}:${5000 + (k % 5)}`][k % 5];
+      const at = (k % 4) * 30; // failures in the same second: ties by id
+      if (k % 3 === 0) lines.push(tcp(client, server, 2, { at }));
+      else if (k % 3 === 1) lines.push(tcp(client, server, 2, { at }), tcp(server, client, 4, { at }));
+      else lines.push(tcp(client, server, 2, { at }), tcp(server, client, 18, { at }));
+    }
+    // a first seen past 9999 (compared as text) and a rejected scanner
+    lines.push(tcp(`${C}:42000`, `${S}:5432`, 2, { at: 253402300800 - T0 }));
+    lines.push(tcp('198.51.100.23:61000', `${C}:22`, 2, { action: 'REJECT' }));
+    const all = await analyzeLines(lines, { maxPeers: 1000, maxFailures: 1000 });
+    expect(all.peers.length).toBe(all.peersTotal);
+    expect(all.failures.length).toBe(all.failuresTotal);
+    // the whole order is the documented one
+    for (let k = 1; k < all.peers.length; k++) {
+      const [a, b] = [all.peers[k - 1], all.peers[k]];
+      expect(b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || a.peer.localeCompare(b.peer)).toBeLessThanOrEqual(0);
+    }
+    const weight = { refused: 0, unanswered: 1, rejected: 2, established: 3, midstream: 4 };
+    for (let k = 1; k < all.failures.length; k++) {
+      const [a, b] = [all.failures[k - 1], all.failures[k]];
+      const order = weight[a.class] - weight[b.class] || Number(b.retriedSyn) - Number(a.retriedSyn) || (a.firstSeen ?? '').localeCompare(b.firstSeen ?? '') || a.id.localeCompare(b.id);
+      expect(order).toBeLessThanOrEqual(0);
+    }
+    for (const limit of [0, 1, 2, 5, 17]) {
+      const some = await analyzeLines(lines, { maxPeers: limit, maxFailures: limit });
+      expect(some.peers).toEqual(all.peers.slice(0, limit));
+      expect(some.failures).toEqual(all.failures.slice(0, limit));
+      expect([some.peersTotal, some.failuresTotal]).toEqual([all.peersTotal, all.failuresTotal]);
+    }
+  });
+
+  it('a timeline of thousands of minutes and thousands of peers', async () => {
+    const lines: string[] = [];
+    for (let k = 0; k < 3000; k++) lines.push(tcp(`${C}:${40000 + k}`, `10.0.${4 + Math.floor(k / 250)}.${k % 250}:443`, 2, { at: (2999 - k) * 60 }));
+    const summary = await analyzeLines(lines, { maxPeers: 5 });
+    expect(summary.timeline.length).toBe(3000);
+    expect(summary.timeline[0].minute).toBe(minute(0));
+    expect(summary.timeline.at(-1)?.minute).toBe(minute(2999 * 60));
+    expect(summary.timeline.every((row, k) => row.unanswered === 1 && (k === 0 || row.minute > summary.timeline[k - 1].minute))).toBe(true);
+    expect(summary.peersTotal).toBe(3000);
+    expect(summary.peers.map((p) => p.peer)).toEqual(['10.0.10.0:443', '10.0.10.1:443', '10.0.10.10:443', '10.0.10.100:443', '10.0.10.101:443']);
+  });
+
   it('each failure carries a stable id, the rule that decided, and both sides\' flags', async () => {
     const lines = [tcp(`${C}:40000`, `${S}:6379`, 2), tcp(`${S}:6379`, `${C}:40000`, 4)];
     const a = await analyzeLines(lines);
