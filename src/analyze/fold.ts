@@ -1,4 +1,4 @@
-import type { RecordSink, RecordView, Where } from '../format/line-reader.js';
+import type { PlainBatch, PlainFields, RecordSink, RecordView, Where } from '../format/line-reader.js';
 import { formatIpv4, ipv4Value } from '../format/line-reader.js';
 import type { CompiledFormat } from '../format/compiled.js';
 import { canonicalPort, ConnectionIndex, fnv1a, FNV_OFFSET, KEY_WORDS } from './connection-index.js';
@@ -155,6 +155,15 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
 
   record(view: RecordView): void {
     this.tally.record(view);
+  }
+
+  /** The reader's fast path (RecordSink.plainFields), as in a worker thread: see RecordTally. */
+  plainFields(format: CompiledFormat): PlainFields | undefined {
+    return this.tally.plainFields(format);
+  }
+
+  plainRecords(batch: PlainBatch): void {
+    this.tally.plainRecords(batch);
   }
 
   /** Takes over the counts of a RecordTally that ran elsewhere (a worker thread) and fed tcp(). */

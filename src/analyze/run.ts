@@ -1,5 +1,5 @@
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { FlowLineReader, type RecordSink, type RecordView } from '../format/line-reader.js';
 import { defaultFormat, type LogFormat } from '../format/template.js';
 import { ConnectionTable, type FoldOptions } from './fold.js';
@@ -205,7 +205,7 @@ function isParquet(name: string, head: Uint8Array): boolean {
  * chunk until the reader took it: ~4 % of the time of a 5 M-record file in parallel mode).
  */
 async function* gunzip(input: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
-  const inflater = createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 20 });
+  const inflater = createGunzip({ chunkSize: 1 << 18, readableHighWaterMark: 1 << 20 } as ZlibOptions); // (stream options pass through; @types/node lists zlib's own)
   pipeline(Readable.from(input, { objectMode: false }), inflater, () => {
     /* errors surface through the iteration below */
   });

@@ -1,0 +1,117 @@
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeSources } from '../../src/analyze/run.js';
+import { localSources, type Source } from '../../src/analyze/sources.js';
+// The bench's generator: realistic traffic of every class (NAT hops, IPv6, NODATA, SKIPDATA).
+import { generateFlowLog } from '../../bench/generate.mjs';
+
+/*
+ * The scanner tallies "plain" records itself (assembly/line-scanner.ts, readRecords()); a focus
+ * expression turns that path off (every record must be judged in JavaScript). A focus that
+ * matches everything reports everything, so both ways must give the very same summary.
+ */
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function dataFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(log|gz|parquet|csv|txt)$/.test(name)) files.push(path);
+    }
+  };
+  walk(join(root, 'test', 'fixtures'));
+  walk(join(root, 'examples'));
+  return files;
+}
+
+async function bothPaths(sources: Source[]) {
+  const fast = await analyzeSources(sources, { parallel: false });
+  const plain = await analyzeSources(sources, { parallel: false, focus: () => true });
+  return { fast: fast.summary, slow: plain.summary };
+}
+
+describe('the scanner fast path gives the summary the JavaScript path gives', () => {
+  it.each(dataFiles().map((path) => [path.slice(root.length), path]))('%s', async (_name, path) => {
+    const { fast, slow } = await bothPaths(await localSources([path]));
+    expect(fast).toEqual(slow);
+  });
+
+  describe('lines that must leave the fast path, among plain ones', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'flowdump-plain-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const header = 'version interface-id srcaddr srcport dstaddr dstport pkt-srcaddr pkt-dstaddr protocol tcp-flags packets bytes start end action log-status';
+    const plain = (k: number, eni = 'eni-0aaa') => `5 ${eni} 10.0.0.${k % 200} ${40000 + k} 10.1.0.5 443 10.0.0.${k % 200} 10.1.0.5 6 2 1 60 ${1700000000 + k} ${1700000030 + k} ACCEPT OK`;
+    const lines = [
+      header,
+      plain(1),
+      plain(2),
+      '5 eni-0bbb 10.0.0.9 41000 10.1.0.5 443 10.0.0.9 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a new interface
+      plain(3, 'eni-0bbb'),
+      '5 eni-0aaa 10.0.0.50 42000 52.1.2.3 443 10.0.9.9 52.1.2.3 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a NAT hop
+      '5 eni-0aaa 010.0.0.1 42001 10.1.0.5 443 010.0.0.1 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a non-canonical address
+      '5 eni-0aaa 10.0.0.1 42002 10.1.0.5 080 10.0.0.1 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a port with a leading zero
+      '5 eni-0aaa 2600:1f18::1 42003 2600:1f18::2 443 2600:1f18::1 2600:1f18::2 6 2 1 60 1700000100 1700000130 ACCEPT OK', // IPv6
+      '5 eni-0aaa - - - - - - - - - 1700000100 1700000159 - NODATA',
+      '5 eni-0aaa - - - - - - - - - 1700000100 1700000159 - SKIPDATA',
+      '5 eni-0aaa 10.0.0.1 not-a-port 10.1.0.5 443 10.0.0.1 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // malformed
+      '5 eni-0aaa 10.0.0.1 42004 10.1.0.5 443 - - 6 18 1 60 1700000100 1700000130 ACCEPT OK', // packet addresses absent
+      '5 eni-0aaa 10.0.0.1 42005 10.1.0.5 443 10.0.0.1 10.1.0.5 17 - 1 60 1700000100 1700000130 REJECT OK', // UDP rejected
+      '5 eni-0aaa 10.0.0.1 0 10.1.0.5 0 10.0.0.1 10.1.0.5 1 - 1 60 1700000100 1700000130 ACCEPT OK', // ICMP
+      '5 eni-0aaa 10.0.0.1 0 10.1.0.5 0 10.0.0.1 10.1.0.5 47 - 1 60 1700000100 1700000130 ACCEPT OK', // GRE
+      plain(4),
+      'version interface-id srcaddr dstaddr srcport dstport protocol tcp-flags action log-status', // a new header mid-input
+      '5 eni-0aaa 10.0.0.7 10.1.0.5 43000 443 6 2 ACCEPT OK',
+      '5 eni-0aaa 10.1.0.5 10.0.0.7 443 43000 6 18 ACCEPT OK',
+      '5 eni-0ccc 10.1.0.5 10.0.0.7 443 43000 6 18 ACCEPT OK\r', // CRLF, a new interface
+      '',
+      '5 eni-0aaa 10.0.0.7 10.1.0.5 43001 443 6 2 ACCEPT OK # a comment',
+    ];
+
+    it('as one file', async () => {
+      const path = join(dir, 'mixed.log');
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      const { fast, slow } = await bothPaths(await localSources([path]));
+      expect(fast.records.total).toBeGreaterThan(15);
+      expect(fast.natHops.records).toBe(1);
+      expect(fast).toEqual(slow);
+    });
+
+    it('after thousands of plain records (the scanner hands rows over in batches)', async () => {
+      const path = join(dir, 'many.log');
+      const many = [header];
+      for (let k = 0; k < 9000; k++) many.push(plain(k), ...(k % 1000 === 0 ? lines.slice(3, 17) : []));
+      writeFileSync(path, `${many.join('\n')}\n`);
+      const { fast, slow } = await bothPaths(await localSources([path]));
+      expect(fast.records.tcp).toBeGreaterThan(9000);
+      expect(fast).toEqual(slow);
+    });
+  });
+
+  describe('a generated capture', () => {
+    let dir: string;
+    let file: string;
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'flowdump-plain-gen-'));
+      file = join(dir, 'flows.log.gz');
+      await generateFlowLog(file, { records: 40_000 });
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('every count, verdict, peer, hop and gap', async () => {
+      const { fast, slow } = await bothPaths(await localSources([file]));
+      expect(fast.natHops.records).toBeGreaterThan(0);
+      expect(fast.gaps.nodata.length).toBeGreaterThan(0);
+      expect(fast).toEqual(slow);
+    });
+  });
+});
