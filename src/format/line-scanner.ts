@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { FlowdumpError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 
 /**
@@ -82,7 +83,8 @@ function wasmFile(): string {
   if (existsSync(sibling)) return sibling;
   const built = `${packageRoot()}dist/format/line-scanner.wasm`;
   if (existsSync(built)) return built;
-  throw new Error(`flowdump is not completely built: ${sibling} is missing; run npm run build`);
+  // an install problem, not a bug: said as such, without the "please report it" of a bug
+  throw new FlowdumpError('not-built', `this installation is not completely built (${sibling} is missing): run npm ci, or npm run build, in ${packageRoot()}`);
 }
 
 export interface ScannerViews {
