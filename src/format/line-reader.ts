@@ -27,7 +27,7 @@ export interface RecordSink {
   plainRecords?(batch: PlainBatch): void;
 }
 
-/** Positions of the fields the fast path reads (-1: absent); RecordTally's Layout. */
+/** Positions of the fields the fast path reads (-1: absent); RecordTally's Layout extends it. */
 export interface PlainFields {
   status: number;
   protocol: number;
