@@ -1,7 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerScript } from '../../src/analyze/parallel-read.js';
 import { analyzeSources, type AnalyzeOptions } from '../../src/analyze/run.js';
@@ -9,24 +8,9 @@ import { localSources, type Source } from '../../src/analyze/sources.js';
 import { resolveFormat } from '../../src/format/presets.js';
 // The bench's generator: realistic traffic of every class, with its ground truth.
 import { generateFlowLog } from '../../bench/generate.mjs';
+import { dataFiles, ROOT as root } from '../helpers/data-files.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures');
-
-/** Every data file under the fixtures and the bundled example. */
-function dataFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (/\.(log|gz|parquet|csv|txt)$/.test(name)) files.push(path);
-    }
-  };
-  walk(fixtures);
-  walk(join(root, 'examples'));
-  return files;
-}
 
 async function both(sources: Source[], options: AnalyzeOptions = {}) {
   const single = await analyzeSources(sources, { ...options, parallel: false });

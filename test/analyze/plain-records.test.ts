@@ -1,34 +1,18 @@
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze/run.js';
 import { localSources, type Source } from '../../src/analyze/sources.js';
 // The bench's generator: realistic traffic of every class (NAT hops, IPv6, NODATA, SKIPDATA).
 import { generateFlowLog } from '../../bench/generate.mjs';
+import { dataFiles, ROOT as root } from '../helpers/data-files.js';
 
 /*
  * The scanner tallies "plain" records itself (assembly/line-scanner.ts, readRecords()); a focus
  * expression turns that path off (every record must be judged in JavaScript). A focus that
  * matches everything reports everything, so both ways must give the very same summary.
  */
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-function dataFiles(): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (/\.(log|gz|parquet|csv|txt)$/.test(name)) files.push(path);
-    }
-  };
-  walk(join(root, 'test', 'fixtures'));
-  walk(join(root, 'examples'));
-  return files;
-}
 
 async function bothPaths(sources: Source[]) {
   const fast = await analyzeSources(sources, { parallel: false });

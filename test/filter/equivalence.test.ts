@@ -5,6 +5,7 @@ import { compileExpression } from '../../src/filter/compile.js';
 import type { FlowRecord } from '../../src/format/line-reader.js';
 import { showRecords } from '../../src/show/stream.js';
 import { INCIDENT, memorySources, MIXED, readAll } from '../helpers/records.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /**
  * For many generated expressions, the records `show` prints must be exactly those an
@@ -31,17 +32,6 @@ type G =
   | { k: 'inout'; inbound: boolean }
   | { k: 'not'; e: G }
   | { k: 'and' | 'or'; l: G; r: G };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pool {
   addrs: string[];
@@ -288,7 +278,7 @@ describe('generated expressions: show matches the plain evaluation', () => {
     const records = await readAll([...paths]);
     const sources = memorySources([...paths]);
     const pool = poolOf(records.map((r) => r.record));
-    const random = rng(seed);
+    const random = seededRandom(seed);
     let nonTrivial = 0;
     for (let n = 0; n < count; n++) {
       const tree = generate(random, pool, 1 + (n % 4));

@@ -4,6 +4,7 @@ import { FlowLineReader, type RecordSink } from '../../src/format/line-reader.js
 import { LineScanner, MAX_TOKENS, SLACK, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH } from '../../src/format/line-scanner.js';
 import { defaultFormat } from '../../src/format/template.js';
 import { scanLineReference, type ScanResult } from '../helpers/scan-line-reference.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /*
  * The WebAssembly scanner (assembly/line-scanner.ts) must do exactly what the JavaScript scanner
@@ -15,20 +16,8 @@ import { scanLineReference, type ScanResult } from '../helpers/scan-line-referen
  * bytes, more tokens than MAX_TOKENS.
  */
 
-/** mulberry32: a small seeded generator, so that a failure can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generator(seed: number) {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const int = (n: number): number => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
   const digits = (n: number): string => Array.from({ length: n }, (_, k) => String(k === 0 && n > 1 && next() < 0.8 ? 1 + int(9) : int(10))).join('');
