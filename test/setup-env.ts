@@ -2,7 +2,8 @@
  * Runs in every test worker before the tests: no test can reach real AWS. Fake credentials,
  * no profile files, no instance metadata, and the only endpoint is the local moto server.
  */
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
+import { removeScratchDirs } from './helpers/scratch.js';
 
 const endpoint = inject('motoEndpoint');
 if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(endpoint ?? '')) throw new Error(`refusing to run: the AWS endpoint for tests must be moto on 127.0.0.1, not ${endpoint}`);
@@ -16,3 +17,6 @@ process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/flowdump-test-aws-creden
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 delete process.env.AWS_PROFILE;
 delete process.env.AWS_DEFAULT_PROFILE;
+
+// temporary directories the file's tests made (test/helpers/scratch.ts) go when its tests end
+afterAll(removeScratchDirs);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { estimateCost } from '../../src/cost/estimate.js';
@@ -8,6 +7,7 @@ import { statedRecordRate } from '../../src/cost/record-rate.js';
 import { estimateRecordBytes } from '../../src/cost/record-size.js';
 import { DEFAULT_FIELDS } from '../../src/format/fields.js';
 import { isFlowdumpError } from '../../src/errors.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const table = loadPriceTable();
 const usEast = regionPrices(table, 'us-east-1').prices;
@@ -148,7 +148,7 @@ describe('the price table', () => {
   });
 
   it('refuses a damaged table with one sentence naming the file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowdump-pricing-'));
+    const dir = scratchDir('flowdump-pricing-');
     const path = join(dir, 'pricing.json');
     const broken: PriceTable = JSON.parse(JSON.stringify(table));
     delete (broken.regions['us-east-1'].delivery as Record<string, unknown>).s3;

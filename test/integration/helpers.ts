@@ -4,8 +4,6 @@
  * without resetting it and without seeing each other's resources.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -23,6 +21,7 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import { GetScheduleCommand, paginateListSchedules, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { inject } from 'vitest';
+import { scratchDir } from '../helpers/scratch.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ACCOUNT = '123456789012';
@@ -214,7 +213,7 @@ export interface CliEnv {
 }
 
 export function stateDir(): string {
-  return mkdtempSync(join(tmpdir(), 'flowdump-state-'));
+  return scratchDir('flowdump-state-');
 }
 
 export function cliEnv(options: CliEnv): NodeJS.ProcessEnv {

@@ -3,11 +3,11 @@
  * net, stopped at the window's end, settled, analyzed and cleaned; one combined report at the end.
  * Time runs 10× faster (FLOWDUMP_TEST_TIME_SCALE) for both the runner and its captures.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
+import { scratchDir } from '../helpers/scratch.js';
 import {
   bucketName,
   cliEnv,
@@ -35,7 +35,7 @@ describe('flowdump schedule run', { timeout: INTEGRATION_TIMEOUT }, () => {
     const env = cliEnv({ region, scale: 10 });
     expect((await runCli(['setup'], env)).code).toBe(0);
     const bucket = bucketName(region);
-    const out = mkdtempSync(join(tmpdir(), 'flowdump-windows-'));
+    const out = scratchDir('flowdump-windows-');
     const eni = fixture.eniIds[0];
 
     const child = spawnCli(['schedule', 'run', eni, '--cron', '* * * * *', '--for', '1m', '--count', '2', '--tz', 'UTC', '--settle-timeout', '10m', '--max-cost', '5', '--out', out, '--json'], env);
