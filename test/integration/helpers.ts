@@ -7,20 +7,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, CreateLogStreamCommand, DeleteLogGroupCommand, paginateDescribeLogGroups, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateNetworkInterfaceCommand,
   AttachNetworkInterfaceCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  DeleteFlowLogsCommand,
   DescribeFlowLogsCommand,
   EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetScheduleCommand, paginateListSchedules, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { DeleteBucketCommand, DeleteObjectsCommand, GetBucketLocationCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteScheduleCommand, GetScheduleCommand, paginateListSchedules, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import { scratchDir } from '../helpers/scratch.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -54,7 +55,45 @@ export interface Credentials {
 
 export function sdk(region: string, credentials: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' }): Sdk {
   const config = { endpoint: endpoint(), region, credentials, maxAttempts: 1 };
-  return { region, ec2: new EC2Client(config), s3: new S3Client({ ...config, forcePathStyle: true }), logs: new CloudWatchLogsClient(config), scheduler: new SchedulerClient(config) };
+  const aws = { region, ec2: new EC2Client(config), s3: new S3Client({ ...config, forcePathStyle: true }), logs: new CloudWatchLogsClient(config), scheduler: new SchedulerClient(config) };
+  touched.set(`${credentials.accessKeyId} ${region}`, aws);
+  return aws;
+}
+
+/** The regions (per account) a test has used, through sdk() or cliEnv(): emptied after each test. */
+const touched = new Map<string, Sdk>();
+
+/*
+ * What a test made in moto — flow logs (its own and the foreign ones it planted), schedules, log
+ * groups, buckets and their objects — is deleted when the test ends, in the regions it used (a
+ * region belongs to one test file, so parallel files are not touched). moto itself stops when
+ * the run ends.
+ */
+afterEach(async () => {
+  const regions = [...touched.values()];
+  touched.clear();
+  for (const aws of regions) await removeEverything(aws);
+});
+
+async function removeEverything(aws: Sdk): Promise<void> {
+  const flowLogIds = ((await aws.ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? []).map((flowLog) => flowLog.FlowLogId!);
+  if (flowLogIds.length > 0) await aws.ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: flowLogIds }));
+  for await (const page of paginateListSchedules({ client: aws.scheduler }, {})) {
+    for (const schedule of page.Schedules ?? []) await aws.scheduler.send(new DeleteScheduleCommand({ Name: schedule.Name, GroupName: schedule.GroupName }));
+  }
+  for await (const page of paginateDescribeLogGroups({ client: aws.logs }, {})) {
+    for (const group of page.logGroups ?? []) await aws.logs.send(new DeleteLogGroupCommand({ logGroupName: group.logGroupName }));
+  }
+  for (const bucket of (await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? []) {
+    const location = (await aws.s3.send(new GetBucketLocationCommand({ Bucket: bucket.Name }))).LocationConstraint || 'us-east-1';
+    if (location !== aws.region) continue;
+    for (;;) {
+      const objects = (await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket.Name }))).Contents ?? [];
+      if (objects.length === 0) break;
+      await aws.s3.send(new DeleteObjectsCommand({ Bucket: bucket.Name, Delete: { Objects: objects.map((object) => ({ Key: object.Key! })) } }));
+    }
+    await aws.s3.send(new DeleteBucketCommand({ Bucket: bucket.Name }));
+  }
 }
 
 /**
@@ -241,6 +280,10 @@ export function cliEnv(options: CliEnv): NodeJS.ProcessEnv {
 /** Starts the real built CLI (`bin/flowdump`). Refuses unless it points at moto on 127.0.0.1. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(env.AWS_ENDPOINT_URL ?? '')) throw new Error('refusing to run flowdump without AWS_ENDPOINT_URL on 127.0.0.1');
+  // what the CLI makes in its region and account is removed after the test, as sdk()'s
+  if (env.AWS_REGION && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    sdk(env.AWS_REGION, { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN });
+  }
   return spawn(process.execPath, [join(ROOT, 'bin', 'flowdump'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
