@@ -85,7 +85,14 @@ async function removeEverything(aws: Sdk): Promise<void> {
     for (const group of page.logGroups ?? []) await aws.logs.send(new DeleteLogGroupCommand({ logGroupName: group.logGroupName }));
   }
   for (const bucket of (await aws.s3.send(new ListBucketsCommand({}))).Buckets ?? []) {
-    const location = (await aws.s3.send(new GetBucketLocationCommand({ Bucket: bucket.Name }))).LocationConstraint || 'us-east-1';
+    // (buckets are listed for the whole account: another file may delete one of its own meanwhile)
+    const location = await aws.s3.send(new GetBucketLocationCommand({ Bucket: bucket.Name })).then(
+      (answer) => answer.LocationConstraint || 'us-east-1',
+      (error: Error) => {
+        if (error.name === 'NoSuchBucket') return undefined;
+        throw error;
+      },
+    );
     if (location !== aws.region) continue;
     for (;;) {
       const objects = (await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket.Name }))).Contents ?? [];
