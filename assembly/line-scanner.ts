@@ -77,74 +77,15 @@ export function setFormat(fields: i32, hashField: i32): void {
 }
 
 /*
- * Blanks and newlines are found 64 bytes at a time with SIMD compares, as bit masks (bit k:
- * byte blockAt + k); tokens are then found with count-trailing-zeros, not byte by byte. A byte
- * loop pays a mispredicted branch at the end of every token (17 a record); this pays one about
- * every 64 bytes. Bits at and past `limit` count as newline and non-blank: the scan stops there.
- * Reading up to 64 bytes past `limit` is safe: the JavaScript side keeps that much memory beyond
- * any data it passes (SLACK in src/format/line-scanner.ts).
+ * Tokens are found 64 bytes at a time: SIMD compares give bit masks of the blanks and newlines of
+ * a block (bit k: byte base + k), and from them masks of where tokens start (a non-blank after a
+ * blank) and end (a blank after a non-blank); the tokens are then read off those masks with
+ * count-trailing-zeros, in one loop whose state stays in locals. A byte loop pays a mispredicted
+ * branch at the end of every token (17 a record); this pays about one a block. Bits at and past
+ * `limit` count as a stop, like a newline. Reading up to 64 bytes past `limit` is safe: the
+ * JavaScript side keeps that much memory beyond any data it passes (SLACK in
+ * src/format/line-scanner.ts).
  */
-let blockAt: i32 = 0;
-let blankBits: u64 = 0; // spaces and tabs
-let endBits: u64 = 0; // spaces, tabs, the newline byte, and past the limit
-
-// @ts-ignore: decorator
-@inline
-function loadBlock(at: i32, limit: i32, newline: i32): void {
-  const space = i8x16.splat(32);
-  const tab = i8x16.splat(9);
-  // without a newline byte (a line given whole) the newline compare finds the blanks again
-  const nl = i8x16.splat(<i8>(newline < 0 ? 32 : newline));
-  let blanks: u64 = 0;
-  let ends: u64 = 0;
-  for (let k = 0; k < 64; k += 16) {
-    const v = v128.load(at + k);
-    const b = v128.or(i8x16.eq(v, space), i8x16.eq(v, tab));
-    blanks |= <u64>i8x16.bitmask(b) << k;
-    ends |= <u64>i8x16.bitmask(v128.or(b, i8x16.eq(v, nl))) << k;
-  }
-  const valid = limit - at;
-  if (valid < 64) {
-    const past: u64 = valid <= 0 ? ~(<u64>0) : ~(<u64>0) << <u64>valid;
-    blanks &= ~past;
-    ends |= past;
-  }
-  blockAt = at;
-  blankBits = blanks;
-  endBits = ends;
-}
-
-/** The first byte at or after `p` that is not a blank (limit if none before it). */
-// @ts-ignore: decorator
-@inline
-function skipBlanks(p: i32, limit: i32, newline: i32): i32 {
-  while (true) {
-    let offset = p - blockAt;
-    if (<u32>offset >= 64) {
-      loadBlock(p, limit, newline);
-      offset = 0;
-    }
-    const rest = ~blankBits >> <u64>offset;
-    if (rest != 0) return p + <i32>ctz(rest);
-    p = blockAt + 64;
-  }
-}
-
-/** The first blank or newline byte after `p` (limit if none before it). */
-// @ts-ignore: decorator
-@inline
-function tokenEnd(p: i32, limit: i32, newline: i32): i32 {
-  while (true) {
-    let offset = p - blockAt;
-    if (<u32>offset >= 64) {
-      loadBlock(p, limit, newline);
-      offset = 0;
-    }
-    const rest = endBits >> <u64>offset;
-    if (rest != 0) return p + <i32>ctz(rest);
-    p = blockAt + 64;
-  }
-}
 
 /**
  * Splits the line starting at `start` on runs of spaces and tabs, up to `limit` or the first
@@ -160,45 +101,78 @@ export function scanLine(start: i32, limit: i32, newline: i32): i32 {
   let hashStart: i32 = 0;
   let hashEnd: i32 = -1; // no token hashed
   let count: i32 = 0;
-  let tokenStart: i32 = -1;
-  let i: i32 = start;
-  blockAt = start - 1000; // no block loaded (limits and newline differ from call to call)
+  let tokenStart: i32 = -1; // of the last token
+  let pending: i32 = -1; // start of a token that goes on into the next block
+  let before: u64 = 1; // bit 0: the byte before this block is a separator (the line's start counts as one)
+  const space = i8x16.splat(32);
+  const tab = i8x16.splat(9);
+  const nl = i8x16.splat(<i8>newline);
+  let base = start;
+  let i: i32 = 0; // where the line ends
   while (true) {
-    tokenStart = skipBlanks(i, limit, newline);
-    if (tokenStart >= limit) {
-      if (newline >= 0) return -1; // the line continues in the next chunk: read it again then
-      finish(count, badNumber, badAddress, hashStart, hashEnd);
-      return limit;
+    let blanks: u64 = 0;
+    let newlines: u64 = 0;
+    for (let k = 0; k < 64; k += 16) {
+      const v = v128.load(base + k);
+      blanks |= <u64>i8x16.bitmask(v128.or(i8x16.eq(v, space), i8x16.eq(v, tab))) << k;
+      newlines |= <u64>i8x16.bitmask(i8x16.eq(v, nl)) << k;
     }
-    if (<i32>load<u8>(tokenStart) == newline) {
-      i = tokenStart;
+    if (newline < 0) newlines = 0; // a line given whole: a newline byte in it is an ordinary byte
+    const valid = limit - base;
+    let stops = newlines;
+    if (valid < 64) {
+      const past: u64 = valid <= 0 ? ~(<u64>0) : ~(<u64>0) << <u64>valid;
+      blanks &= ~past;
+      stops |= past;
+    }
+    const separators = blanks | stops;
+    const stop = stops & (0 - stops); // the first stop of the block, or 0
+    const line = stop == 0 ? ~(<u64>0) : stop - 1; // the bits of this line before it
+    let starts = ~separators & ((separators << 1) | before) & line;
+    let ends = separators & ((~separators << 1) | (before ^ 1)) & (line | stop);
+    before = separators >> 63;
+    while (ends != 0) {
+      // a token ends here: it started at `pending` (an earlier block) or at the next start
+      let from: i32;
+      if (pending >= 0) {
+        from = pending;
+        pending = -1;
+      } else {
+        from = base + <i32>ctz(starts);
+        starts &= starts - 1;
+      }
+      const to = base + <i32>ctz(ends);
+      ends &= ends - 1;
+      const kind: u8 = count < expected ? load<u8>(KINDS + count) : 0;
+      if (kind == FIELD_NUMBER) {
+        const value = readNumber(from, to);
+        if (value >= 0 || isNaN(value)) store<f64>(NUMS + (count << 3), value);
+        else if (badNumber < 0) badNumber = count;
+      } else if (kind == FIELD_ADDRESS) {
+        const value = readAddress(from, to);
+        if (value != INVALID_ADDRESS) store<f64>(IPV4S + (count << 3), value);
+        else if (badAddress < 0) badAddress = count;
+      } else if (count == hashAt) {
+        hashStart = from;
+        hashEnd = to;
+      }
+      if (count < MAX_TOKENS) {
+        store<i32>(STARTS + (count << 2), from);
+        store<i32>(ENDS + (count << 2), to);
+      }
+      tokenStart = from;
+      count++;
+    }
+    if (starts != 0) pending = base + <i32>ctz(starts); // (at most one start is left: its token goes on)
+    if (stop != 0) {
+      i = base + <i32>ctz(stop);
+      if (i >= limit) {
+        if (newline >= 0) return -1; // the line continues in the next chunk: read it again then
+        i = limit;
+      }
       break;
     }
-    i = tokenEnd(tokenStart + 1, limit, newline);
-    const kind: u8 = count < expected ? load<u8>(KINDS + count) : 0;
-    if (kind == FIELD_NUMBER) {
-      const value = readNumber(tokenStart, i);
-      if (value >= 0 || isNaN(value)) store<f64>(NUMS + (count << 3), value);
-      else if (badNumber < 0) badNumber = count;
-    } else if (kind == FIELD_ADDRESS) {
-      const value = readAddress(tokenStart, i);
-      if (value != INVALID_ADDRESS) store<f64>(IPV4S + (count << 3), value);
-      else if (badAddress < 0) badAddress = count;
-    } else if (count == hashAt) {
-      hashStart = tokenStart;
-      hashEnd = i;
-    }
-    if (count < MAX_TOKENS) {
-      store<i32>(STARTS + (count << 2), tokenStart);
-      store<i32>(ENDS + (count << 2), i);
-    }
-    count++;
-    if (i >= limit) {
-      if (newline >= 0) return -1; // the line continues in the next chunk: read it again then
-      break;
-    }
-    if (<i32>load<u8>(i) == newline) break;
-    i++; // a blank
+    base += 64;
   }
   // `i` is the end of the line. A `\r` just before the newline is the last byte of the last
   // token: cut it, and read that token again without it (only CRLF input pays for this).
