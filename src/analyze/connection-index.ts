@@ -1,56 +1,40 @@
 import { formatIpv4, ipv4Value } from '../format/line-reader.js';
+import { tableInstance, type TableExports } from './table-wasm.js';
 
 /**
  * Gives each connection key a dense id (0, 1, 2, … in order of first appearance), for the
- * typed arrays of the connection table.
+ * connection table's state.
  *
  * Why not just a Map<string, number>: at a million connections, a key string and a map entry
  * per connection cost well over 100 bytes, and building a key string for every record was the
  * fold's biggest cost (docs/performance.md). Almost every connection is between IPv4 addresses
  * written the canonical way, with numeric ports; such a key is kept as three 32-bit words
- * (address 0, address 1, port 0 << 16 | port 1) in an open-addressing hash table over one
- * typed array, each slot holding the id and the key words side by side, so that a lookup
- * usually reads one cache line: no object per connection, no allocation per record.
+ * (address 0, address 1, port 0 << 16 | port 1) in the hash table of the WebAssembly module
+ * (assembly/connection-table.ts), which also holds the table's state and applies records.
  * Every other key (IPv6, `-`, an address or port written with leading zeros) keeps its exact
- * text in a Map, as before. A canonical key always takes the packed form, so no connection
- * can have two ids.
+ * text here, numbered by a "text index" that the module gives an id in the same sequence as
+ * packed keys. A canonical key always takes the packed form, so no connection can have two ids.
  *
  * Keys are as `connectionKey()` writes them: "ip0 port0 ip1 port1", side 0 first.
  */
 export class ConnectionIndex {
-  private count = 0;
-  /**
-   * The key words of each id (KEY_WORDS a key, as in a slot; zeros for a text key), made when
-   * first asked for after new keys: the reports ask after reading, for every connection in id
-   * order, and reading them here in order is much cheaper than a random read into the hash
-   * table (tens of MB at a million connections: a cache and a TLB miss) per connection. Kept
-   * up to date all along, it would be more memory at the peak.
-   */
+  /** the module instance: the hash table, and the connection table's state (see ConnectionTable) */
+  readonly table: TableExports = tableInstance();
+  /** text index → key text, and back */
+  private readonly texts: string[] = [];
+  private readonly textIndexes = new Map<string, number>();
+  /** id → key text of text keys, made when first asked for after new keys */
+  private textKeys: Map<number, string> | undefined;
+  private textKeysFor = -1;
+  /** the module's key words by id, as a view (taken again when they grew or moved) */
   private keysById: Int32Array | undefined;
-  /** one bit per id, set for a text key; made with keysById, if there are text keys */
+  /** one bit per id, set for a text key (textKeyBits()), and the id count it was made for */
   private textBits: Int32Array | undefined;
-  /**
-   * Hash table of packed keys, SLOT numbers a slot: id + 1 (0: empty) and the three key words
-   * (as int32). Linear probing; the slot count is a power of two, rehashed at MAX_LOAD.
-   */
-  private slots = new Int32Array(0);
-  private slotCount = 0;
-  private packed = 0;
-  /** packed keys at which the table grows (MAX_LOAD of slotCount) */
-  private rehashAt = 0;
-  /**
-   * A small direct-mapped cache of recently used keys (SLOT numbers each, as in `slots`), in
-   * front of the table. A connection's records come within a few minutes of each other, so
-   * most lookups hit it; at a million connections the table is tens of MB, and a lookup there
-   * costs a cache and a TLB miss (profiling: a third of the connection table's time).
-   */
-  private readonly recent = new Int32Array(RECENT_SLOTS * SLOT);
-  private readonly textIds = new Map<string, number>();
-  private readonly textKeys = new Map<number, string>();
+  private textBitsFor = -1;
 
   /** number of ids given */
   get size(): number {
-    return this.count;
+    return this.table.idCount();
   }
 
   /**
@@ -58,80 +42,23 @@ export class ConnectionIndex {
    * given as canonical IPv4 values and ports 0–65535; a new id if it was not seen before.
    */
   internPacked(address0: number, port0: number, address1: number, port1: number): number {
-    return this.internWords(address0 | 0, address1 | 0, (port0 << 16) | port1);
-  }
-
-  /**
-   * internPacked() with the key as its three int32 words: address 0, address 1 and
-   * port 0 << 16 | port 1 (int32 words compare as small integers; above 2^31 they would not).
-   */
-  internWords(w0: number, w1: number, w2: number): number {
-    return this.internHashed(hash(w0, w1, w2), w0, w1, w2);
-  }
-
-  /** The hash internHashed() takes for a key's three words. */
-  hashOf(w0: number, w1: number, w2: number): number {
-    return hash(w0, w1, w2);
-  }
-
-  /**
-   * Reads the memory the key with hash `h` will be looked up in (the cache of recent keys and the
-   * table's first slot) and returns something of it, to be ignored: a loop of these over a batch
-   * has many cache misses under way at once, and the lookups that follow find their memory in
-   * cache (JavaScript has no prefetch instruction).
-   */
-  touch(h: number): number {
-    const table = this.slotCount === 0 ? 0 : this.slots[(h & (this.slotCount - 1)) * SLOT];
-    return this.recent[(h & (RECENT_SLOTS - 1)) * SLOT] ^ table;
-  }
-
-  /** internWords() with the key's hash given (hashOf()). */
-  internHashed(h: number, w0: number, w1: number, w2: number): number {
-    const recent = this.recent;
-    const cached = (h & (RECENT_SLOTS - 1)) * SLOT;
-    if (recent[cached + 1] === w0 && recent[cached + 2] === w1 && recent[cached + 3] === w2 && recent[cached] !== 0) return recent[cached] - 1;
-    const id = this.lookUpWords(h, w0, w1, w2);
-    recent[cached] = id + 1;
-    recent[cached + 1] = w0;
-    recent[cached + 2] = w1;
-    recent[cached + 3] = w2;
-    return id;
-  }
-
-  /** internWords() past the cache of recent keys. */
-  private lookUpWords(h: number, w0: number, w1: number, w2: number): number {
-    if (this.packed >= this.rehashAt) this.rehash();
-    const slots = this.slots;
-    const mask = this.slotCount - 1;
-    let slot = h & mask;
-    for (;;) {
-      const at = slot * SLOT;
-      const entry = slots[at];
-      if (entry === 0) break;
-      if (slots[at + 1] === w0 && slots[at + 2] === w1 && slots[at + 3] === w2) return entry - 1;
-      slot = (slot + 1) & mask;
-    }
-    const id = this.count++;
-    this.keysById = undefined;
-    const at = slot * SLOT;
-    slots[at] = id + 1;
-    slots[at + 1] = w0;
-    slots[at + 2] = w1;
-    slots[at + 3] = w2;
-    this.packed++;
-    return id;
+    return this.table.internWords(address0 | 0, address1 | 0, (port0 << 16) | port1);
   }
 
   /** The id of a connection whose key is not packable (see the class comment); new if unseen. */
   internText(key: string): number {
-    let id = this.textIds.get(key);
-    if (id === undefined) {
-      id = this.count++;
-      this.keysById = undefined;
-      this.textIds.set(key, id);
-      this.textKeys.set(id, key);
+    return this.table.internText(this.textIndex(key));
+  }
+
+  /** The text index of a key that is not packable (the module's row format carries it instead of the text). */
+  textIndex(key: string): number {
+    let index = this.textIndexes.get(key);
+    if (index === undefined) {
+      index = this.texts.length;
+      this.texts.push(key);
+      this.textIndexes.set(key, index);
     }
-    return id;
+    return index;
   }
 
   /** The id of a key given as text ("ip0 port0 ip1 port1"), or -1. */
@@ -142,16 +69,16 @@ export class ConnectionIndex {
       const p0 = canonicalPort(parts[1]);
       const a1 = ipv4Value(parts[2]);
       const p1 = canonicalPort(parts[3]);
-      if (a0 >= 0 && p0 >= 0 && a1 >= 0 && p1 >= 0) return this.findPacked(a0, p0, a1, p1);
+      if (a0 >= 0 && p0 >= 0 && a1 >= 0 && p1 >= 0) return this.table.findWords(a0 | 0, a1 | 0, (p0 << 16) | p1);
     }
-    return this.textIds.get(key) ?? -1;
+    const index = this.textIndexes.get(key);
+    return index === undefined ? -1 : this.table.textId(index);
   }
 
   /** Whether the id's key is packed (then address/port below are cheap). */
   isPacked(id: number): boolean {
-    if (this.textKeys.size === 0) return true;
-    if (this.keysById === undefined) this.makeKeysById();
-    return ((this.textBits as Int32Array)[id >> 5] & (1 << (id & 31))) === 0;
+    if (this.texts.length === 0) return true;
+    return ((this.textKeyBits() as Int32Array)[id >> 5] & (1 << (id & 31))) === 0;
   }
 
   /**
@@ -159,7 +86,7 @@ export class ConnectionIndex {
    * ranks every failing connection by its id, and there may be hundreds of thousands.
    */
   keyHash(id: number): number {
-    const text = this.textKeys.get(id);
+    const text = this.texts.length === 0 ? undefined : this.textKeysById().get(id);
     if (text !== undefined) return fnv1a(FNV_OFFSET, text);
     let hash = fnvIpv4(FNV_OFFSET, this.packedAddress(id, 0));
     hash = fnvDecimal(fnvByte(hash, 32), this.packedPort(id, 0));
@@ -173,90 +100,60 @@ export class ConnectionIndex {
    * all connections in id order; valid until a new key is interned.
    */
   keyWords(): Int32Array {
-    return this.keysById ?? this.makeKeysById();
+    const length = this.size * KEY_WORDS;
+    const at = this.table.keyWords();
+    let keys = this.keysById;
+    if (keys === undefined || keys.length !== length || keys.byteOffset !== at || keys.buffer !== this.table.memory.buffer) {
+      keys = new Int32Array(this.table.memory.buffer, at, length);
+      this.keysById = keys;
+    }
+    return keys;
   }
 
   /** One bit per id (id >> 5, 1 << (id & 31)), set for a text key; undefined if there are none. Valid as keyWords(). */
   textKeyBits(): Int32Array | undefined {
-    if (this.keysById === undefined) this.makeKeysById();
+    if (this.texts.length === 0) return undefined;
+    const size = this.size;
+    if (this.textBits === undefined || this.textBitsFor !== size) {
+      const bits = new Int32Array((size + 31) >> 5);
+      for (const id of this.textKeysById().keys()) bits[id >> 5] |= 1 << (id & 31);
+      this.textBits = bits;
+      this.textBitsFor = size;
+    }
     return this.textBits;
   }
 
   /** IPv4 value of side 0 or 1 of a packed key. */
   packedAddress(id: number, side: number): number {
-    const keys = this.keysById ?? this.makeKeysById();
-    return keys[id * KEY_WORDS + side] >>> 0;
+    return this.keyWords()[id * KEY_WORDS + side] >>> 0;
   }
 
   /** Port of side 0 or 1 of a packed key. */
   packedPort(id: number, side: number): number {
-    const keys = this.keysById ?? this.makeKeysById();
-    const ports = keys[id * KEY_WORDS + 2];
+    const ports = this.keyWords()[id * KEY_WORDS + 2];
     return side === 0 ? ports >>> 16 : ports & 0xffff;
-  }
-
-  /**
-   * Copies the key words of every packed key from the hash table to keysById (one pass over
-   * the table), and marks the text keys in textBits.
-   */
-  private makeKeysById(): Int32Array {
-    const keys = new Int32Array(this.count * KEY_WORDS);
-    const slots = this.slots;
-    for (let at = 0; at < slots.length; at += SLOT) {
-      const entry = slots[at];
-      if (entry === 0) continue;
-      const to = (entry - 1) * KEY_WORDS;
-      keys[to] = slots[at + 1];
-      keys[to + 1] = slots[at + 2];
-      keys[to + 2] = slots[at + 3];
-    }
-    this.keysById = keys;
-    if (this.textKeys.size === 0) {
-      this.textBits = undefined;
-    } else {
-      const bits = new Int32Array((this.count + 31) >> 5);
-      for (const id of this.textKeys.keys()) bits[id >> 5] |= 1 << (id & 31);
-      this.textBits = bits;
-    }
-    return keys;
   }
 
   /** The key text, exactly as `connectionKey()` writes it. */
   keyText(id: number): string {
-    const text = this.textKeys.get(id);
+    const text = this.texts.length === 0 ? undefined : this.textKeysById().get(id);
     if (text !== undefined) return text;
     return `${formatIpv4(this.packedAddress(id, 0))} ${this.packedPort(id, 0)} ${formatIpv4(this.packedAddress(id, 1))} ${this.packedPort(id, 1)}`;
   }
 
-  private findPacked(address0: number, port0: number, address1: number, port1: number): number {
-    if (this.packed === 0) return -1;
-    const w0 = address0 | 0;
-    const w1 = address1 | 0;
-    const w2 = (port0 << 16) | port1;
-    const mask = this.slotCount - 1;
-    for (let slot = hash(w0, w1, w2) & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * SLOT;
-      const entry = this.slots[at];
-      if (entry === 0) return -1;
-      if (this.slots[at + 1] === w0 && this.slots[at + 2] === w1 && this.slots[at + 3] === w2) return entry - 1;
+  /** id → text of every text key with an id. */
+  private textKeysById(): Map<number, string> {
+    const size = this.size;
+    if (this.textKeys === undefined || this.textKeysFor !== size) {
+      const keys = new Map<number, string>();
+      this.texts.forEach((text, index) => {
+        const id = this.table.textId(index);
+        if (id >= 0) keys.set(id, text);
+      });
+      this.textKeys = keys;
+      this.textKeysFor = size;
     }
-  }
-
-  private rehash(): void {
-    const old = this.slots;
-    const slotCount = this.slotCount === 0 ? 1024 : this.slotCount * 2;
-    const slots = new Int32Array(slotCount * SLOT);
-    const mask = slotCount - 1;
-    for (let from = 0; from < old.length; from += SLOT) {
-      if (old[from] === 0) continue;
-      let slot = hash(old[from + 1], old[from + 2], old[from + 3]) & mask;
-      while (slots[slot * SLOT] !== 0) slot = (slot + 1) & mask;
-      const at = slot * SLOT;
-      for (let k = 0; k < SLOT; k++) slots[at + k] = old[from + k];
-    }
-    this.slots = slots;
-    this.slotCount = slotCount;
-    this.rehashAt = Math.floor(slotCount * MAX_LOAD);
+    return this.textKeys;
   }
 }
 
@@ -299,21 +196,5 @@ function fnvIpv4(hash: number, value: number): number {
   return fnvDecimal(fnvByte(hash, 46), value & 255);
 }
 
-const SLOT = 4;
 /** key words of an id in keyWords(): address 0, address 1, port 0 << 16 | port 1 */
 export const KEY_WORDS = 3;
-/** 2^17 entries of 16 bytes: 2 MB, which stays in cache */
-const RECENT_SLOTS = 1 << 17;
-/** Rehash when the table is this full: linear probing stays short, and slots cost 16 bytes. */
-const MAX_LOAD = 0.7;
-
-/** Mixes the three key words (murmur3-style finalizer) so that linear probing stays short. */
-function hash(address0: number, address1: number, ports: number): number {
-  let h = Math.imul(address0, 0xcc9e2d51) ^ Math.imul(address1 ^ 0x5bd1e995, 0x1b873593) ^ Math.imul(ports, 0x85ebca6b);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}

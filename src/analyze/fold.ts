@@ -2,19 +2,10 @@ import type { PlainBatch, PlainFields, RecordSink, RecordView, Where } from '../
 import { formatIpv4, ipv4Value } from '../format/line-reader.js';
 import type { CompiledFormat } from '../format/compiled.js';
 import { canonicalPort, ConnectionIndex, fnv1a, FNV_OFFSET, KEY_WORDS } from './connection-index.js';
-import { classifyConnection, flagLetters, hasSyn, SYN_ACK, type TcpClass, type Verdict } from './classify.js';
+import { classifyConnection, flagLetters, hasSyn, type TcpClass, type Verdict } from './classify.js';
 import {
   comparePorts,
-  FACT_BYTES,
-  FACT_END,
-  FACT_FLAGS,
-  FACT_FOCUSED,
-  FACT_IFACE,
   FACT_KEY,
-  FACT_PACKETS,
-  FACT_REJECTED,
-  FACT_SIDE,
-  FACT_START,
   RecordTally,
   TCP_FACTS,
   type RawGap,
@@ -48,7 +39,9 @@ export interface FoldOptions extends TallyOptions {
  * connections. One record then touches one or two cache lines instead of one per array (a
  * million connections spread over ten arrays cost ten cache misses per record), and a new
  * block never copies the old ones (growing by doubling would briefly hold both, at the peak).
- * Fields "+ side" hold two values: side 0, then side 1.
+ * Fields "+ side" hold two values: side 0, then side 1. The state lives in the memory of the
+ * WebAssembly module that applies records (assembly/connection-table.ts, which mirrors these
+ * constants); this class reads it through views.
  */
 const PACKETS = 0; // + side
 const BYTES = 2;
@@ -73,8 +66,6 @@ const FOCUS_BIT = 16 << 12; // a record of this connection matched the focus exp
 const BLOCK_BITS = 16;
 const BLOCK_SIZE = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_SIZE - 1;
-/** TCP records batched before they are applied (see tcp()) */
-const PENDING_RECORDS = 1024;
 
 /*
  * A verdict as one number (ConnectionTable.verdictCode()), for finish()'s loop: the class, the
@@ -110,9 +101,17 @@ const GAP_SLACK_SECONDS = 60;
  */
 export class ConnectionTable implements RecordSink, TcpFactsSink {
   private readonly index = new ConnectionIndex();
+  /** the WebAssembly module that keeps the index and the state, and applies records (assembly/connection-table.ts) */
+  private readonly module = this.index.table;
+  /** connections, as of the last flush() */
   private size = 0;
-  /** connection i's state is blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + FIELD] */
-  private readonly blocks: Float64Array[] = [];
+  /**
+   * connection i's state is blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + FIELD]: views of
+   * the module's memory, taken again by flush() (growing the memory detaches them)
+   */
+  private blocks: Float64Array[] = [];
+  /** the memory the views are of */
+  private viewsOf: ArrayBuffer | undefined;
 
   /** the per-record half of the fold; it hands the facts of each TCP record to tcp() */
   private readonly tally: RecordTally;
@@ -173,140 +172,61 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
 
   /**
    * The facts of one TCP record (see RecordTally), at facts[f…]; updates its connection. The
-   * records of this table's own tally are written straight into a batch, applied by tcpBatch()
-   * when it is full and before anything reads the table (flush()).
+   * records are batched in the module's memory (this table's own tally writes them there
+   * directly) and applied by the module when the batch is full and before anything reads the
+   * table (flush()).
    */
   tcp(facts: Float64Array, f: number, textKey: string | undefined): void {
-    if (facts !== this.pending) {
-      this.update(this.intern(facts, f, textKey), facts, f);
-      return;
-    }
+    if (facts !== this.pending) this.pending.set(facts.subarray(f, f + TCP_FACTS), this.pendingCount * TCP_FACTS);
     if (textKey !== undefined) this.pendingKeys.push([this.pendingCount, textKey]);
-    if (++this.pendingCount === PENDING_RECORDS) this.flush();
+    if (++this.pendingCount === this.capacity) this.flush();
     else this.tally.factsAt = this.pendingCount * TCP_FACTS;
   }
-  private readonly pending = new Float64Array(PENDING_RECORDS * TCP_FACTS);
+  /** rows of facts the module applies at a time */
+  private readonly capacity = this.module.maxRows();
+  private pending = new Float64Array(this.module.memory.buffer, this.module.factsAt(), this.capacity * TCP_FACTS);
   private pendingCount = 0;
+  /** the records of the batch with a text key, as [record, key] */
   private pendingKeys: [number, string][] = [];
 
-  /** Applies the batched facts of this table's own tally. */
+  /** Applies the batched facts, and takes the views of the module's memory again. */
   private flush(): void {
-    if (this.pendingCount === 0) return;
-    this.applyBatch(this.pending, this.pendingCount, this.pendingKeys);
-    this.pendingCount = 0;
-    if (this.pendingKeys.length > 0) this.pendingKeys = [];
+    if (this.pendingCount > 0) {
+      // a text key's row carries its text index (NaN at FACT_KEY says it has one)
+      for (const [record, key] of this.pendingKeys) this.pending[record * TCP_FACTS + FACT_KEY + 1] = this.index.textIndex(key);
+      this.module.apply(this.pendingCount);
+      this.pendingCount = 0;
+      if (this.pendingKeys.length > 0) this.pendingKeys = [];
+    }
+    const buffer = this.module.memory.buffer;
+    if (buffer !== this.viewsOf) {
+      this.viewsOf = buffer;
+      this.pending = new Float64Array(buffer, this.module.factsAt(), this.capacity * TCP_FACTS);
+      this.blocks = [];
+    }
+    this.size = this.module.stateCount();
+    for (let b = this.blocks.length; b << BLOCK_BITS < this.size; b++) this.blocks.push(new Float64Array(buffer, this.module.blockAt(b), BLOCK_SIZE * STRIDE));
+    this.tally.facts = this.pending;
     this.tally.factsAt = 0;
   }
 
   /**
    * The facts of `count` TCP records, TCP_FACTS numbers each, in order; `textKeys` lists the
-   * records with a text key as [record, key]. The same as tcp() for each, done in two passes
-   * (every connection id, then every update: applyBatch()): at a million connections each step
-   * is a cache miss, and a loop of independent steps lets the processor wait for several at once.
+   * records with a text key as [record, key]. The same as tcp() for each: they join the batch,
+   * so that batches stay large (the module's passes over a batch let the processor wait for
+   * several cache misses at once) and in input order.
    */
   tcpBatch(facts: Float64Array, count: number, textKeys: readonly [number, string][]): void {
-    if (this.pendingCount === 0 && count >= PENDING_RECORDS) {
-      this.applyBatch(facts, count, textKeys);
-      return;
-    }
-    // small batches (the reader hands over plain records whenever a line needs JavaScript) join
-    // the pending ones, so that batches stay large and in input order
     let next = 0;
     for (let k = 0; k < count; ) {
-      const n = Math.min(count - k, PENDING_RECORDS - this.pendingCount);
+      const n = Math.min(count - k, this.capacity - this.pendingCount);
       this.pending.set(facts.subarray(k * TCP_FACTS, (k + n) * TCP_FACTS), this.pendingCount * TCP_FACTS);
       for (; next < textKeys.length && textKeys[next][0] < k + n; next++) this.pendingKeys.push([this.pendingCount + textKeys[next][0] - k, textKeys[next][1]]);
       this.pendingCount += n;
       k += n;
-      if (this.pendingCount === PENDING_RECORDS) this.flush();
+      if (this.pendingCount === this.capacity) this.flush();
     }
     this.tally.factsAt = this.pendingCount * TCP_FACTS;
-  }
-
-  private applyBatch(facts: Float64Array, count: number, textKeys: readonly [number, string][]): void {
-    if (this.batchIds.length < count) {
-      this.batchIds = new Int32Array(count * 2);
-      this.batchHashes = new Int32Array(count * 2);
-    }
-    const ids = this.batchIds;
-    const hashes = this.batchHashes;
-    const index = this.index;
-    // 1. the memory of every lookup, read ahead (see ConnectionIndex.touch())
-    let ignored = 0;
-    for (let k = 0; k < count; k++) {
-      const f = k * TCP_FACTS;
-      const h = index.hashOf(facts[f + FACT_KEY], facts[f + FACT_KEY + 1], facts[f + FACT_KEY + 2]);
-      hashes[k] = h;
-      ignored ^= index.touch(h);
-    }
-    // 2. every connection id
-    let next = 0;
-    for (let k = 0; k < count; k++) {
-      const f = k * TCP_FACTS;
-      let i: number;
-      if (next < textKeys.length && textKeys[next][0] === k) i = index.internText(textKeys[next++][1]);
-      else i = index.internHashed(hashes[k], facts[f + FACT_KEY], facts[f + FACT_KEY + 1], facts[f + FACT_KEY + 2]);
-      if (i === this.size) this.add();
-      ids[k] = i;
-      // 3. the connection's state, read ahead
-      ignored ^= this.blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + RECORDS];
-    }
-    // 4. every update
-    for (let k = 0; k < count; k++) this.update(ids[k], facts, k * TCP_FACTS);
-    this.ignored = ignored;
-  }
-  private batchIds = new Int32Array(0);
-  private batchHashes = new Int32Array(0);
-  /** what the read-ahead loops read (kept, so that the reads are not optimized away) */
-  ignored = 0;
-
-  /** The id of the record's connection; a new one (with its state) if it was not seen before. */
-  private intern(facts: Float64Array, f: number, textKey: string | undefined): number {
-    const i = textKey === undefined ? this.index.internWords(facts[f + FACT_KEY], facts[f + FACT_KEY + 1], facts[f + FACT_KEY + 2]) : this.index.internText(textKey);
-    if (i === this.size) this.add();
-    return i;
-  }
-
-  private update(i: number, facts: Float64Array, f: number): void {
-    const side = facts[f + FACT_SIDE];
-    const packets = facts[f + FACT_PACKETS];
-    const bytes = facts[f + FACT_BYTES];
-    const start = facts[f + FACT_START];
-    const end = facts[f + FACT_END];
-    const rejected = facts[f + FACT_REJECTED] === 1;
-    const flags = facts[f + FACT_FLAGS];
-    const state = this.blocks[i >> BLOCK_BITS];
-    const at = (i & BLOCK_MASK) * STRIDE;
-    state[at + RECORDS]++;
-    const p = Number.isNaN(packets) ? 0 : packets;
-    state[at + PACKETS + side] += p;
-    if (!Number.isNaN(bytes)) state[at + BYTES] += bytes;
-    if (!Number.isNaN(start) && (state[at + FIRST_START] === 0 || start < state[at + FIRST_START])) state[at + FIRST_START] = start;
-    if (!Number.isNaN(end) && end > state[at + LAST_END]) state[at + LAST_END] = end;
-    if (rejected) state[at + FLAGS] = state[at + FLAGS] | REJECT_BIT;
-    if (facts[f + FACT_FOCUSED] === 1) state[at + FLAGS] = state[at + FLAGS] | FOCUS_BIT;
-
-    if (Number.isNaN(flags)) return; // '-' or no tcp-flags field: contributes nothing
-    state[at + FLAGS] = state[at + FLAGS] | ((flags & 63) << (6 * side));
-    if ((flags & SYN_ACK) === SYN_ACK && !rejected) state[at + FLAGS] = state[at + FLAGS] | SYNACK_ACCEPT_BIT;
-    if (hasSyn(flags)) {
-      // Count SYNs on one interface only: a subnet capture sees the same SYN on two ENIs.
-      const iface = facts[f + FACT_IFACE] >>> 0;
-      const first = state[at + SYN_START + side];
-      if (Number.isNaN(first)) {
-        state[at + SYN_START + side] = Number.isNaN(start) ? 0 : start;
-        state[at + SYN + side] = iface * 4 + (p < 2 ? p : 2);
-      } else {
-        const syn = state[at + SYN + side];
-        const synIface = Math.floor(syn / 4);
-        if (synIface === iface) {
-          const synPackets = syn - synIface * 4 + p; // (syn % 4 without fmod, which is slow) + p
-          state[at + SYN + side] = iface * 4 + (synPackets < 2 ? synPackets : 2);
-          if (!Number.isNaN(start) && start !== first) state[at + FLAGS] = state[at + FLAGS] | (side === 0 ? RETRY_BIT0 : RETRY_BIT1);
-          if (!Number.isNaN(start) && start < first) state[at + SYN_START + side] = start;
-        }
-      }
-    }
   }
 
   /** tcp-flags OR-ed over the records side 0 or 1 sent. */
@@ -317,18 +237,6 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
   /** Field `field` of connection i (for the summary; the fold itself indexes the block directly). */
   private get(i: number, field: number): number {
     return this.blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + field];
-  }
-
-  private add(): void {
-    const i = this.size++;
-    // The first block is small: most inputs have a few connections, not tens of thousands.
-    if (i === 0) this.blocks.push(new Float64Array(1024 * STRIDE));
-    else if (i === 1024) this.blocks[0] = grownBlock(this.blocks[0]);
-    else if ((i & BLOCK_MASK) === 0) this.blocks.push(new Float64Array(BLOCK_SIZE * STRIDE));
-    const state = this.blocks[i >> BLOCK_BITS];
-    const at = (i & BLOCK_MASK) * STRIDE;
-    state[at + SYN_START] = Number.NaN;
-    state[at + SYN_START + 1] = Number.NaN;
   }
 
   /** Notes a source that could not be read to the end (e.g. truncated gzip). */
@@ -688,12 +596,6 @@ export function connectionId(key: string): string {
 /** The 8 hex digits of a connection id's number. */
 function idText(hash: number): string {
   return hash.toString(16).padStart(8, '0');
-}
-
-function grownBlock(block: Float64Array): Float64Array {
-  const next = new Float64Array(BLOCK_SIZE * STRIDE);
-  next.set(block);
-  return next;
 }
 
 function iso(seconds: number): string | null {

@@ -1,7 +1,6 @@
 import type { CompiledFormat } from '../format/compiled.js';
 import { formatIpv4, ipv4TextOrder, type PlainBatch, type PlainFields, type RecordSink, type RecordView, type Where } from '../format/line-reader.js';
 import { OTHER_ROW } from '../format/line-scanner.js';
-import { hasSyn } from './classify.js';
 import type { Problem, Tally } from './summary.js';
 
 /** Positions of the fields the fold reads, per format (those of the scanner's fast path, and more). */

@@ -1,26 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { FlowdumpError } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { wasmInstance, type WasmMemory } from '../wasm.js';
 
 /**
  * The line reader's hot loop in WebAssembly: assembly/line-scanner.ts, built by `npm run build`
- * into dist/format/line-scanner.wasm (see there for why, and docs/performance.md). The module
- * is compiled once, on first use (never at start-up: `--help` does not pay for it); each
- * reader gets its own instance, whose memory holds the reader's input window and the
- * results of the last line.
+ * into dist/format/line-scanner.wasm (see there for why, and docs/performance.md). Each reader
+ * gets its own instance, whose memory holds the reader's input window and the results of the
+ * last line.
  */
-
-/** The little of the WebAssembly API used here (its types are not among this project's libs). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: object };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The compiled module's exports (assembly/line-scanner.ts). */
 interface ScannerExports {
@@ -75,18 +60,6 @@ export const MAX_IDS = 1 << 14;
 
 const PAGE = 65_536;
 
-let compiled: object | undefined;
-
-/** The .wasm beside this module (dist/), or, from src/ (tests), the built one in dist/. */
-function wasmFile(): string {
-  const sibling = fileURLToPath(new URL('./line-scanner.wasm', import.meta.url));
-  if (existsSync(sibling)) return sibling;
-  const built = `${packageRoot()}dist/format/line-scanner.wasm`;
-  if (existsSync(built)) return built;
-  // an install problem, not a bug: said as such, without the "please report it" of a bug
-  throw new FlowdumpError('not-built', `this installation is not completely built (${sibling} is missing): run npm ci, or npm run build, in ${packageRoot()}`);
-}
-
 export interface ScannerViews {
   bytes: Buffer;
   starts: Int32Array;
@@ -130,8 +103,7 @@ export class LineScanner {
   readonly inputAt: number;
 
   constructor() {
-    compiled ??= new wasm.Module(readFileSync(wasmFile()));
-    this.exports = new wasm.Instance(compiled, {}).exports as ScannerExports;
+    this.exports = wasmInstance<ScannerExports>('format/line-scanner.wasm');
     this.scanLine = this.exports.scanLine;
     this.setFormat = this.exports.setFormat;
     this.readRecords = this.exports.readRecords;

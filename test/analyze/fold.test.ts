@@ -35,6 +35,18 @@ describe('tcp-flags are OR-ed per direction across records', () => {
     expect(summary.tcp).toMatchObject({ classified: true, connections: 2, unanswered: 1, midstream: 1 });
   });
 
+  it('a tcp-flags value past 32 bits is read as JavaScript reads it (its low 32 bits), one too long for a number as 0', async () => {
+    // the table is WebAssembly: its conversions must match `flags & 63` on a double exactly
+    const summary = await analyzeLines([
+      tcp(`${C}:40000`, `${S}:80`, 2 ** 32 + 2), // SYN
+      tcp(`${S}:80`, `${C}:40000`, 2 ** 33 + 18), // SYN-ACK
+      tcp(`${C}:40001`, `${S}:80`, '9'.repeat(400)), // Infinity: no bits
+      tcp(`${S}:80`, `${C}:40001`, 16),
+    ]);
+    expect(summary.records.malformed).toBe(0);
+    expect(summary.tcp).toMatchObject({ connections: 2, established: 1, midstream: 1 });
+  });
+
   it('the canonical AWS example: 3 established, 2 closed, 8 records', async () => {
     const summary = await analyzeText(fixture('aws-doc/example-tcp-flag.log'));
     expect(summary.records).toMatchObject({ total: 8, tcp: 8, malformed: 0 });

@@ -36,7 +36,7 @@ export function splitEndpoint(text: string): { address: string; port: string } {
 }
 
 /** One TCP record from `src` to `dst` with `flags` (a number or '-'). */
-export function tcp(src: string, dst: string, flags: number | '-', options: FlowOptions = {}): string {
+export function tcp(src: string, dst: string, flags: number | string, options: FlowOptions = {}): string {
   const s = splitEndpoint(src);
   const d = splitEndpoint(dst);
   const at = T0 + (options.at ?? 0);

@@ -1,0 +1,374 @@
+// The connection table's per-record fold, compiled to WebAssembly (AssemblyScript: TypeScript
+// syntax, wasm types).
+//
+// Why: at a million connections, finding a record's connection and updating its state was the
+// busiest thread's biggest cost (~1.9 s of CPU for 5 M records, docs/performance.md): a hash
+// lookup and a state update per record, each usually a cache miss, with JavaScript's checks
+// around every typed-array access. Here they are plain loads and stores.
+//
+// What it keeps, for ConnectionTable (src/analyze/fold.ts) and ConnectionIndex
+// (src/analyze/connection-index.ts), which read it through typed views of this memory:
+//  * connection ids, 0, 1, 2, … in order of first appearance, and each id's key: a packed IPv4
+//    key is three int32 words (address 0, address 1, port 0 << 16 | port 1), kept in id order
+//    and found through an open-addressing hash table of (id, hash) slots behind a small
+//    direct-mapped cache of recent keys; a key the packed form cannot write back exactly (IPv6,
+//    `-`, leading zeros) is numbered by JavaScript as a "text index" (one per distinct text),
+//    which gets its id here, in the same sequence as every other key;
+//  * per connection, STRIDE float64 numbers in blocks of BLOCK_SIZE connections, laid out as
+//    fold.ts reads them (PACKETS … SYN below mirror its constants).
+// apply() does for each row of "TCP facts" (FACT_* in src/analyze/record-tally.ts) exactly what
+// ConnectionTable.update() did in JavaScript, in the same floating-point operations, so the
+// summary is the same to the byte (test/analyze/fold.test.ts, parallel.test.ts, plain-records.test.ts).
+//
+// Memory comes from AssemblyScript's allocator (--runtime minimal: heap.alloc / heap.free, no
+// garbage collector): state blocks, the hash table (replaced when it grows) and the key arrays.
+
+/** Numbers per row of facts, and their offsets (as in src/analyze/record-tally.ts). */
+const TCP_FACTS: i32 = 12;
+const FACT_KEY: i32 = 0; // + 0, 1, 2; NaN at + 0 for a text key, whose text index is then at + 1
+const FACT_SIDE: i32 = 3;
+const FACT_FLAGS: i32 = 4;
+const FACT_REJECTED: i32 = 5;
+const FACT_PACKETS: i32 = 6;
+const FACT_BYTES: i32 = 7;
+const FACT_START: i32 = 8;
+const FACT_END: i32 = 9;
+const FACT_IFACE: i32 = 10;
+const FACT_FOCUSED: i32 = 11;
+
+/** Per-connection state (as in src/analyze/fold.ts). */
+const PACKETS: i32 = 0; // + side
+const BYTES: i32 = 2;
+const FIRST_START: i32 = 3;
+const LAST_END: i32 = 4;
+const RECORDS: i32 = 5;
+const FLAGS: i32 = 6;
+const SYN_START: i32 = 7; // + side
+const SYN: i32 = 9; // + side
+const STRIDE: i32 = 11;
+const REJECT_BIT: i32 = 1 << 12;
+const SYNACK_ACCEPT_BIT: i32 = 2 << 12;
+const RETRY_BIT0: i32 = 4 << 12;
+const RETRY_BIT1: i32 = 8 << 12;
+const FOCUS_BIT: i32 = 16 << 12;
+const BLOCK_BITS: i32 = 16;
+const BLOCK_SIZE: i32 = 1 << BLOCK_BITS;
+const BLOCK_MASK: i32 = BLOCK_SIZE - 1;
+const MAX_BLOCKS: i32 = 1 << 15;
+
+/** tcp-flags bits (src/analyze/classify.ts) */
+const SYN_FLAG: i32 = 2;
+const ACK_FLAG: i32 = 16;
+
+/** Rows of facts apply() takes at a time, written by JavaScript at FACTS. */
+const MAX_ROWS: i32 = 4096;
+const FACTS = memory.data(MAX_ROWS * TCP_FACTS * 8, 16);
+/** apply()'s scratch: each row's key hash, then its connection id */
+const HASHES = memory.data(MAX_ROWS * 4, 16);
+const IDS = memory.data(MAX_ROWS * 4, 16);
+/** where each state block starts */
+const BLOCKS = memory.data(MAX_BLOCKS * 4, 16);
+
+// Slots of the hash table, 8 bytes: id + 1 (0: empty), then the key's hash (its words are in
+// `keys`, by id).
+/** Slots of the cache of recent keys: id + 1 (0: empty), then the three key words. */
+const RECENT_BYTES: i32 = 16;
+/** 2^17 slots of 16 bytes: 2 MB, which stays in cache (a connection's records come within minutes) */
+const RECENT_SLOTS: i32 = 1 << 17;
+const RECENT = memory.data(RECENT_SLOTS * RECENT_BYTES, 16);
+
+let ids: i32 = 0; // ids given
+let states: i32 = 0; // connections with a state (ids get theirs in apply())
+let slots: usize = 0;
+let slotCount: i32 = 0;
+let packed: i32 = 0;
+let rehashAt: i32 = 0;
+/**
+ * The key words of every id, KEY_BYTES an id (zeros for a text key), in id order: the hash table
+ * needs no copy of them, and reports read every connection's key in id order from here.
+ */
+const KEY_BYTES: i32 = 12;
+let keys: usize = 0;
+let keysCapacity: i32 = 0;
+/** text index → id + 1 (0: none yet) */
+let textIds: usize = 0;
+let textCapacity: i32 = 0;
+/** what the read-ahead loops read, kept so that the reads stay */
+let ignored: i32 = 0;
+
+export function factsAt(): usize { return FACTS; }
+export function maxRows(): i32 { return MAX_ROWS; }
+export function idCount(): i32 { return ids; }
+export function blockBits(): i32 { return BLOCK_BITS; }
+export function stride(): i32 { return STRIDE; }
+/** Where the state of connections b * BLOCK_SIZE … starts. */
+export function blockAt(b: i32): usize { return load<usize>(BLOCKS + (<usize>b << 2)); }
+export function readAhead(): i32 { return ignored; }
+
+/** Mixes the three key words (murmur3-style finalizer) so that linear probing stays short. */
+// @ts-ignore: decorator
+@inline
+function hash(w0: i32, w1: i32, w2: i32): u32 {
+  let h: u32 = (<u32>w0 * 0xcc9e2d51) ^ ((<u32>w1 ^ 0x5bd1e995) * 0x1b873593) ^ (<u32>w2 * 0x85ebca6b);
+  h ^= h >> 16;
+  h *= 0x85ebca6b;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35;
+  h ^= h >> 16;
+  return h;
+}
+
+/** The id of a packed key (see above); a new one if it was not seen before. */
+export function internWords(w0: i32, w1: i32, w2: i32): i32 {
+  return internHashed(hash(w0, w1, w2), w0, w1, w2);
+}
+
+function internHashed(h: u32, w0: i32, w1: i32, w2: i32): i32 {
+  const cached = RECENT + (<usize>(h & <u32>(RECENT_SLOTS - 1)) << 4);
+  const entry = load<i32>(cached);
+  if (entry != 0 && load<i32>(cached, 4) == w0 && load<i32>(cached, 8) == w1 && load<i32>(cached, 12) == w2) return entry - 1;
+  const id = lookUp(h, w0, w1, w2);
+  store<i32>(cached, id + 1);
+  store<i32>(cached, w0, 4);
+  store<i32>(cached, w1, 8);
+  store<i32>(cached, w2, 12);
+  return id;
+}
+
+/** The key's id in the hash table; a new one if it is not there. */
+function lookUp(h: u32, w0: i32, w1: i32, w2: i32): i32 {
+  if (packed >= rehashAt) rehash();
+  const mask = <u32>slotCount - 1;
+  let slot = h & mask;
+  while (true) {
+    const at = slots + (<usize>slot << 3);
+    const entry = load<i32>(at);
+    if (entry == 0) {
+      const id = newId(w0, w1, w2);
+      store<i32>(at, id + 1);
+      store<u32>(at, h, 4);
+      packed++;
+      return id;
+    }
+    if (load<u32>(at, 4) == h && sameKey(entry - 1, w0, w1, w2)) return entry - 1;
+    slot = (slot + 1) & mask;
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function sameKey(id: i32, w0: i32, w1: i32, w2: i32): bool {
+  const at = keys + <usize>id * KEY_BYTES;
+  return load<i32>(at) == w0 && load<i32>(at, 4) == w1 && load<i32>(at, 8) == w2;
+}
+
+/** The next id, with its key words. */
+function newId(w0: i32, w1: i32, w2: i32): i32 {
+  const id = ids++;
+  if (id >= keysCapacity) {
+    const capacity = keysCapacity == 0 ? 1024 : keysCapacity * 2;
+    const grown = heap.alloc(<usize>capacity * KEY_BYTES);
+    if (keys != 0) {
+      memory.copy(grown, keys, <usize>id * KEY_BYTES);
+      heap.free(keys);
+    }
+    keys = grown;
+    keysCapacity = capacity;
+  }
+  const at = keys + <usize>id * KEY_BYTES;
+  store<i32>(at, w0);
+  store<i32>(at, w1, 4);
+  store<i32>(at, w2, 8);
+  return id;
+}
+
+/** The id of a packed key, or -1 (nothing is added). */
+export function findWords(w0: i32, w1: i32, w2: i32): i32 {
+  if (slotCount == 0) return -1;
+  const h = hash(w0, w1, w2);
+  const mask = <u32>slotCount - 1;
+  let slot = h & mask;
+  while (true) {
+    const at = slots + (<usize>slot << 3);
+    const entry = load<i32>(at);
+    if (entry == 0) return -1;
+    if (load<u32>(at, 4) == h && sameKey(entry - 1, w0, w1, w2)) return entry - 1;
+    slot = (slot + 1) & mask;
+  }
+}
+
+/** Twice the slots (rehashed when 70 % full: linear probing stays short). The slots keep their keys' hashes: no key is read. */
+function rehash(): void {
+  const old = slots;
+  const oldCount = slotCount;
+  slotCount = slotCount == 0 ? 1024 : slotCount * 2;
+  slots = heap.alloc(<usize>slotCount << 3);
+  memory.fill(slots, 0, <usize>slotCount << 3);
+  const mask = <u32>slotCount - 1;
+  for (let from = old; from < old + (<usize>oldCount << 3); from += 8) {
+    if (load<i32>(from) == 0) continue;
+    let slot = load<u32>(from, 4) & mask;
+    while (load<i32>(slots + (<usize>slot << 3)) != 0) slot = (slot + 1) & mask;
+    store<u64>(slots + (<usize>slot << 3), load<u64>(from));
+  }
+  if (old != 0) heap.free(old);
+  rehashAt = <i32>(<f64>slotCount * 0.7);
+}
+
+/** The id of the key JavaScript numbered `text` (its text index); a new one if it has none yet. */
+export function internText(text: i32): i32 {
+  if (text >= textCapacity) {
+    let capacity = textCapacity == 0 ? 64 : textCapacity * 2;
+    while (capacity <= text) capacity *= 2;
+    const grown = heap.alloc(<usize>capacity << 2);
+    memory.fill(grown, 0, <usize>capacity << 2);
+    if (textIds != 0) {
+      memory.copy(grown, textIds, <usize>textCapacity << 2);
+      heap.free(textIds);
+    }
+    textIds = grown;
+    textCapacity = capacity;
+  }
+  const at = textIds + (<usize>text << 2);
+  const entry = load<i32>(at);
+  if (entry != 0) return entry - 1;
+  const id = newId(0, 0, 0);
+  store<i32>(at, id + 1);
+  return id;
+}
+
+/** The id of text index `text`, or -1. */
+export function textId(text: i32): i32 {
+  return text < textCapacity ? load<i32>(textIds + (<usize>text << 2)) - 1 : -1;
+}
+
+/**
+ * Where the key words of every id are, KEY_BYTES an id (address 0, address 1, port 0 << 16 |
+ * port 1 as int32; zeros for a text key), in id order. Valid until a new key is interned.
+ */
+export function keyWords(): usize {
+  return keys;
+}
+
+/** Address of connection i's state. */
+// @ts-ignore: decorator
+@inline
+function stateOf(i: i32): usize {
+  return load<usize>(BLOCKS + (<usize>(i >> BLOCK_BITS) << 2)) + (<usize>((i & BLOCK_MASK) * STRIDE) << 3);
+}
+
+/** A state for connection `states` (zeros, and NaN for "no SYN yet"). */
+function addState(): void {
+  const i = states++;
+  if ((i & BLOCK_MASK) == 0) store<usize>(BLOCKS + (<usize>(i >> BLOCK_BITS) << 2), heap.alloc(<usize>(BLOCK_SIZE * STRIDE) << 3));
+  const state = stateOf(i);
+  memory.fill(state, 0, <usize>STRIDE << 3);
+  store<f64>(state + (<usize>(SYN_START) << 3), NaN);
+  store<f64>(state + (<usize>(SYN_START + 1) << 3), NaN);
+}
+
+/** Connections with a state (after apply(): every id). */
+export function stateCount(): i32 {
+  return states;
+}
+
+/** ToInt32 of JavaScript (what `x | 0` and `x & y` do to a double). */
+// @ts-ignore: decorator
+@inline
+function toInt32(x: f64): i32 {
+  if (x >= -2147483648.0 && x < 2147483648.0) return <i32>x;
+  if (!isFinite(x)) return 0;
+  return <i32><i64>(x % 4294967296.0);
+}
+
+/** ToUint32 of JavaScript (`x >>> 0`), as a double. */
+// @ts-ignore: decorator
+@inline
+function toUint32(x: f64): f64 {
+  return <f64><u32>toInt32(x);
+}
+
+/**
+ * Applies `count` rows of facts at FACTS, in order: each row's connection (a new id and state if
+ * unseen), then ConnectionTable.update() of fold.ts. Done in passes (every key's memory read
+ * ahead, every id, every state read ahead, every update): at a million connections each step is
+ * a cache miss, and a loop of independent steps lets the processor wait for several at once.
+ */
+export function apply(count: i32): void {
+  let seen: i32 = ignored;
+  // 1. the memory every packed key's lookup reads (the cache slot, the table's first slot)
+  const mask = <u32>slotCount - 1;
+  for (let k = 0; k < count; k++) {
+    const row = FACTS + <usize>(k * TCP_FACTS) * 8;
+    const w0 = load<f64>(row);
+    if (isNaN(w0)) continue;
+    const h = hash(<i32>w0, <i32>load<f64>(row, 8), <i32>load<f64>(row, 16));
+    store<u32>(HASHES + (<usize>k << 2), h);
+    seen ^= load<i32>(RECENT + (<usize>(h & <u32>(RECENT_SLOTS - 1)) << 4));
+    if (slotCount != 0) seen ^= load<i32>(slots + (<usize>(h & mask) << 3));
+  }
+  // 2. every id (in row order: new ids are numbered as the keys first appear)
+  for (let k = 0; k < count; k++) {
+    const row = FACTS + <usize>(k * TCP_FACTS) * 8;
+    const w0 = load<f64>(row);
+    const id = isNaN(w0) ? internText(<i32>load<f64>(row, 8)) : internHashed(load<u32>(HASHES + (<usize>k << 2)), <i32>w0, <i32>load<f64>(row, 8), <i32>load<f64>(row, 16));
+    while (states <= id) addState();
+    store<i32>(IDS + (<usize>k << 2), id);
+    // 3. the connection's state, read ahead
+    seen ^= <i32>load<f64>(stateOf(id) + (<usize>RECORDS << 3));
+  }
+  ignored = seen;
+  // 4. every update
+  for (let k = 0; k < count; k++) update(load<i32>(IDS + (<usize>k << 2)), FACTS + <usize>(k * TCP_FACTS) * 8);
+}
+
+/** One record's facts at `row` into connection i's state (ConnectionTable.update() in fold.ts, before). */
+// @ts-ignore: decorator
+@inline
+function update(i: i32, row: usize): void {
+  const side = <i32>load<f64>(row, FACT_SIDE << 3);
+  const packets = load<f64>(row, FACT_PACKETS << 3);
+  const bytes = load<f64>(row, FACT_BYTES << 3);
+  const start = load<f64>(row, FACT_START << 3);
+  const end = load<f64>(row, FACT_END << 3);
+  const rejected = load<f64>(row, FACT_REJECTED << 3) == 1;
+  const flags = load<f64>(row, FACT_FLAGS << 3);
+  const state = stateOf(i);
+  store<f64>(state + (<usize>RECORDS << 3), load<f64>(state + (<usize>RECORDS << 3)) + 1);
+  const p = isNaN(packets) ? 0 : packets;
+  const packetsAt = state + (<usize>(PACKETS + side) << 3);
+  store<f64>(packetsAt, load<f64>(packetsAt) + p);
+  if (!isNaN(bytes)) store<f64>(state + (<usize>BYTES << 3), load<f64>(state + (<usize>BYTES << 3)) + bytes);
+  const firstStart = load<f64>(state + (<usize>FIRST_START << 3));
+  if (!isNaN(start) && (firstStart == 0 || start < firstStart)) store<f64>(state + (<usize>FIRST_START << 3), start);
+  if (!isNaN(end) && end > load<f64>(state + (<usize>LAST_END << 3))) store<f64>(state + (<usize>LAST_END << 3), end);
+  let bits = toInt32(load<f64>(state + (<usize>FLAGS << 3)));
+  if (rejected) bits |= REJECT_BIT;
+  if (load<f64>(row, FACT_FOCUSED << 3) == 1) bits |= FOCUS_BIT;
+  if (!isNaN(flags)) {
+    const f = toInt32(flags);
+    bits |= (f & 63) << (6 * side);
+    if ((f & (SYN_FLAG | ACK_FLAG)) == (SYN_FLAG | ACK_FLAG) && !rejected) bits |= SYNACK_ACCEPT_BIT;
+    if ((f & SYN_FLAG) != 0 && (f & ACK_FLAG) == 0) {
+      // SYNs are counted on one interface only: a subnet capture sees the same SYN on two ENIs
+      const iface = toUint32(load<f64>(row, FACT_IFACE << 3));
+      const synStartAt = state + (<usize>(SYN_START + side) << 3);
+      const synAt = state + (<usize>(SYN + side) << 3);
+      const first = load<f64>(synStartAt);
+      if (isNaN(first)) {
+        store<f64>(synStartAt, isNaN(start) ? 0 : start);
+        store<f64>(synAt, iface * 4 + (p < 2 ? p : 2));
+      } else {
+        const syn = load<f64>(synAt);
+        const synIface = Math.floor(syn / 4);
+        if (synIface == iface) {
+          const synPackets = syn - synIface * 4 + p;
+          store<f64>(synAt, iface * 4 + (synPackets < 2 ? synPackets : 2));
+          if (!isNaN(start) && start != first) bits |= side == 0 ? RETRY_BIT0 : RETRY_BIT1;
+          if (!isNaN(start) && start < first) store<f64>(synStartAt, start);
+        }
+      }
+    }
+  }
+  store<f64>(state + (<usize>FLAGS << 3), <f64>bits);
+}

@@ -1,0 +1,37 @@
+import { wasmInstance, type WasmMemory } from '../wasm.js';
+
+/**
+ * The connection table's per-record fold in WebAssembly: assembly/connection-table.ts, built by
+ * `npm run build` into dist/analyze/connection-table.wasm (see there for why and what it keeps).
+ * Each ConnectionIndex gets its own instance.
+ */
+
+/** The compiled module's exports (assembly/connection-table.ts). */
+export interface TableExports {
+  memory: WasmMemory;
+  factsAt(): number;
+  maxRows(): number;
+  idCount(): number;
+  stateCount(): number;
+  blockBits(): number;
+  stride(): number;
+  blockAt(block: number): number;
+  internWords(w0: number, w1: number, w2: number): number;
+  findWords(w0: number, w1: number, w2: number): number;
+  internText(text: number): number;
+  textId(text: number): number;
+  keyWords(): number;
+  apply(count: number): void;
+}
+
+/** A new instance of the module. */
+export function tableInstance(): TableExports {
+  return wasmInstance<TableExports>('analyze/connection-table.wasm', {
+    env: {
+      // the allocator's failure (memory past 4 GB): no message can be read back without AssemblyScript's runtime
+      abort: () => {
+        throw new Error('the connection table ran out of memory (WebAssembly memory is limited to 4 GB)');
+      },
+    },
+  });
+}
