@@ -424,12 +424,15 @@ function fnv1a(start: i32, end: i32): u32 {
 //    flags, action, packets, bytes, times, interface hash, focus), for the connection table;
 //  * a UDP or ICMP record: a row of protocol, packets, bytes and action, which RecordTally adds up
 //    in order (sums of doubles depend on their order);
-//  * any other protocol: a count.
+//  * any other protocol: a count;
+//  * and for a record of any protocol that shows a NAT hop (packet and interface addresses both
+//    canonical IPv4 and different): a row of the interface-level addresses where they differ,
+//    which RecordTally notes as hops in order.
 // A plain record is one whose outcome needs nothing else from JavaScript: well-formed (the field
 // count of the format, no bad number or address, not a header or JSON line), log-status neither
-// NODATA nor SKIPDATA, an interface id RecordTally has already noted (NOTED), no NAT hop (packet
-// and interface addresses both canonical IPv4 and equal, or one absent or `-`), and for TCP a key
-// that packs: canonical IPv4 endpoints and canonical ports. Any other line stops readRecords(),
+// NODATA nor SKIPDATA, an interface id RecordTally has already noted (NOTED), packet and interface
+// addresses that tell whether there is a NAT hop without comparing texts (both canonical IPv4, or
+// one absent or `-`), and for TCP a key that packs: canonical IPv4 endpoints and canonical ports. Any other line stops readRecords(),
 // which hands it to JavaScript (REASON_SLOW): the line reader then reads it as before, after
 // handing over the rows so far, so everything reaches the analyzer in input order.
 // test/analyze/plain-records.test.ts compares summaries with and without this path.
@@ -451,6 +454,9 @@ const FACT_FOCUSED = 11;
 const OTHER_ROW: i32 = 4; // protocol, packets, bytes, rejected (PLAIN_* in src/format/line-reader.ts)
 const FACTS = memory.data(MAX_ROWS * TCP_FACTS * 8, 16);
 const OTHERS = memory.data(MAX_ROWS * OTHER_ROW * 8, 16);
+/** NAT hops: per record that shows one, the interface-level source and destination address where each differs, else -1 */
+const HOP_ROW: i32 = 2;
+const HOPS = memory.data(MAX_ROWS * HOP_ROW * 8, 16);
 /** 1 for each interface id number RecordTally has noted (written by JavaScript) */
 const NOTED = memory.data(MAX_IDS, 16);
 /** The rank of each octet's decimal text among "0"…"255" as strings sort (written by JavaScript; see ipv4TextOrder()) */
@@ -463,6 +469,7 @@ const PS_LINES = 8; // lines read here (records and blank lines) by the last cal
 const PS_TCP = 12; // rows in FACTS
 const PS_OTHERS = 16; // rows in OTHERS
 const PS_OTHER_PROTOCOLS = 20; // records of other protocols
+const PS_HOPS = 24; // rows in HOPS
 const PS_MIN_START = 32; // f64
 const PS_MAX_END = 40; // f64
 const REASON_MORE: i32 = 0; // the input ends (an unfinished line waits for more)
@@ -488,11 +495,13 @@ let pIface: i32 = -1;
 let tcpRows: i32 = 0;
 let otherRows: i32 = 0;
 let otherProtocols: i32 = 0;
+let hopRows: i32 = 0;
 let minStart: f64 = Infinity;
 let maxEnd: f64 = -Infinity;
 
 export function factsAt(): usize { return FACTS; }
 export function othersAt(): usize { return OTHERS; }
+export function hopsAt(): usize { return HOPS; }
 export function notedAt(): usize { return NOTED; }
 export function rankAt(): usize { return RANK; }
 export function plainStatusAt(): usize { return PLAIN_STATUS; }
@@ -529,8 +538,10 @@ export function clearRows(): void {
   tcpRows = 0;
   otherRows = 0;
   otherProtocols = 0;
+  hopRows = 0;
   minStart = Infinity;
   maxEnd = -Infinity;
+  store<i32>(PLAIN_STATUS + PS_HOPS, 0);
   store<i32>(PLAIN_STATUS + PS_TCP, 0);
   store<i32>(PLAIN_STATUS + PS_OTHERS, 0);
   store<i32>(PLAIN_STATUS + PS_OTHER_PROTOCOLS, 0);
@@ -550,7 +561,7 @@ export function readRecords(start: i32, limit: i32): i32 {
   let lines = 0;
   let reason = REASON_MORE;
   while (pos < limit) {
-    if (tcpRows == MAX_ROWS || otherRows == MAX_ROWS) {
+    if (tcpRows == MAX_ROWS || otherRows == MAX_ROWS || hopRows == MAX_ROWS) {
       reason = REASON_FULL;
       break;
     }
@@ -569,6 +580,7 @@ export function readRecords(start: i32, limit: i32): i32 {
   store<i32>(PLAIN_STATUS + PS_TCP, tcpRows);
   store<i32>(PLAIN_STATUS + PS_OTHERS, otherRows);
   store<i32>(PLAIN_STATUS + PS_OTHER_PROTOCOLS, otherProtocols);
+  store<i32>(PLAIN_STATUS + PS_HOPS, hopRows);
   store<f64>(PLAIN_STATUS + PS_MIN_START, minStart);
   store<f64>(PLAIN_STATUS + PS_MAX_END, maxEnd);
   return pos;
@@ -612,15 +624,22 @@ function ipv4Of(field: i32): f64 {
   return field < 0 ? NOT_IPV4 : load<f64>(IPV4S + (field << 3));
 }
 
-/** No NAT hop between the two fields (record-tally.ts differentAddresses() false), as far as this path can tell: -1 if it cannot. */
+/** hopVia() when JavaScript must compare the two fields' texts (IPv6, other spellings). */
+const HOP_UNKNOWN: f64 = -2;
+
+/**
+ * A NAT hop between the packet-level and the interface-level field (record-tally.ts
+ * differentAddresses()): the interface-level address (its IPv4 value) when both are canonical
+ * IPv4 and differ, -1 when there is none, HOP_UNKNOWN when this path cannot tell.
+ */
 // @ts-ignore: decorator
 @inline
-function noHop(packet: i32, iface: i32): bool {
-  if (packet < 0 || iface < 0) return true;
+function hopVia(packet: i32, iface: i32): f64 {
+  if (packet < 0 || iface < 0) return -1;
   const a = ipv4Of(packet);
   const b = ipv4Of(iface);
-  if (a >= 0 && b >= 0) return a == b;
-  return isDash(packet) || isDash(iface); // otherwise (IPv6, other spellings): JavaScript compares the texts
+  if (a >= 0 && b >= 0) return a == b ? -1 : b;
+  return isDash(packet) || isDash(iface) ? -1 : HOP_UNKNOWN;
 }
 
 /** A port field's value when written canonically (what the key text would show), else -1 (record-tally.ts canonicalPortOf()). */
@@ -665,7 +684,9 @@ function plainRecord(): bool {
     const id = load<i32>(STATUS + STATUS_ID);
     if (id < 0 || load<u8>(NOTED + id) == 0) return false;
   }
-  if (!noHop(pPktSrc, pSrc) || !noHop(pPktDst, pDst)) return false;
+  const viaSrc = hopVia(pPktSrc, pSrc);
+  const viaDst = hopVia(pPktDst, pDst);
+  if (viaSrc == HOP_UNKNOWN || viaDst == HOP_UNKNOWN) return false;
   const protocol = numberOf(pProtocol);
   const packets = numberOf(pPackets);
   const bytes = numberOf(pBytes);
@@ -708,6 +729,12 @@ function plainRecord(): bool {
     otherRows++;
   } else {
     otherProtocols++;
+  }
+  if (viaSrc >= 0 || viaDst >= 0) {
+    const row = HOPS + hopRows * (HOP_ROW * 8);
+    store<f64>(row, viaSrc);
+    store<f64>(row, viaDst, 8);
+    hopRows++;
   }
   if (start < minStart) minStart = start;
   if (end > maxEnd) maxEnd = end;

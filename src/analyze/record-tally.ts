@@ -1,6 +1,6 @@
 import type { CompiledFormat } from '../format/compiled.js';
 import { formatIpv4, ipv4TextOrder, type PlainBatch, type PlainFields, type RecordSink, type RecordView, type Where } from '../format/line-reader.js';
-import { OTHER_ROW } from '../format/line-scanner.js';
+import { HOP_ROW, OTHER_ROW } from '../format/line-scanner.js';
 import type { Problem, Tally } from './summary.js';
 
 /** Positions of the fields the fold reads, per format (those of the scanner's fast path, and more). */
@@ -278,6 +278,13 @@ export class RecordTally implements RecordSink {
         tally(this.icmp, others[at + 1], others[at + 2], rejected);
       }
     }
+    const hops = batch.hops;
+    for (let k = 0; k < batch.hopRecords; k++) {
+      const at = k * HOP_ROW;
+      if (hops[at] >= 0) this.noteHop(this.ipv4Text(hops[at]));
+      if (hops[at + 1] >= 0) this.noteHop(this.ipv4Text(hops[at + 1]));
+      this.hopRecords++;
+    }
     if (batch.tcp > 0) {
       const layout = batch.format === this.lastFormat ? (this.lastLayout as Layout) : this.layoutFor(batch.format);
       if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
@@ -429,7 +436,10 @@ export class RecordTally implements RecordSink {
   /** The text of an address field; of a canonical IPv4 address made once (NAT hops repeat). */
   private addressText(view: RecordView, position: number): string {
     const ip = view.ipv4(position);
-    if (ip < 0) return view.str(position) as string;
+    return ip < 0 ? (view.str(position) as string) : this.ipv4Text(ip);
+  }
+
+  private ipv4Text(ip: number): string {
     let text = this.ipv4Texts.get(ip);
     if (text === undefined) {
       text = formatIpv4(ip);

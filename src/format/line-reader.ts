@@ -1,6 +1,6 @@
 import { isKnownField } from './fields.js';
 import { compileFormat, FIELD_ADDRESS, FIELD_NUMBER, type CompiledFormat } from './compiled.js';
-import { LineScanner, MAX_TOKENS, OCTET_TEXT_RANK, SLACK, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, REASON_FULL, REASON_MORE, type ScannerViews, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from './line-scanner.js';
+import { LineScanner, MAX_TOKENS, OCTET_TEXT_RANK, SLACK, PS_HOPS, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, REASON_FULL, REASON_MORE, type ScannerViews, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from './line-scanner.js';
 import type { LogFormat } from './template.js';
 
 /** Where a line came from, for messages a user can act on. */
@@ -60,6 +60,13 @@ export interface PlainBatch {
   udpIcmp: number;
   /** records of any other protocol (counted only) */
   otherProtocols: number;
+  /**
+   * records (of any protocol) that show a NAT hop, in input order: `hopRecords` rows of HOP_ROW
+   * numbers, the interface-level source and destination address (IPv4 values) where each differs
+   * from the packet-level one, else -1
+   */
+  hops: Float64Array;
+  hopRecords: number;
   /** the earliest start and latest end of all of them (±Infinity when none has one) */
   minStart: number;
   maxEnd: number;
@@ -432,6 +439,8 @@ export class FlowLineReader {
       others: this.views.others,
       udpIcmp,
       otherProtocols,
+      hops: this.views.hops,
+      hopRecords: plainStatus[PS_HOPS],
       minStart: times[PS_MIN_START],
       maxEnd: times[PS_MAX_END],
     });

@@ -21,6 +21,7 @@ interface ScannerExports {
   scanLine(start: number, limit: number, newline: number): number;
   factsAt(): number;
   othersAt(): number;
+  hopsAt(): number;
   notedAt(): number;
   rankAt(): number;
   plainStatusAt(): number;
@@ -38,6 +39,7 @@ export const PS_LINES = 2;
 export const PS_TCP = 3;
 export const PS_OTHERS = 4;
 export const PS_OTHER_PROTOCOLS = 5;
+export const PS_HOPS = 6;
 /** in float64 units */
 export const PS_MIN_START = 4;
 export const PS_MAX_END = 5;
@@ -46,6 +48,8 @@ export const REASON_SLOW = 1;
 export const REASON_FULL = 2;
 /** Numbers per row of `others` (OTHER_ROW in the assembly): protocol, packets, bytes, rejected (1/0). */
 export const OTHER_ROW = 4;
+/** Numbers per row of `hops` (HOP_ROW in the assembly): the interface-level source and destination address of a NAT hop, or -1. */
+export const HOP_ROW = 2;
 /** Numbers per row of `facts` (TCP_FACTS in src/analyze/record-tally.ts). */
 const FACT_ROW = 12;
 
@@ -71,6 +75,7 @@ export interface ScannerViews {
   noted: Uint8Array;
   facts: Float64Array;
   others: Float64Array;
+  hops: Float64Array;
   plainStatus: Int32Array;
   plainTimes: Float64Array;
 }
@@ -130,6 +135,7 @@ export class LineScanner {
       noted: new Uint8Array(buffer, e.notedAt(), MAX_IDS),
       facts: new Float64Array(buffer, e.factsAt(), this.maxRows * FACT_ROW),
       others: new Float64Array(buffer, e.othersAt(), this.maxRows * OTHER_ROW),
+      hops: new Float64Array(buffer, e.hopsAt(), this.maxRows * HOP_ROW),
       plainStatus: new Int32Array(buffer, e.plainStatusAt(), 16),
       plainTimes: new Float64Array(buffer, e.plainStatusAt(), 8),
       bytes: Buffer.from(buffer),

@@ -41,7 +41,11 @@ describe('the scanner fast path gives the summary the JavaScript path gives', ()
       plain(2),
       '5 eni-0bbb 10.0.0.9 41000 10.1.0.5 443 10.0.0.9 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a new interface
       plain(3, 'eni-0bbb'),
-      '5 eni-0aaa 10.0.0.50 42000 52.1.2.3 443 10.0.9.9 52.1.2.3 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a NAT hop
+      '5 eni-0aaa 10.0.0.50 42000 52.1.2.3 443 10.0.9.9 52.1.2.3 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a NAT hop (tallied by the scanner)
+      '5 eni-0aaa 52.1.2.3 443 10.0.0.50 42000 52.1.2.3 10.0.9.9 6 18 1 60 1700000100 1700000130 ACCEPT OK', // … on the destination side
+      '5 eni-0aaa 10.0.0.51 42010 10.0.0.52 53 10.0.7.7 10.0.8.8 17 - 1 60 1700000100 1700000130 ACCEPT OK', // … on both sides, UDP
+      '5 eni-0aaa 10.0.0.50 42011 52.1.2.3 443 - 52.1.2.4 6 2 1 60 1700000100 1700000130 ACCEPT OK', // … one packet address `-`
+      '5 eni-0aaa 10.0.0.50 42012 2600:1f18::9 443 10.0.0.50 2600:1f18::8 6 2 1 60 1700000100 1700000130 ACCEPT OK', // … IPv6 texts (JavaScript compares them)
       '5 eni-0aaa 010.0.0.1 42001 10.1.0.5 443 010.0.0.1 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a non-canonical address
       '5 eni-0aaa 10.0.0.1 42002 10.1.0.5 080 10.0.0.1 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // a port with a leading zero
       '5 eni-0aaa 2600:1f18::1 42003 2600:1f18::2 443 2600:1f18::1 2600:1f18::2 6 2 1 60 1700000100 1700000130 ACCEPT OK', // IPv6
@@ -66,17 +70,26 @@ describe('the scanner fast path gives the summary the JavaScript path gives', ()
       writeFileSync(path, `${lines.join('\n')}\n`);
       const { fast, slow } = await bothPaths(await localSources([path]));
       expect(fast.records.total).toBeGreaterThan(15);
-      expect(fast.natHops.records).toBe(1);
+      expect(fast.natHops.records).toBe(5);
       expect(fast).toEqual(slow);
     });
 
-    it('after thousands of plain records (the scanner hands rows over in batches)', async () => {
-      const path = join(dir, 'many.log');
-      const many = [header];
-      for (let k = 0; k < 9000; k++) many.push(plain(k), ...(k % 1000 === 0 ? lines.slice(3, 17) : []));
-      writeFileSync(path, `${many.join('\n')}\n`);
+    it('more NAT hops than the scanner keeps rows for at a time, and more addresses than the hop list keeps', async () => {
+      const path = join(dir, 'hops.log');
+      const hops = [header];
+      // 1 + 24,000 distinct interface-level addresses, past the 10,000 the hop list keeps, falling
+      // in text order: the 20 it lists are the last it kept, the source of the last record kept
+      // (not its destination) among them
+      hops.push('5 eni-0aaa 10.99.199.199 39999 52.1.2.3 443 10.99.199.198 52.1.2.3 6 2 1 60 1700000000 1700000030 ACCEPT OK');
+      const ip = (a: number, m: number) => `10.${a}.${100 + (m >> 7)}.${100 + (m & 127)}`;
+      for (let k = 0; k < 12_000; k++) {
+        const m = 11_999 - k;
+        hops.push(`5 eni-0aaa ${ip(8, m)} ${40000 + (k % 20000)} ${ip(9, m)} 443 ${ip(7, m)} ${ip(6, m)} 6 2 1 60 ${1700000000 + k} ${1700000030 + k} ACCEPT OK`);
+      }
+      writeFileSync(path, `${hops.join('\n')}\n`);
       const { fast, slow } = await bothPaths(await localSources([path]));
-      expect(fast.records.tcp).toBeGreaterThan(9000);
+      expect(fast.natHops.records).toBe(12_001);
+      expect(fast.natHops.via[0].address).toBe(ip(8, 7000));
       expect(fast).toEqual(slow);
     });
   });
