@@ -191,7 +191,13 @@ export class WorkerLineInput implements LineInput {
     const message = this.queue.shift();
     if (message === undefined || this.failure) return;
     // (no message arrives while this runs: one is queued behind it only on a later turn)
-    this.handle(message);
+    try {
+      this.handle(message);
+    } catch (error) {
+      // the table's failure (more connections than it can keep): the analysis fails with it
+      this.fail(error as Error);
+      return;
+    }
     if (this.queue.length > 0) setImmediate(this.drain);
   };
 

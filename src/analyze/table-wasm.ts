@@ -1,3 +1,4 @@
+import { InputError } from '../errors.js';
 import { wasmInstance, type WasmMemory } from '../wasm.js';
 
 /**
@@ -28,9 +29,9 @@ export interface TableExports {
 export function tableInstance(): TableExports {
   return wasmInstance<TableExports>('analyze/connection-table.wasm', {
     env: {
-      // the allocator's failure (memory past 4 GB): no message can be read back without AssemblyScript's runtime
+      // the allocator's only failure: the module's memory would pass 4 GB (~35 million connections)
       abort: () => {
-        throw new Error('the connection table ran out of memory (WebAssembly memory is limited to 4 GB)');
+        throw new InputError('too-many-connections', 'the input holds more TCP connections than flowdump can keep (about 30 million: 4 GB): analyze fewer files or a shorter window at a time');
       },
     },
   });

@@ -2,10 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workerScript } from '../../src/analyze/parallel-read.js';
+import type { ConnectionTable } from '../../src/analyze/fold.js';
+import { WorkerLineInput, workerScript } from '../../src/analyze/parallel-read.js';
 import { analyzeSources, type AnalyzeOptions } from '../../src/analyze/run.js';
 import { localSources, type Source } from '../../src/analyze/sources.js';
+import { InputError } from '../../src/errors.js';
 import { resolveFormat } from '../../src/format/presets.js';
+import { defaultFormat } from '../../src/format/template.js';
 // The bench's generator: realistic traffic of every class, with its ground truth.
 import { generateFlowLog } from '../../bench/generate.mjs';
 import { dataFiles, ROOT as root } from '../helpers/data-files.js';
@@ -41,6 +44,26 @@ describe('parsing in a worker thread gives the same summary as one thread', () =
     expect(parallel.summary.errors).toEqual(single.summary.errors);
     expect(parallel.summary.errors[0]?.message).toMatch(/truncated gzip file .* \d+ records? read before it/);
     expect(parallel.summary).toEqual(single.summary);
+  });
+
+  it('a failure of the connection table (more connections than it keeps) ends the analysis with its sentence', async () => {
+    const failing = {
+      tcpBatch() {
+        throw new InputError('too-many-connections', 'the input holds more TCP connections than flowdump can keep');
+      },
+    } as unknown as ConnectionTable;
+    const input = new WorkerLineInput(failing, workerScript() as URL, { format: defaultFormat(), explicit: false });
+    try {
+      input.startSource('capture.log');
+      const lines = Array.from({ length: 50 }, (_, k) => `2 123456789012 eni-0aaa 10.0.0.1 10.0.0.2 ${40000 + k} 443 6 1 60 1700000000 1700000030 ACCEPT OK`);
+      const reading = (async () => {
+        await input.push(Buffer.from(`${lines.join('\n')}\n`));
+        await input.endSource();
+      })();
+      await expect(reading).rejects.toMatchObject({ code: 'too-many-connections' });
+    } finally {
+      await input.abort();
+    }
   });
 
   it('the connection table answers follow-up questions the same way', async () => {
