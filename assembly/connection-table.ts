@@ -23,18 +23,17 @@
 // Memory comes from AssemblyScript's allocator (--runtime minimal: heap.alloc / heap.free, no
 // garbage collector): state blocks, the hash table (replaced when it grows) and the key arrays.
 
+import { toInt32 } from './js-numbers';
+
 /** Numbers per row of facts, and their offsets (as in src/analyze/record-tally.ts). */
-const TCP_FACTS: i32 = 12;
+const TCP_FACTS: i32 = 8;
 const FACT_KEY: i32 = 0; // + 0, 1, 2; NaN at + 0 for a text key, whose text index is then at + 1
-const FACT_SIDE: i32 = 3;
-const FACT_FLAGS: i32 = 4;
-const FACT_REJECTED: i32 = 5;
-const FACT_PACKETS: i32 = 6;
-const FACT_BYTES: i32 = 7;
-const FACT_START: i32 = 8;
-const FACT_END: i32 = 9;
-const FACT_IFACE: i32 = 10;
-const FACT_FOCUSED: i32 = 11;
+/** interface * 1024 + flags * 8 + side + rejected * 2 + focused * 4 (factMeta() in record-tally.ts; flags 64: none) */
+const FACT_META: i32 = 3;
+const FACT_PACKETS: i32 = 4;
+const FACT_BYTES: i32 = 5;
+const FACT_START: i32 = 6;
+const FACT_END: i32 = 7;
 
 /** Per-connection state (as in src/analyze/fold.ts). */
 const PACKETS: i32 = 0; // + side
@@ -276,22 +275,6 @@ export function stateCount(): i32 {
   return states;
 }
 
-/** ToInt32 of JavaScript (what `x | 0` and `x & y` do to a double). */
-// @ts-ignore: decorator
-@inline
-function toInt32(x: f64): i32 {
-  if (x >= -2147483648.0 && x < 2147483648.0) return <i32>x;
-  if (!isFinite(x)) return 0;
-  return <i32><i64>(x % 4294967296.0);
-}
-
-/** ToUint32 of JavaScript (`x >>> 0`), as a double. */
-// @ts-ignore: decorator
-@inline
-function toUint32(x: f64): f64 {
-  return <f64><u32>toInt32(x);
-}
-
 /**
  * Applies `count` rows of facts at FACTS, in order: each row's connection (a new id and state if
  * unseen), then ConnectionTable.update() of fold.ts. Done in passes (every key's memory read
@@ -330,13 +313,15 @@ export function apply(count: i32): void {
 // @ts-ignore: decorator
 @inline
 function update(i: i32, row: usize): void {
-  const side = <i32>load<f64>(row, FACT_SIDE << 3);
+  const meta = <i64>load<f64>(row, FACT_META << 3);
+  const side = <i32>(meta & 1);
+  const rejected = (meta & 2) != 0;
+  const flagBits = <i32>((meta >> 3) & 127); // 64: no flags
+  const iface = <f64>(meta >> 10);
   const packets = load<f64>(row, FACT_PACKETS << 3);
   const bytes = load<f64>(row, FACT_BYTES << 3);
   const start = load<f64>(row, FACT_START << 3);
   const end = load<f64>(row, FACT_END << 3);
-  const rejected = load<f64>(row, FACT_REJECTED << 3) == 1;
-  const flags = load<f64>(row, FACT_FLAGS << 3);
   const state = stateOf(i);
   store<f64>(state + (<usize>RECORDS << 3), load<f64>(state + (<usize>RECORDS << 3)) + 1);
   const p = isNaN(packets) ? 0 : packets;
@@ -348,14 +333,13 @@ function update(i: i32, row: usize): void {
   if (!isNaN(end) && end > load<f64>(state + (<usize>LAST_END << 3))) store<f64>(state + (<usize>LAST_END << 3), end);
   let bits = toInt32(load<f64>(state + (<usize>FLAGS << 3)));
   if (rejected) bits |= REJECT_BIT;
-  if (load<f64>(row, FACT_FOCUSED << 3) == 1) bits |= FOCUS_BIT;
-  if (!isNaN(flags)) {
-    const f = toInt32(flags);
-    bits |= (f & 63) << (6 * side);
+  if ((meta & 4) != 0) bits |= FOCUS_BIT;
+  if (flagBits != 64) {
+    const f = flagBits;
+    bits |= f << (6 * side);
     if ((f & (SYN_FLAG | ACK_FLAG)) == (SYN_FLAG | ACK_FLAG) && !rejected) bits |= SYNACK_ACCEPT_BIT;
     if ((f & SYN_FLAG) != 0 && (f & ACK_FLAG) == 0) {
       // SYNs are counted on one interface only: a subnet capture sees the same SYN on two ENIs
-      const iface = toUint32(load<f64>(row, FACT_IFACE << 3));
       const synStartAt = state + (<usize>(SYN_START + side) << 3);
       const synAt = state + (<usize>(SYN + side) << 3);
       const first = load<f64>(synStartAt);

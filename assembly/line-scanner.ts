@@ -11,6 +11,8 @@
 // Memory: the static areas below (the outputs of one line), then the input window, which the
 // JavaScript side fills with chunks and grows when a line does not fit.
 
+import { toInt32 } from './js-numbers';
+
 /** Tokens whose positions are kept (a line may have more: they are counted only). */
 const MAX_TOKENS: i32 = 256;
 const FIELD_NUMBER: u8 = 1;
@@ -420,8 +422,9 @@ function fnv1a(start: i32, end: i32): u32 {
 // (RecordTally.plainFields() in src/analyze/record-tally.ts) may give the positions of the fields
 // it reads; readRecords() then reads line after line and, for each line that is a plain record,
 // does here what RecordTally.record() would do with it:
-//  * a TCP record: its "TCP facts" row (FACT_* in record-tally.ts: packed connection key, side,
-//    flags, action, packets, bytes, times, interface hash, focus), for the connection table;
+//  * a TCP record: its "TCP facts" row (FACT_* in record-tally.ts: packed connection key; side,
+//    flags, action, focus and interface hash in one number; packets, bytes, times), for the
+//    connection table;
 //  * a UDP or ICMP record: a row of protocol, packets, bytes and action, which RecordTally adds up
 //    in order (sums of doubles depend on their order);
 //  * any other protocol: a count;
@@ -440,17 +443,13 @@ function fnv1a(start: i32, end: i32): u32 {
 
 /** Rows of each kind before readRecords() stops to have them handed over (REASON_FULL). */
 const MAX_ROWS: i32 = 4096;
-const TCP_FACTS: i32 = 12; // as TCP_FACTS in src/analyze/record-tally.ts, and FACT_* below
+const TCP_FACTS: i32 = 8; // as TCP_FACTS in src/analyze/record-tally.ts, and FACT_* below
 const FACT_KEY = 0;
-const FACT_SIDE = 3;
-const FACT_FLAGS = 4;
-const FACT_REJECTED = 5;
-const FACT_PACKETS = 6;
-const FACT_BYTES = 7;
-const FACT_START = 8;
-const FACT_END = 9;
-const FACT_IFACE = 10;
-const FACT_FOCUSED = 11;
+const FACT_META = 3; // interface * 1024 + flags * 8 + side + rejected * 2 + focused * 4 (factMeta() in record-tally.ts)
+const FACT_PACKETS = 4;
+const FACT_BYTES = 5;
+const FACT_START = 6;
+const FACT_END = 7;
 const OTHER_ROW: i32 = 4; // protocol, packets, bytes, rejected (PLAIN_* in src/format/line-reader.ts)
 const FACTS = memory.data(MAX_ROWS * TCP_FACTS * 8, 16);
 const OTHERS = memory.data(MAX_ROWS * OTHER_ROW * 8, 16);
@@ -710,15 +709,14 @@ function plainRecord(): bool {
     store<f64>(row + (FACT_KEY << 3), <f64><i32>(side == 0 ? src : dst));
     store<f64>(row + ((FACT_KEY + 1) << 3), <f64><i32>(side == 0 ? dst : src));
     store<f64>(row + ((FACT_KEY + 2) << 3), <f64>(side == 0 ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort));
-    store<f64>(row + (FACT_SIDE << 3), <f64>side);
-    store<f64>(row + (FACT_FLAGS << 3), numberOf(pFlags));
-    store<f64>(row + (FACT_REJECTED << 3), rejected);
+    const flags = numberOf(pFlags);
+    const flagBits: i64 = isNaN(flags) ? 64 : <i64>(toInt32(flags) & 63);
+    const iface: i64 = pIface >= 0 ? <i64>load<u32>(STATUS + STATUS_HASH) : 0;
+    store<f64>(row + (FACT_META << 3), <f64>((iface << 10) | (flagBits << 3) | <i64>side | (<i64>rejected << 1) | 4));
     store<f64>(row + (FACT_PACKETS << 3), packets);
     store<f64>(row + (FACT_BYTES << 3), bytes);
     store<f64>(row + (FACT_START << 3), start);
     store<f64>(row + (FACT_END << 3), end);
-    store<f64>(row + (FACT_IFACE << 3), pIface >= 0 ? <f64>load<i32>(STATUS + STATUS_HASH) : 0);
-    store<f64>(row + (FACT_FOCUSED << 3), 1);
     tcpRows++;
   } else if (protocol == 17 || protocol == 1 || protocol == 58) {
     const row = OTHERS + otherRows * (OTHER_ROW * 8);

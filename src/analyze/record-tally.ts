@@ -59,23 +59,35 @@ export function comparePorts(a: number, b: number): number {
 
 /*
  * What the connection table needs from one TCP record ("TCP facts"): TCP_FACTS numbers, written
- * by RecordTally and read by ConnectionTable.tcp(). Plain numbers, so that the two can run in
- * different threads (analyzeSources() parses in a worker; see docs/performance.md).
+ * by RecordTally (or the scanner's fast path) and read by the connection table. Plain numbers, so
+ * that the two can run in different threads (analyzeSources() parses in a worker; see
+ * docs/performance.md); 8 of them, 64 bytes: the facts of 5 M records cross between threads.
  */
 /** The connection key as three int32 words (packed IPv4 key, see ConnectionIndex); NaN when it has a text key. */
 export const FACT_KEY = 0; // + 0, 1, 2
-export const FACT_SIDE = 3; // which endpoint sent the record: 0 or 1
-export const FACT_FLAGS = 4; // tcp-flags, NaN for `-` or no such field
-export const FACT_REJECTED = 5; // 1 when the action is REJECT
-export const FACT_PACKETS = 6; // NaN for `-`
-export const FACT_BYTES = 7;
-export const FACT_START = 8;
-export const FACT_END = 9;
-/** hash of the interface id, for SYN records (SYNs are counted on one interface only) */
-export const FACT_IFACE = 10;
-/** 1 when the record matches the focus expression (or there is none) */
-export const FACT_FOCUSED = 11;
-export const TCP_FACTS = 12;
+/**
+ * The small facts in one number (exact: below 2^42): interface * 1024 + flags * 8 + side +
+ * (rejected ? 2 : 0) + (focused ? 4 : 0), where
+ *  - side: which endpoint sent the record, 0 or 1;
+ *  - rejected: the action is REJECT;
+ *  - focused: the record matches the focus expression (or there is none);
+ *  - flags: the low 6 bits of tcp-flags (all the table reads: `flags & 63` as JavaScript takes
+ *    it, from a double), or 64 for `-` or no such field;
+ *  - interface: the interface id's hash (unsigned), for SYN records (SYNs are counted on one
+ *    interface only).
+ */
+export const FACT_META = 3;
+export const FACT_PACKETS = 4; // NaN for `-`
+export const FACT_BYTES = 5;
+export const FACT_START = 6;
+export const FACT_END = 7;
+export const TCP_FACTS = 8;
+
+/** FACT_META of a record (see there). */
+export function factMeta(side: number, rejected: boolean, focused: boolean, flags: number, iface: number): number {
+  const flagBits = Number.isNaN(flags) ? 64 : flags & 63;
+  return (iface >>> 0) * 1024 + flagBits * 8 + side + (rejected ? 2 : 0) + (focused ? 4 : 0);
+}
 
 /** Receives the facts of each TCP record, in input order; `textKey` when the key is not packed. */
 export interface TcpFactsSink {
@@ -363,6 +375,7 @@ export class RecordTally implements RecordSink {
     const facts = this.facts;
     const at = this.factsAt;
     let textKey: string | undefined;
+    let side: number;
     // the packet-level addresses where present and not `-` (a canonical IPv4 value is not `-`)
     const pktSrc = layout.pktSrc;
     const pktDst = layout.pktDst;
@@ -375,28 +388,23 @@ export class RecordTally implements RecordSink {
     if (srcIp >= 0 && dstIp >= 0 && srcPort >= 0 && dstPort >= 0) {
       // side 0: the address whose text sorts first (as strings, like connectionKey()), then the lower port
       const order = srcIp === dstIp ? 0 : ipv4TextOrder(srcIp) - ipv4TextOrder(dstIp);
-      const side = order < 0 || (order === 0 && srcPort <= dstPort) ? 0 : 1;
+      side = order < 0 || (order === 0 && srcPort <= dstPort) ? 0 : 1;
       // int32 words: small integers, where values above 2^31 would be heap numbers
       facts[at + FACT_KEY] = (side === 0 ? srcIp : dstIp) | 0;
       facts[at + FACT_KEY + 1] = (side === 0 ? dstIp : srcIp) | 0;
       facts[at + FACT_KEY + 2] = side === 0 ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort;
-      facts[at + FACT_SIDE] = side;
     } else {
       const connection = connectionKey(view, layout);
       textKey = connection.key;
+      side = connection.side;
       facts[at + FACT_KEY] = Number.NaN;
-      facts[at + FACT_SIDE] = connection.side;
     }
-    const flags = view.num(layout.flags);
-    facts[at + FACT_FLAGS] = flags;
-    facts[at + FACT_REJECTED] = rejected ? 1 : 0;
+    // (the interface: FNV-1a of its id, which the scanner works out)
+    facts[at + FACT_META] = factMeta(side, rejected, focused, view.num(layout.flags), layout.iface >= 0 ? view.idHash : 0);
     facts[at + FACT_PACKETS] = packets;
     facts[at + FACT_BYTES] = bytes;
     facts[at + FACT_START] = start;
     facts[at + FACT_END] = end;
-    // FNV-1a of the interface id (the scanner hashes it); only SYN records need it
-    facts[at + FACT_IFACE] = layout.iface >= 0 ? view.idHash : 0;
-    facts[at + FACT_FOCUSED] = focused ? 1 : 0;
     this.target.tcp(facts, at, textKey);
   }
 

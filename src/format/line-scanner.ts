@@ -51,7 +51,7 @@ export const OTHER_ROW = 4;
 /** Numbers per row of `hops` (HOP_ROW in the assembly): the interface-level source and destination address of a NAT hop, or -1. */
 export const HOP_ROW = 2;
 /** Numbers per row of `facts` (TCP_FACTS in src/analyze/record-tally.ts). */
-const FACT_ROW = 12;
+const FACT_ROW = 8;
 
 /** Offsets (in int32 units) of scanLine()'s results in `status`. */
 export const STATUS_COUNT = 0;
