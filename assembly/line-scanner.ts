@@ -31,6 +31,12 @@ const NUMS = memory.data(MAX_TOKENS * 8, 16);
 const IPV4S = memory.data(MAX_TOKENS * 8, 16);
 /** How each field of the current format is read: 0 text, FIELD_NUMBER, FIELD_ADDRESS (set by JavaScript). */
 const KINDS = memory.data(MAX_TOKENS, 16);
+/**
+ * For an address field that usually repeats an earlier one (pkt-srcaddr and srcaddr): 1 + that
+ * field's position, else 0 (set by JavaScript with KINDS). When the bytes are the same, the
+ * earlier field's value is taken instead of parsing them again.
+ */
+const PARTNERS = memory.data(MAX_TOKENS, 16);
 /** The results of scanLine() besides its return value, as int32: see the STATUS_* offsets. */
 const STATUS = memory.data(32, 16);
 const STATUS_COUNT = 0; // tokens on the line
@@ -68,6 +74,7 @@ export function endsAt(): usize { return ENDS; }
 export function numsAt(): usize { return NUMS; }
 export function ipv4sAt(): usize { return IPV4S; }
 export function kindsAt(): usize { return KINDS; }
+export function partnersAt(): usize { return PARTNERS; }
 export function statusAt(): usize { return STATUS; }
 /** Where the input window starts (after the static data, 64-byte aligned). */
 export function inputAt(): usize { return (__heap_base + 63) & ~63; }
@@ -151,9 +158,16 @@ export function scanLine(start: i32, limit: i32, newline: i32): i32 {
         if (value >= 0 || isNaN(value)) store<f64>(NUMS + (count << 3), value);
         else if (badNumber < 0) badNumber = count;
       } else if (kind == FIELD_ADDRESS) {
-        const value = readAddress(from, to);
-        if (value != INVALID_ADDRESS) store<f64>(IPV4S + (count << 3), value);
-        else if (badAddress < 0) badAddress = count;
+        // the same bytes as its partner, a valid address read earlier on this line (no invalid one
+        // so far): the same value
+        const partner = <i32>load<u8>(PARTNERS + count) - 1;
+        if (partner >= 0 && badAddress < 0 && sameToken(partner, from, to)) {
+          store<f64>(IPV4S + (count << 3), load<f64>(IPV4S + (partner << 3)));
+        } else {
+          const value = readAddress(from, to);
+          if (value != INVALID_ADDRESS) store<f64>(IPV4S + (count << 3), value);
+          else if (badAddress < 0) badAddress = count;
+        }
       } else if (count == hashAt) {
         hashStart = from;
         hashEnd = to;
@@ -205,6 +219,17 @@ export function scanLine(start: i32, limit: i32, newline: i32): i32 {
   }
   finish(count, badNumber, badAddress, hashStart, hashEnd);
   return i;
+}
+
+/** Whether token `field` of this line (kept: field < MAX_TOKENS) has the bytes [from, to), up to 16 of them. */
+// @ts-ignore: decorator
+@inline
+function sameToken(field: i32, from: i32, to: i32): bool {
+  const start = load<i32>(STARTS + (field << 2));
+  const length = to - from;
+  if (load<i32>(ENDS + (field << 2)) - start != length || length > 16) return false;
+  const differ = ~i8x16.bitmask(i8x16.eq(v128.load(start), v128.load(from))) & lowBits(length);
+  return differ == 0;
 }
 
 /** Bits 0..n-1 set (n <= 16). */

@@ -19,12 +19,22 @@ export interface CompiledFormat extends LogFormat {
   readonly otherIntPositions: Int32Array;
   /** how each position is validated while it is read: FIELD_TEXT, FIELD_NUMBER or FIELD_ADDRESS */
   readonly kinds: Uint8Array;
+  /**
+   * For an address field that usually repeats an earlier one (pkt-srcaddr and srcaddr,
+   * pkt-dstaddr and dstaddr, in either order): 1 + the earlier one's position, else 0. The
+   * scanner then reuses the earlier field's value when the bytes are the same, instead of
+   * parsing them again.
+   */
+  readonly partners: Uint8Array;
   readonly unknownFields: readonly string[];
 }
 
 export const FIELD_TEXT = 0;
 export const FIELD_NUMBER = 1;
 export const FIELD_ADDRESS = 2;
+
+/** Address fields that usually hold the same address (no NAT hop between the packet and the interface). */
+const PARTNER_FIELDS: Readonly<Record<string, string>> = { 'pkt-srcaddr': 'srcaddr', srcaddr: 'pkt-srcaddr', 'pkt-dstaddr': 'dstaddr', dstaddr: 'pkt-dstaddr' };
 
 let nextId = 1;
 const cache = new Map<string, CompiledFormat>();
@@ -53,6 +63,11 @@ export function compileFormat(format: LogFormat, csv = false): CompiledFormat {
     addressPositions: Int32Array.from(address),
     otherIntPositions: Int32Array.from(otherInt),
     kinds: Uint8Array.from(format.fields, (name) => (NUMERIC_FIELDS.has(name) ? FIELD_NUMBER : ADDRESS_FIELDS.has(name) ? FIELD_ADDRESS : FIELD_TEXT)),
+    partners: Uint8Array.from(format.fields, (name, index) => {
+      const other = PARTNER_FIELDS[name];
+      const at = other === undefined ? -1 : (pos.get(other) ?? -1);
+      return at >= 0 && at < index && at < 255 ? at + 1 : 0;
+    }),
     unknownFields: format.fields.filter((name) => !isKnownField(name)),
   };
   cache.set(key, compiled);

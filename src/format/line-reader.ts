@@ -527,6 +527,7 @@ export class FlowLineReader {
     const kinds = format.kinds;
     const fields = kinds.length < MAX_TOKENS ? kinds.length : MAX_TOKENS;
     this.kinds.set(fields === kinds.length ? kinds : kinds.subarray(0, fields));
+    this.views.partners.set(fields === kinds.length ? format.partners : format.partners.subarray(0, fields));
     this.scanner.setFormat(fields, format.pos.get('interface-id') ?? -1);
   }
 

@@ -15,6 +15,7 @@ interface ScannerExports {
   numsAt(): number;
   ipv4sAt(): number;
   kindsAt(): number;
+  partnersAt(): number;
   statusAt(): number;
   inputAt(): number;
   setFormat(fields: number, hashField: number): void;
@@ -71,6 +72,7 @@ export interface ScannerViews {
   nums: Float64Array;
   ipv4s: Float64Array;
   kinds: Uint8Array;
+  partners: Uint8Array;
   status: Int32Array;
   noted: Uint8Array;
   facts: Float64Array;
@@ -144,6 +146,7 @@ export class LineScanner {
       nums: new Float64Array(buffer, e.numsAt(), MAX_TOKENS),
       ipv4s: new Float64Array(buffer, e.ipv4sAt(), MAX_TOKENS),
       kinds: new Uint8Array(buffer, e.kindsAt(), MAX_TOKENS),
+      partners: new Uint8Array(buffer, e.partnersAt(), MAX_TOKENS),
       status: new Int32Array(buffer, e.statusAt(), 8),
     };
   }

@@ -43,7 +43,12 @@ function generator(seed: number) {
   const line = (): string => {
     const count = pick([0, 1, 2, 5, 14, 17, 17, 17, 20, 40, 300]);
     let text = next() < 0.1 ? blanks() : '';
-    for (let k = 0; k < count; k++) text += (k > 0 ? blanks() : '') + token();
+    // some tokens repeat an earlier one (as pkt-srcaddr repeats srcaddr: see partners())
+    const tokens: string[] = [];
+    for (let k = 0; k < count; k++) {
+      tokens.push(k > 0 && next() < 0.3 ? tokens[int(k)] : token());
+      text += (k > 0 ? blanks() : '') + tokens[k];
+    }
     if (next() < 0.1) text += blanks();
     if (next() < 0.15) text += '\r';
     if (next() < 0.05) text += ' \r';
@@ -53,7 +58,14 @@ function generator(seed: number) {
     const length = pick([0, 1, 3, 14, 17, 17, 20, 300]);
     return Uint8Array.from({ length }, () => pick([FIELD_TEXT, FIELD_NUMBER, FIELD_NUMBER, FIELD_ADDRESS, FIELD_ADDRESS]));
   };
-  return { int, line, kinds, next };
+  /** For some address fields, an earlier address field as partner (1 + its position; 0: none). */
+  const partners = (kinds: Uint8Array): Uint8Array =>
+    Uint8Array.from(kinds, (kind, k) => {
+      if (kind !== FIELD_ADDRESS || next() < 0.3) return 0;
+      const earlier = Array.from(kinds.subarray(0, Math.min(k, 255)).keys()).filter((j) => kinds[j] === FIELD_ADDRESS);
+      return earlier.length === 0 ? 0 : pick(earlier) + 1;
+    });
+  return { int, line, kinds, partners, next };
 }
 
 function fnv1a(bytes: Uint8Array, start: number, end: number): number {
@@ -86,11 +98,13 @@ class Differential {
     this.scanner.ensure(this.base + (1 << 20) + SLACK);
   }
 
-  setFormat(kinds: Uint8Array, hashAt: number): void {
+  /** The format's kinds and (what the reference does not know of: it must not change a result) address partners. */
+  setFormat(kinds: Uint8Array, hashAt: number, partners = new Uint8Array(kinds.length)): void {
     this.kinds = kinds;
     this.hashAt = hashAt;
     const fields = Math.min(kinds.length, MAX_TOKENS);
     this.scanner.views().kinds.set(kinds.subarray(0, fields));
+    this.scanner.views().partners.set(partners.subarray(0, fields));
     this.scanner.setFormat(fields, hashAt);
   }
 
@@ -133,7 +147,7 @@ describe('the WebAssembly line scanner', () => {
     for (let seed = 1; seed <= 60; seed++) {
       const gen = generator(seed);
       const kinds = gen.kinds();
-      differential.setFormat(kinds, gen.next() < 0.8 ? gen.int(Math.max(1, kinds.length)) : -1);
+      differential.setFormat(kinds, gen.next() < 0.8 ? gen.int(Math.max(1, kinds.length)) : -1, gen.partners(kinds));
       const lines = Array.from({ length: 40 }, () => gen.line());
       const input = Buffer.from(lines.join('\n') + (gen.next() < 0.5 ? '\n' : ''), 'utf8');
       differential.load(input, gen.next);
@@ -180,6 +194,28 @@ describe('the WebAssembly line scanner', () => {
         differential.load(input, Math.random);
         differential.scan(input, 0, input.length, 10, `${text}+${JSON.stringify(suffix)}`);
         differential.scan(input, 0, input.indexOf(10), -1, `${text}+${JSON.stringify(suffix)} whole`);
+      }
+    }
+  });
+});
+
+describe('an address field that repeats its partner (pkt-srcaddr and srcaddr) is read as if parsed again', () => {
+  it('same bytes, other bytes, invalid ones, IPv6 up to and past 16 bytes, `-`, a CR at the end', () => {
+    const differential = new Differential();
+    // text, address, text, address (partner: the first address)
+    differential.setFormat(Uint8Array.from([FIELD_TEXT, FIELD_ADDRESS, FIELD_TEXT, FIELD_ADDRESS]), -1, Uint8Array.from([0, 0, 0, 2]));
+    const pairs: [string, string][] = [
+      ['10.0.0.1', '10.0.0.1'], ['10.0.0.1', '10.0.0.2'], ['10.0.0.1', '10.0.0.10'], ['255.255.255.255', '255.255.255.255'],
+      ['010.0.0.1', '010.0.0.1'], ['1.2.3', '1.2.3'], ['1.2.3', '10.0.0.1'], ['10.0.0.1', '1.2.3'], ['-', '-'], ['-', '10.0.0.1'],
+      ['fe80::1', 'fe80::1'], ['2001:db8::1', '2001:db8::2'], ['2001:0db8:85a3:0000:0000:8a2e:0370:7334', '2001:0db8:85a3:0000:0000:8a2e:0370:7334'],
+      ['::ffff:10.0.0.1', '::ffff:10.0.0.1'], ['g::1', 'g::1'], ['é', 'é'],
+    ];
+    for (const [first, second] of pairs) {
+      for (const suffix of ['', '\r', ' x']) {
+        const input = Buffer.from(`a ${first} b ${second}${suffix}\nnext line\n`, 'utf8');
+        differential.load(input, Math.random);
+        differential.scan(input, 0, input.length, 10, `${first} / ${second}+${JSON.stringify(suffix)}`);
+        differential.scan(input, 0, input.indexOf(10), -1, `${first} / ${second}+${JSON.stringify(suffix)} whole`);
       }
     }
   });
