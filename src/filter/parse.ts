@@ -119,7 +119,7 @@ class Parser {
   /** the qualifiers of the primitive just parsed, for a bare value after and/or; null when none (pcap's qerr) */
   private lastQual: Qual | null = null;
 
-  constructor(private readonly text: string) {
+  constructor(text: string) {
     this.tokens = tokenize(text);
   }
 

@@ -1,5 +1,5 @@
 import { isKnownField } from './fields.js';
-import { compileFormat, FIELD_ADDRESS, FIELD_NUMBER, type CompiledFormat } from './compiled.js';
+import { compileFormat, type CompiledFormat } from './compiled.js';
 import { LineScanner, MAX_TOKENS, OCTET_TEXT_RANK, SLACK, PS_HOPS, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, REASON_FULL, REASON_MORE, type ScannerViews, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from './line-scanner.js';
 import type { LogFormat } from './template.js';
 

@@ -4,7 +4,7 @@ import type { ConnectionReport, GapWindow, PeerRow, Summary } from '../analyze/s
 import { renderTimelineChart } from './chart.js';
 import type { CaptureFacts, ReportContext } from './context.js';
 import { buildLadder, renderLadderSvg, type Ladder } from './ladder.js';
-import { capNote, esc, hhmm, hhmmss, num, plural } from './markup.js';
+import { capNote, esc, hhmm, num, plural } from './markup.js';
 import { FAILURE_SERIES, VOLUME_SERIES, failureRanges, formatRanges, spansDays } from './when.js';
 
 /** How much a report shows; large captures are cut worst first and the report says what was left out. */

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { finishCapture, storeFor } from '../../capture/lifecycle.js';
+import { finishCapture } from '../../capture/lifecycle.js';
 import { discoverCaptures, sweepCaptures, type CaptureRecord, type DiscoverOptions } from '../../capture/sweep.js';
 import type { AwsContext } from '../../aws/clients.js';
 import { ExitCode, FlowdumpError, UsageError } from '../../errors.js';
