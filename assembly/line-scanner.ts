@@ -458,9 +458,10 @@ function fnv1a(start: i32, end: i32): u32 {
 //    which RecordTally notes as hops in order.
 // A plain record is one whose outcome needs nothing else from JavaScript: well-formed (the field
 // count of the format, no bad number or address, not a header or JSON line), log-status neither
-// NODATA nor SKIPDATA, an interface id RecordTally has already noted (NOTED), packet and interface
-// addresses that tell whether there is a NAT hop without comparing texts (both canonical IPv4, or
-// one absent or `-`), and for TCP a key that packs: canonical IPv4 endpoints and canonical ports. Any other line stops readRecords(),
+// NODATA nor SKIPDATA, an interface id RecordTally has already noted (NOTED), and packet and
+// interface addresses that tell whether there is a NAT hop (both canonical IPv4, one absent or
+// `-`, or the same text). A TCP key that does not pack (IPv6, `-`, other spellings) is written as
+// text for JavaScript (textKey()). Any other line stops readRecords(),
 // which hands it to JavaScript (REASON_SLOW): the line reader then reads it as before, after
 // handing over the rows so far, so everything reaches the analyzer in input order.
 // test/analyze/plain-records.test.ts compares summaries with and without this path.
@@ -481,6 +482,12 @@ const OTHERS = memory.data(MAX_ROWS * OTHER_ROW * 8, 16);
 /** NAT hops: per record that shows one, the interface-level source and destination address where each differs, else -1 */
 const HOP_ROW: i32 = 2;
 const HOPS = memory.data(MAX_ROWS * HOP_ROW * 8, 16);
+/** The text keys of TCP rows (textKey()): their bytes, and which rows have one */
+const KEY_TEXT_BYTES: i32 = 1 << 19;
+const KEY_TEXT = memory.data(KEY_TEXT_BYTES, 16);
+const TEXT_ROWS = memory.data(MAX_ROWS * 4, 16);
+/** the text of an absent field */
+const DASH = memory.data<u8>([45]);
 /** 1 for each interface id number RecordTally has noted (written by JavaScript) */
 const NOTED = memory.data(MAX_IDS, 16);
 /** The rank of each octet's decimal text among "0"…"255" as strings sort (written by JavaScript; see ipv4TextOrder()) */
@@ -494,6 +501,7 @@ const PS_TCP = 12; // rows in FACTS
 const PS_OTHERS = 16; // rows in OTHERS
 const PS_OTHER_PROTOCOLS = 20; // records of other protocols
 const PS_HOPS = 24; // rows in HOPS
+const PS_TEXT_KEYS = 28; // rows with a text key (TEXT_ROWS)
 const PS_MIN_START = 32; // f64
 const PS_MAX_END = 40; // f64
 const REASON_MORE: i32 = 0; // the input ends (an unfinished line waits for more)
@@ -520,12 +528,16 @@ let tcpRows: i32 = 0;
 let otherRows: i32 = 0;
 let otherProtocols: i32 = 0;
 let hopRows: i32 = 0;
+let textRows: i32 = 0;
+let keyTextUsed: i32 = 0;
 let minStart: f64 = Infinity;
 let maxEnd: f64 = -Infinity;
 
 export function factsAt(): usize { return FACTS; }
 export function othersAt(): usize { return OTHERS; }
 export function hopsAt(): usize { return HOPS; }
+export function keyTextAt(): usize { return KEY_TEXT; }
+export function textRowsAt(): usize { return TEXT_ROWS; }
 export function notedAt(): usize { return NOTED; }
 export function rankAt(): usize { return RANK; }
 export function plainStatusAt(): usize { return PLAIN_STATUS; }
@@ -563,9 +575,12 @@ export function clearRows(): void {
   otherRows = 0;
   otherProtocols = 0;
   hopRows = 0;
+  textRows = 0;
+  keyTextUsed = 0;
   minStart = Infinity;
   maxEnd = -Infinity;
   store<i32>(PLAIN_STATUS + PS_HOPS, 0);
+  store<i32>(PLAIN_STATUS + PS_TEXT_KEYS, 0);
   store<i32>(PLAIN_STATUS + PS_TCP, 0);
   store<i32>(PLAIN_STATUS + PS_OTHERS, 0);
   store<i32>(PLAIN_STATUS + PS_OTHER_PROTOCOLS, 0);
@@ -605,6 +620,7 @@ export function readRecords(start: i32, limit: i32): i32 {
   store<i32>(PLAIN_STATUS + PS_OTHERS, otherRows);
   store<i32>(PLAIN_STATUS + PS_OTHER_PROTOCOLS, otherProtocols);
   store<i32>(PLAIN_STATUS + PS_HOPS, hopRows);
+  store<i32>(PLAIN_STATUS + PS_TEXT_KEYS, textRows);
   store<f64>(PLAIN_STATUS + PS_MIN_START, minStart);
   store<f64>(PLAIN_STATUS + PS_MAX_END, maxEnd);
   return pos;
@@ -663,7 +679,25 @@ function hopVia(packet: i32, iface: i32): f64 {
   const a = ipv4Of(packet);
   const b = ipv4Of(iface);
   if (a >= 0 && b >= 0) return a == b ? -1 : b;
-  return isDash(packet) || isDash(iface) ? -1 : HOP_UNKNOWN;
+  if (isDash(packet) || isDash(iface)) return -1;
+  // other spellings (IPv6): the same text is no hop; a different one is left to JavaScript
+  return a < 0 && b < 0 && sameText(tokenStartOf(packet), tokenLength(packet), tokenStartOf(iface), tokenLength(iface)) ? -1 : HOP_UNKNOWN;
+}
+
+/** Whether the `aLength` bytes at `a` and the `bLength` bytes at `b` are the same. */
+function sameText(a: i32, aLength: i32, b: i32, bLength: i32): bool {
+  return aLength == bLength && compareText(a, aLength, b, bLength) == 0;
+}
+
+/** The order of two byte strings (for ASCII text, the order of JavaScript's string comparison): <0, 0, >0. */
+function compareText(a: i32, aLength: i32, b: i32, bLength: i32): i32 {
+  const length = aLength < bLength ? aLength : bLength;
+  for (let k = 0; k < length; k++) {
+    const x = <i32>load<u8>(a + k);
+    const y = <i32>load<u8>(b + k);
+    if (x != y) return x - y;
+  }
+  return aLength - bLength;
 }
 
 /** A port field's value when written canonically (what the key text would show), else -1 (record-tally.ts canonicalPortOf()). */
@@ -695,6 +729,66 @@ function textOrder(ip: u32): u32 {
   return (<u32>load<u8>(RANK + (ip >> 24)) << 24) | (<u32>load<u8>(RANK + ((ip >> 16) & 255)) << 16) | (<u32>load<u8>(RANK + ((ip >> 8) & 255)) << 8) | <u32>load<u8>(RANK + (ip & 255));
 }
 
+/** The field a text key takes an address from: the packet-level one unless absent or `-` (as keyAddress()). */
+// @ts-ignore: decorator
+@inline
+function keyField(packet: i32, iface: i32): i32 {
+  return packet >= 0 && !isDash(packet) ? packet : iface;
+}
+
+/**
+ * The connection key of the TCP record just scanned as connectionKey() in record-tally.ts writes
+ * it ("ip0 port0 ip1 port1", side 0 first; `-` for an absent field), into KEY_TEXT, with NaN,
+ * its offset and its length in the row's key numbers and the row in TEXT_ROWS (JavaScript makes
+ * the string). Returns the side that sent the record, or -1 when the text does not fit (the
+ * record is then left to JavaScript).
+ */
+function textKey(row: usize): i32 {
+  const src = keyField(pPktSrc, pSrc);
+  const dst = keyField(pPktDst, pDst);
+  const srcAt = src < 0 ? DASH : tokenStartOf(src);
+  const srcLength = src < 0 ? 1 : tokenLength(src);
+  const dstAt = dst < 0 ? DASH : tokenStartOf(dst);
+  const dstLength = dst < 0 ? 1 : tokenLength(dst);
+  const srcPortAt = pSrcPort < 0 ? DASH : tokenStartOf(pSrcPort);
+  const srcPortLength = pSrcPort < 0 ? 1 : tokenLength(pSrcPort);
+  const dstPortAt = pDstPort < 0 ? DASH : tokenStartOf(pDstPort);
+  const dstPortLength = pDstPort < 0 ? 1 : tokenLength(pDstPort);
+  let side: i32;
+  const order = compareText(srcAt, srcLength, dstAt, dstLength);
+  if (order != 0) {
+    side = order < 0 ? 0 : 1;
+  } else {
+    // comparePorts(): a port that is `-` or absent counts as -1
+    const a = numberOf(pSrcPort);
+    const b = numberOf(pDstPort);
+    side = (isNaN(a) ? -1 : a) - (isNaN(b) ? -1 : b) <= 0 ? 0 : 1;
+  }
+  const length = srcLength + srcPortLength + dstLength + dstPortLength + 3;
+  if (keyTextUsed + length > KEY_TEXT_BYTES || textRows == MAX_ROWS) return -1;
+  let at = KEY_TEXT + keyTextUsed;
+  at = appendText(at, side == 0 ? srcAt : dstAt, side == 0 ? srcLength : dstLength, true);
+  at = appendText(at, side == 0 ? srcPortAt : dstPortAt, side == 0 ? srcPortLength : dstPortLength, true);
+  at = appendText(at, side == 0 ? dstAt : srcAt, side == 0 ? dstLength : srcLength, true);
+  appendText(at, side == 0 ? dstPortAt : srcPortAt, side == 0 ? dstPortLength : srcPortLength, false);
+  store<f64>(row + (FACT_KEY << 3), NaN);
+  store<f64>(row + ((FACT_KEY + 1) << 3), <f64>keyTextUsed);
+  store<f64>(row + ((FACT_KEY + 2) << 3), <f64>length);
+  store<i32>(TEXT_ROWS + (textRows << 2), tcpRows);
+  textRows++;
+  keyTextUsed += length;
+  return side;
+}
+
+/** Copies `length` bytes from `from` to `at`, and a space after them if `space`; returns where the next text goes. */
+// @ts-ignore: decorator
+@inline
+function appendText(at: i32, from: i32, length: i32, space: bool): i32 {
+  memory.copy(at, from, length);
+  if (space) store<u8>(at + length, 32);
+  return at + length + (space ? 1 : 0);
+}
+
 /** The line just scanned: tallied here when it is a plain record (true), else left for JavaScript (false). */
 function plainRecord(): bool {
   if (!plain) return false;
@@ -722,18 +816,24 @@ function plainRecord(): bool {
     const dstIp = keyAddress(pPktDst, pDst);
     const srcPort = canonicalPort(pSrcPort);
     const dstPort = canonicalPort(pDstPort);
-    if (srcIp < 0 || dstIp < 0 || srcPort < 0 || dstPort < 0) return false; // a text key
     if (tcpRows == MAX_ROWS) return false;
-    const src = <u32>srcIp;
-    const dst = <u32>dstIp;
-    // side 0: the address whose text sorts first, then the lower port
-    const srcOrder = textOrder(src);
-    const dstOrder = textOrder(dst);
-    const side = srcOrder < dstOrder || (srcOrder == dstOrder && srcPort <= dstPort) ? 0 : 1;
     const row = FACTS + tcpRows * (TCP_FACTS * 8);
-    store<f64>(row + (FACT_KEY << 3), <f64><i32>(side == 0 ? src : dst));
-    store<f64>(row + ((FACT_KEY + 1) << 3), <f64><i32>(side == 0 ? dst : src));
-    store<f64>(row + ((FACT_KEY + 2) << 3), <f64>(side == 0 ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort));
+    let side: i32;
+    if (srcIp < 0 || dstIp < 0 || srcPort < 0 || dstPort < 0) {
+      // a text key (IPv6, `-`, other spellings)
+      side = textKey(row);
+      if (side < 0) return false;
+    } else {
+      const src = <u32>srcIp;
+      const dst = <u32>dstIp;
+      // side 0: the address whose text sorts first, then the lower port
+      const srcOrder = textOrder(src);
+      const dstOrder = textOrder(dst);
+      side = srcOrder < dstOrder || (srcOrder == dstOrder && srcPort <= dstPort) ? 0 : 1;
+      store<f64>(row + (FACT_KEY << 3), <f64><i32>(side == 0 ? src : dst));
+      store<f64>(row + ((FACT_KEY + 1) << 3), <f64><i32>(side == 0 ? dst : src));
+      store<f64>(row + ((FACT_KEY + 2) << 3), <f64>(side == 0 ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort));
+    }
     const flags = numberOf(pFlags);
     const flagBits: i64 = isNaN(flags) ? 64 : <i64>(toInt32(flags) & 63);
     const iface: i64 = pIface >= 0 ? <i64>load<u32>(STATUS + STATUS_HASH) : 0;

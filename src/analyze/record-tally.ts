@@ -105,7 +105,6 @@ export interface RawGap {
 }
 
 const MAX_GAPS = 10_000;
-const NO_TEXT_KEYS: readonly [number, string][] = [];
 const MAX_IFACES = 10_000;
 const MAX_HOPS = 10_000;
 
@@ -300,7 +299,7 @@ export class RecordTally implements RecordSink {
     if (batch.tcp > 0) {
       const layout = batch.format === this.lastFormat ? (this.lastLayout as Layout) : this.layoutFor(batch.format);
       if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
-      this.target.tcpBatch(batch.facts, batch.tcp, NO_TEXT_KEYS);
+      this.target.tcpBatch(batch.facts, batch.tcp, batch.textKeys);
     }
   }
 

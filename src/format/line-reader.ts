@@ -1,6 +1,6 @@
 import { isKnownField } from './fields.js';
 import { compileFormat, type CompiledFormat } from './compiled.js';
-import { LineScanner, MAX_TOKENS, OCTET_TEXT_RANK, SLACK, PS_HOPS, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, REASON_FULL, REASON_MORE, type ScannerViews, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from './line-scanner.js';
+import { LineScanner, MAX_TOKENS, OCTET_TEXT_RANK, SLACK, FACT_ROW, PS_HOPS, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, PS_TEXT_KEYS, REASON_FULL, REASON_MORE, type ScannerViews, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from './line-scanner.js';
 import type { LogFormat } from './template.js';
 
 /** Where a line came from, for messages a user can act on. */
@@ -67,12 +67,15 @@ export interface PlainBatch {
    */
   hops: Float64Array;
   hopRecords: number;
+  /** the TCP rows whose connection key is not packed, as [row, key text] (connectionKey()'s text) */
+  textKeys: readonly [number, string][];
   /** the earliest start and latest end of all of them (±Infinity when none has one) */
   minStart: number;
   maxEnd: number;
 }
 
 const NaNValue = Number.NaN;
+const NO_TEXT_KEYS: readonly [number, string][] = [];
 /** `RecordView.ipv4()` of an address field that is not a canonical dotted quad (IPv6, `-`, `010.0.0.1`). */
 export const NOT_IPV4 = -1;
 export const INVALID_ADDRESS = -2;
@@ -441,10 +444,25 @@ export class FlowLineReader {
       otherProtocols,
       hops: this.views.hops,
       hopRecords: plainStatus[PS_HOPS],
+      textKeys: this.textKeys(plainStatus[PS_TEXT_KEYS]),
       minStart: times[PS_MIN_START],
       maxEnd: times[PS_MAX_END],
     });
     this.scanner.clearRows();
+  }
+
+  /** The text keys of the scanner's rows (see PlainBatch.textKeys). */
+  private textKeys(count: number): readonly [number, string][] {
+    if (count === 0) return NO_TEXT_KEYS;
+    const { textRows, facts, keyTextAt } = this.views;
+    const keys: [number, string][] = [];
+    for (let k = 0; k < count; k++) {
+      const row = textRows[k];
+      const at = keyTextAt + facts[row * FACT_ROW + 1];
+      // (the key's fields are addresses and numbers: ASCII)
+      keys.push([row, this.memory.toString('latin1', at, at + facts[row * FACT_ROW + 2])]);
+    }
+    return keys;
   }
 
   /** After the first record of the current format: the fast path, if the sink wants it. */

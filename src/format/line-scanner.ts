@@ -23,6 +23,8 @@ interface ScannerExports {
   factsAt(): number;
   othersAt(): number;
   hopsAt(): number;
+  keyTextAt(): number;
+  textRowsAt(): number;
   notedAt(): number;
   rankAt(): number;
   plainStatusAt(): number;
@@ -41,6 +43,7 @@ export const PS_TCP = 3;
 export const PS_OTHERS = 4;
 export const PS_OTHER_PROTOCOLS = 5;
 export const PS_HOPS = 6;
+export const PS_TEXT_KEYS = 7;
 /** in float64 units */
 export const PS_MIN_START = 4;
 export const PS_MAX_END = 5;
@@ -52,7 +55,7 @@ export const OTHER_ROW = 4;
 /** Numbers per row of `hops` (HOP_ROW in the assembly): the interface-level source and destination address of a NAT hop, or -1. */
 export const HOP_ROW = 2;
 /** Numbers per row of `facts` (TCP_FACTS in src/analyze/record-tally.ts). */
-const FACT_ROW = 8;
+export const FACT_ROW = 8;
 
 /** Offsets (in int32 units) of scanLine()'s results in `status`. */
 export const STATUS_COUNT = 0;
@@ -78,6 +81,9 @@ export interface ScannerViews {
   facts: Float64Array;
   others: Float64Array;
   hops: Float64Array;
+  /** the rows of `facts` with a text key: its key numbers are NaN, its offset in keyTextAt's bytes and its length */
+  textRows: Int32Array;
+  keyTextAt: number;
   plainStatus: Int32Array;
   plainTimes: Float64Array;
 }
@@ -138,6 +144,8 @@ export class LineScanner {
       facts: new Float64Array(buffer, e.factsAt(), this.maxRows * FACT_ROW),
       others: new Float64Array(buffer, e.othersAt(), this.maxRows * OTHER_ROW),
       hops: new Float64Array(buffer, e.hopsAt(), this.maxRows * HOP_ROW),
+      textRows: new Int32Array(buffer, e.textRowsAt(), this.maxRows),
+      keyTextAt: e.keyTextAt(),
       plainStatus: new Int32Array(buffer, e.plainStatusAt(), 16),
       plainTimes: new Float64Array(buffer, e.plainStatusAt(), 8),
       bytes: Buffer.from(buffer),
