@@ -487,7 +487,7 @@ const KEY_TEXT_BYTES: i32 = 1 << 19;
 const KEY_TEXT = memory.data(KEY_TEXT_BYTES, 16);
 const TEXT_ROWS = memory.data(MAX_ROWS * 4, 16);
 /** the text of an absent field */
-const DASH = memory.data<u8>([45]);
+const DASH: i32 = <i32>memory.data<u8>([45]);
 /** 1 for each interface id number RecordTally has noted (written by JavaScript) */
 const NOTED = memory.data(MAX_IDS, 16);
 /** The rank of each octet's decimal text among "0"…"255" as strings sort (written by JavaScript; see ipv4TextOrder()) */
@@ -681,12 +681,7 @@ function hopVia(packet: i32, iface: i32): f64 {
   if (a >= 0 && b >= 0) return a == b ? -1 : b;
   if (isDash(packet) || isDash(iface)) return -1;
   // other spellings (IPv6): the same text is no hop; a different one is left to JavaScript
-  return a < 0 && b < 0 && sameText(tokenStartOf(packet), tokenLength(packet), tokenStartOf(iface), tokenLength(iface)) ? -1 : HOP_UNKNOWN;
-}
-
-/** Whether the `aLength` bytes at `a` and the `bLength` bytes at `b` are the same. */
-function sameText(a: i32, aLength: i32, b: i32, bLength: i32): bool {
-  return aLength == bLength && compareText(a, aLength, b, bLength) == 0;
+  return a < 0 && b < 0 && tokenLength(packet) == tokenLength(iface) && sameBytes(tokenStartOf(packet), tokenStartOf(iface), tokenLength(packet)) ? -1 : HOP_UNKNOWN;
 }
 
 /** The order of two byte strings (for ASCII text, the order of JavaScript's string comparison): <0, 0, >0. */
@@ -711,15 +706,18 @@ function canonicalPort(field: i32): i32 {
   return <i32>value;
 }
 
-/** The address a connection key uses: the packet-level field unless absent or `-` (record-tally.ts tcpRecord()). */
+/** The field a connection key takes an address from: the packet-level one unless absent or `-` (record-tally.ts tcpRecord()). */
+// @ts-ignore: decorator
+@inline
+function keyField(packet: i32, iface: i32): i32 {
+  return packet >= 0 && !isDash(packet) ? packet : iface;
+}
+
+/** The address (IPv4 value, or NOT_IPV4) a connection key uses. */
 // @ts-ignore: decorator
 @inline
 function keyAddress(packet: i32, iface: i32): f64 {
-  if (packet >= 0) {
-    const value = ipv4Of(packet);
-    if (value >= 0 || !isDash(packet)) return value;
-  }
-  return ipv4Of(iface);
+  return ipv4Of(keyField(packet, iface));
 }
 
 /** A number that orders canonical IPv4 addresses as their texts sort (ipv4TextOrder() in src/format/line-reader.ts). */
@@ -727,13 +725,6 @@ function keyAddress(packet: i32, iface: i32): f64 {
 @inline
 function textOrder(ip: u32): u32 {
   return (<u32>load<u8>(RANK + (ip >> 24)) << 24) | (<u32>load<u8>(RANK + ((ip >> 16) & 255)) << 16) | (<u32>load<u8>(RANK + ((ip >> 8) & 255)) << 8) | <u32>load<u8>(RANK + (ip & 255));
-}
-
-/** The field a text key takes an address from: the packet-level one unless absent or `-` (as keyAddress()). */
-// @ts-ignore: decorator
-@inline
-function keyField(packet: i32, iface: i32): i32 {
-  return packet >= 0 && !isDash(packet) ? packet : iface;
 }
 
 /**
@@ -766,7 +757,7 @@ function textKey(row: usize): i32 {
   }
   const length = srcLength + srcPortLength + dstLength + dstPortLength + 3;
   if (keyTextUsed + length > KEY_TEXT_BYTES || textRows == MAX_ROWS) return -1;
-  let at = KEY_TEXT + keyTextUsed;
+  let at: i32 = <i32>KEY_TEXT + keyTextUsed;
   at = appendText(at, side == 0 ? srcAt : dstAt, side == 0 ? srcLength : dstLength, true);
   at = appendText(at, side == 0 ? srcPortAt : dstPortAt, side == 0 ? srcPortLength : dstPortLength, true);
   at = appendText(at, side == 0 ? dstAt : srcAt, side == 0 ? dstLength : srcLength, true);

@@ -14,8 +14,6 @@ export interface TableExports {
   maxRows(): number;
   idCount(): number;
   stateCount(): number;
-  blockBits(): number;
-  stride(): number;
   blockAt(block: number): number;
   internWords(w0: number, w1: number, w2: number): number;
   findWords(w0: number, w1: number, w2: number): number;
@@ -29,7 +27,7 @@ export interface TableExports {
 export function tableInstance(): TableExports {
   return wasmInstance<TableExports>('analyze/connection-table.wasm', {
     env: {
-      // the allocator's only failure: the module's memory would pass 4 GB (~35 million connections)
+      // the allocator's only failure: the module's memory would pass 4 GB (~30 million connections)
       abort: () => {
         throw new InputError('too-many-connections', 'the input holds more TCP connections than flowdump can keep (about 30 million: 4 GB): analyze fewer files or a shorter window at a time');
       },
