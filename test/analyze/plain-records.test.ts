@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSources } from '../../src/analyze/run.js';
 import { localSources, type Source } from '../../src/analyze/sources.js';
 // The bench's generator: realistic traffic of every class (NAT hops, IPv6, NODATA, SKIPDATA).
 import { generateFlowLog } from '../../bench/generate.mjs';
 import { dataFiles, ROOT as root } from '../helpers/data-files.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 /*
  * The scanner tallies "plain" records itself (assembly/line-scanner.ts, readRecords()); a focus
@@ -27,11 +27,7 @@ describe('the scanner fast path gives the summary the JavaScript path gives', ()
   });
 
   describe('lines that must leave the fast path, among plain ones', () => {
-    let dir: string;
-    beforeAll(() => {
-      dir = mkdtempSync(join(tmpdir(), 'flowdump-plain-'));
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = scratchDir('flowdump-plain-');
 
     const header = 'version interface-id srcaddr srcport dstaddr dstport pkt-srcaddr pkt-dstaddr protocol tcp-flags packets bytes start end action log-status';
     const plain = (k: number, eni = 'eni-0aaa') => `5 ${eni} 10.0.0.${k % 200} ${40000 + k} 10.1.0.5 443 10.0.0.${k % 200} 10.1.0.5 6 2 1 60 ${1700000000 + k} ${1700000030 + k} ACCEPT OK`;
@@ -100,31 +96,22 @@ describe('the scanner fast path gives the summary the JavaScript path gives', ()
   });
 
   it('text keys longer than the scanner keeps room for in a batch go through JavaScript, as they are', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowdump-plain-keys-'));
-    try {
-      const path = join(dir, 'keys.log');
-      const header = 'version interface-id srcaddr srcport dstaddr dstport protocol tcp-flags packets bytes start end action log-status';
-      const lines = [header];
-      // ports of 300 digits: valid numbers, not ports, so a text key of ~620 bytes each
-      for (let k = 0; k < 3000; k++) lines.push(`5 eni-0aaa 2600:1f18::${(k % 50).toString(16)} ${'9'.repeat(299)}${k % 7} 2600:1f18::ff 443 6 ${k % 2 === 0 ? 2 : 18} 1 60 ${1700000000 + k} ${1700000030 + k} ACCEPT OK`);
-      writeFileSync(path, `${lines.join('\n')}\n`);
-      const { fast, slow } = await bothPaths(await localSources([path]));
-      expect(fast.tcp.connections).toBe(350);
-      expect(fast).toEqual(slow);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const path = join(scratchDir('flowdump-plain-keys-'), 'keys.log');
+    const header = 'version interface-id srcaddr srcport dstaddr dstport protocol tcp-flags packets bytes start end action log-status';
+    const lines = [header];
+    // ports of 300 digits: valid numbers, not ports, so a text key of ~620 bytes each
+    for (let k = 0; k < 3000; k++) lines.push(`5 eni-0aaa 2600:1f18::${(k % 50).toString(16)} ${'9'.repeat(299)}${k % 7} 2600:1f18::ff 443 6 ${k % 2 === 0 ? 2 : 18} 1 60 ${1700000000 + k} ${1700000030 + k} ACCEPT OK`);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const { fast, slow } = await bothPaths(await localSources([path]));
+    expect(fast.tcp.connections).toBe(350);
+    expect(fast).toEqual(slow);
   });
 
   describe('a generated capture', () => {
-    let dir: string;
-    let file: string;
+    const file = join(scratchDir('flowdump-plain-gen-'), 'flows.log.gz');
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'flowdump-plain-gen-'));
-      file = join(dir, 'flows.log.gz');
       await generateFlowLog(file, { records: 40_000 });
     });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('every count, verdict, peer, hop and gap', async () => {
       const { fast, slow } = await bothPaths(await localSources([file]));
