@@ -46,7 +46,10 @@ export interface AwsContext {
   scope: AwsScope;
   config: SdkClientConfig;
   ec2: Ec2Port;
+  /** S3 for reading anybody's data (analyze s3://…): calls name no bucket owner */
   s3: S3Port;
+  /** S3 for flowdump's own buckets: every call names `account` as the expected bucket owner */
+  ownedS3(account: string): S3Port;
   logs: LogsPort;
   sts: StsPort;
   iam: IamPort;
@@ -122,6 +125,8 @@ export async function createAwsContext(options: AwsClientOptions): Promise<AwsCo
   const config = sdkClientConfig(region, options);
   const scope: AwsScope = { region, profile: options.profile ?? options.env.AWS_PROFILE, endpoint: config.endpoint, policy: options.policy };
   const base = config as never;
+  // custom endpoints (moto, LocalStack, MinIO) do not serve virtual-hosted bucket names
+  const s3Client = new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined } as never);
   return {
     region,
     profile: scope.profile,
@@ -129,8 +134,8 @@ export async function createAwsContext(options: AwsClientOptions): Promise<AwsCo
     scope,
     config,
     ec2: createEc2Port(new EC2Client(base), scope),
-    // custom endpoints (moto, LocalStack, MinIO) do not serve virtual-hosted bucket names
-    s3: createS3Port(new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined } as never), scope),
+    s3: createS3Port(s3Client, scope),
+    ownedS3: (account) => createS3Port(s3Client, scope, account),
     logs: createLogsPort(new CloudWatchLogsClient(base), scope),
     sts: createStsPort(new STSClient(base), scope),
     iam: createIamPort(new IAMClient(base), scope),

@@ -24,12 +24,18 @@ export interface ObjectInfo {
   lastModified?: Date;
 }
 
-export interface LifecycleRuleInfo {
-  id: string;
-  prefix: string;
-  expirationDays?: number;
-  enabled: boolean;
+/**
+ * A bucket's lifecycle configuration as S3 returns it. Rules are kept as S3 wrote them (filters by
+ * tag, And, object size; transitions; noncurrent-version rules…), so a rule flowdump did not write
+ * is put back exactly as it was read.
+ */
+export interface LifecycleConfiguration {
+  rules: LifecycleRule[];
+  /** a bucket-wide setting sent beside the rules (a header): kept as it was */
+  transitionDefaultMinimumObjectSize?: string;
 }
+
+export type { LifecycleRule };
 
 /** The S3 calls flowdump makes (CONVENTIONS §3). */
 export interface S3Port {
@@ -42,9 +48,9 @@ export interface S3Port {
   putDefaultEncryptionS3(bucket: string): Promise<void>;
   getBucketPolicy(bucket: string): Promise<string | undefined>;
   putBucketPolicy(bucket: string, policy: string): Promise<void>;
-  getLifecycleRules(bucket: string): Promise<LifecycleRuleInfo[]>;
-  /** replaces the bucket's lifecycle configuration with these rules (the caller merges) */
-  putLifecycleRules(bucket: string, rules: LifecycleRuleInfo[]): Promise<void>;
+  getLifecycleConfiguration(bucket: string): Promise<LifecycleConfiguration>;
+  /** replaces the bucket's lifecycle configuration (the caller merges) */
+  putLifecycleConfiguration(bucket: string, configuration: LifecycleConfiguration): Promise<void>;
   listObjects(bucket: string, prefix: string): AsyncIterable<ObjectInfo>;
   /** the "folders" directly under `prefix` (ListObjectsV2 with Delimiter "/"), each ending in "/" */
   listFolders(bucket: string, prefix: string): Promise<string[]>;
@@ -58,12 +64,20 @@ export interface S3Port {
   deleteObjects(bucket: string, keys: string[]): Promise<{ key: string; code: string; message: string }[]>;
 }
 
-export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
+/**
+ * `expectedOwner`: the account every call names as the bucket's owner (ExpectedBucketOwner), so
+ * a bucket someone else created under flowdump's name is refused by S3 itself (403) instead of
+ * receiving the user's flow logs:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+ * Without it (analyzing somebody else's data), calls name no owner.
+ */
+export function createS3Port(client: S3Client, scope: AwsScope, expectedOwner?: string): S3Port {
+  const owner = expectedOwner ? { ExpectedBucketOwner: expectedOwner } : {};
   const missing = (error: unknown) => ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes(awsErrorCode(error) ?? '') || awsHttpStatus(error) === 404;
   return {
     async bucketStatus(bucket) {
       try {
-        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+        await client.send(new HeadBucketCommand({ Bucket: bucket, ...owner }));
         return 'mine';
       } catch (error) {
         if (missing(error)) return 'missing';
@@ -85,7 +99,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
     async getPublicAccessBlock(bucket) {
       return callAws(scope, { action: 's3:GetBucketPublicAccessBlock', resource: `s3://${bucket}` }, async () => {
         try {
-          const response = await client.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+          const response = await client.send(new GetPublicAccessBlockCommand({ Bucket: bucket, ...owner }));
           const c = response.PublicAccessBlockConfiguration ?? {};
           return { blockAll: Boolean(c.BlockPublicAcls && c.BlockPublicPolicy && c.IgnorePublicAcls && c.RestrictPublicBuckets) };
         } catch (error) {
@@ -99,6 +113,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
         await client.send(
           new PutPublicAccessBlockCommand({
             Bucket: bucket,
+            ...owner,
             PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
           }),
         );
@@ -107,7 +122,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
     async getDefaultEncryption(bucket) {
       return callAws(scope, { action: 's3:GetEncryptionConfiguration', resource: `s3://${bucket}` }, async () => {
         try {
-          const response = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+          const response = await client.send(new GetBucketEncryptionCommand({ Bucket: bucket, ...owner }));
           return response.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
         } catch (error) {
           if (awsErrorCode(error) === 'ServerSideEncryptionConfigurationNotFoundError') return undefined;
@@ -120,6 +135,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
         await client.send(
           new PutBucketEncryptionCommand({
             Bucket: bucket,
+            ...owner,
             ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
           }),
         );
@@ -128,7 +144,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
     async getBucketPolicy(bucket) {
       return callAws(scope, { action: 's3:GetBucketPolicy', resource: `s3://${bucket}` }, async () => {
         try {
-          return (await client.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
+          return (await client.send(new GetBucketPolicyCommand({ Bucket: bucket, ...owner }))).Policy;
         } catch (error) {
           if (awsErrorCode(error) === 'NoSuchBucketPolicy') return undefined;
           throw error;
@@ -137,40 +153,39 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
     },
     async putBucketPolicy(bucket, policy) {
       await callAws(scope, { action: 's3:PutBucketPolicy', resource: `s3://${bucket}` }, async () => {
-        await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy }));
+        await client.send(new PutBucketPolicyCommand({ Bucket: bucket, ...owner, Policy: policy }));
       });
     },
-    async getLifecycleRules(bucket) {
+    async getLifecycleConfiguration(bucket) {
       return callAws(scope, { action: 's3:GetLifecycleConfiguration', resource: `s3://${bucket}` }, async () => {
         try {
-          const response = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }));
-          return (response.Rules ?? []).map((rule) => ({
-            id: rule.ID ?? '',
-            prefix: rule.Filter?.Prefix ?? rule.Prefix ?? '',
-            expirationDays: rule.Expiration?.Days,
-            enabled: rule.Status === 'Enabled',
-          }));
+          const response = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket, ...owner }));
+          return {
+            rules: response.Rules ?? [],
+            ...(response.TransitionDefaultMinimumObjectSize ? { transitionDefaultMinimumObjectSize: response.TransitionDefaultMinimumObjectSize } : {}),
+          };
         } catch (error) {
-          if (awsErrorCode(error) === 'NoSuchLifecycleConfiguration') return [];
+          if (awsErrorCode(error) === 'NoSuchLifecycleConfiguration') return { rules: [] };
           throw error;
         }
       });
     },
-    async putLifecycleRules(bucket, rules) {
+    async putLifecycleConfiguration(bucket, configuration) {
       await callAws(scope, { action: 's3:PutLifecycleConfiguration', resource: `s3://${bucket}` }, async () => {
-        const Rules: LifecycleRule[] = rules.map((rule) => ({
-          ID: rule.id,
-          Filter: { Prefix: rule.prefix },
-          Status: rule.enabled ? 'Enabled' : 'Disabled',
-          ...(rule.expirationDays !== undefined ? { Expiration: { Days: rule.expirationDays } } : {}),
-        }));
-        await client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules } }));
+        await client.send(
+          new PutBucketLifecycleConfigurationCommand({
+            Bucket: bucket,
+            ...owner,
+            LifecycleConfiguration: { Rules: configuration.rules },
+            ...(configuration.transitionDefaultMinimumObjectSize ? { TransitionDefaultMinimumObjectSize: configuration.transitionDefaultMinimumObjectSize as never } : {}),
+          }),
+        );
       });
     },
     listObjects(bucket, prefix) {
       return {
         async *[Symbol.asyncIterator]() {
-          const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix });
+          const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, ...owner });
           const iterator = pages[Symbol.asyncIterator]();
           for (;;) {
             const next = await callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
@@ -193,7 +208,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
       return callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
         const out: string[] = [];
         try {
-          for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, Delimiter: '/' })) {
+          for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, Delimiter: '/', ...owner })) {
             for (const folder of page.CommonPrefixes ?? []) if (folder.Prefix) out.push(folder.Prefix);
           }
         } catch (error) {
@@ -206,7 +221,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
     getObject(bucket, key) {
       return {
         async *[Symbol.asyncIterator]() {
-          const response = await callAws(scope, { action: 's3:GetObject', resource: `s3://${bucket}/${key}` }, () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+          const response = await callAws(scope, { action: 's3:GetObject', resource: `s3://${bucket}/${key}` }, () => client.send(new GetObjectCommand({ Bucket: bucket, ...owner, Key: key })));
           const body = response.Body as AsyncIterable<Uint8Array> | undefined;
           if (!body) return;
           yield* body;
@@ -217,7 +232,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
       return callAws(scope, { action: 's3:GetObject', resource: `s3://${bucket}/${key}` }, async () => {
         try {
           // a suffix range: https://www.rfc-editor.org/rfc/rfc9110#name-byte-ranges (S3 supports it on GetObject)
-          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=-${bytes}` }));
+          const response = await client.send(new GetObjectCommand({ Bucket: bucket, ...owner, Key: key, Range: `bytes=-${bytes}` }));
           return response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
         } catch (error) {
           if (missing(error)) return undefined;
@@ -228,7 +243,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
     async getObjectText(bucket, key) {
       return callAws(scope, { action: 's3:GetObject', resource: `s3://${bucket}/${key}` }, async () => {
         try {
-          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          const response = await client.send(new GetObjectCommand({ Bucket: bucket, ...owner, Key: key }));
           return await response.Body?.transformToString('utf8');
         } catch (error) {
           if (missing(error)) return undefined;
@@ -239,7 +254,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
     async putObject(bucket, key, body, contentType, options = {}) {
       return callAws(scope, { action: 's3:PutObject', resource: `s3://${bucket}/${key}` }, async () => {
         try {
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}) }));
+          await client.send(new PutObjectCommand({ Bucket: bucket, ...owner, Key: key, Body: body, ContentType: contentType, ...(options.ifNoneMatch ? { IfNoneMatch: '*' } : {}) }));
           return 'written' as const;
         } catch (error) {
           // conditional write lost the race: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
@@ -251,7 +266,7 @@ export function createS3Port(client: S3Client, scope: AwsScope): S3Port {
     async deleteObjects(bucket, keys) {
       if (keys.length === 0) return [];
       return callAws(scope, { action: 's3:DeleteObject', resource: `s3://${bucket}/${keys[0]}${keys.length > 1 ? ` (+${keys.length - 1})` : ''}` }, async () => {
-        const response = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        const response = await client.send(new DeleteObjectsCommand({ Bucket: bucket, ...owner, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
         return (response.Errors ?? []).map((error) => ({ key: error.Key ?? '?', code: error.Code ?? 'Unknown', message: error.Message ?? '' }));
       });
     },

@@ -48,8 +48,18 @@ export function describeLocation(location: DataLocation): string {
 }
 
 /** The S3 ARN CreateFlowLogs takes: a folder ARN ends in `/`. */
-export function s3DestinationArn(location: Extract<DataLocation, { type: 's3' }>): string {
-  return `arn:aws:s3:::${location.bucket}/${location.prefix}`;
+export function s3DestinationArn(location: Extract<DataLocation, { type: 's3' }>, partition = 'aws'): string {
+  return `arn:${partition}:s3:::${location.bucket}/${location.prefix}`;
+}
+
+/** The role VPC Flow Logs assumes to deliver into CloudWatch Logs (made by flowdump setup). */
+export function deliveryRoleArn(account: string, partition = 'aws'): string {
+  return `arn:${partition}:iam::${account}:role/${DELIVERY_ROLE_NAME}`;
+}
+
+/** `arn:aws-cn:iam::…` → `aws-cn`: the partition of the caller's own ARN. */
+export function partitionOfArn(arn: string): string {
+  return /^arn:(aws[\w-]*):/.exec(arn)?.[1] ?? 'aws';
 }
 
 /** The location a flow log writes to, read back from DescribeFlowLogs (for captures whose manifest is missing). */

@@ -12,11 +12,12 @@ import type { PriceTable } from '../cost/pricing.js';
 import type { CostGuardStop } from './cost-guard.js';
 import { priceDelivered, type CaptureEstimate, type DeliveredBytes } from './cost.js';
 import { DeliveryMeter, type DeliveryReading } from './meter.js';
-import { DELIVERY_ROLE_NAME, describeLocation, LOG_GROUP_RETENTION_DAYS, locationBelongsTo, locationFromFlowLog, s3DestinationArn, type DataLocation } from './destination.js';
+import { deliveryRoleArn, describeLocation, LOG_GROUP_RETENTION_DAYS, locationFromFlowLog, s3DestinationArn, type DataLocation } from './destination.js';
 import { formatDuration } from '../duration.js';
 import { stateAtLeast, type CaptureManifest } from './manifest.js';
 import { manifestFromPlan, type CapturePlan } from './plan.js';
 import { openStore, type CaptureStore, type DeliveryStatus } from './store.js';
+import { isPlaceOf, judgeFlowLog, type Places } from './places.js';
 import { readCaptureTags, TAG_CAPTURE_ID } from './tags.js';
 
 /** Progress as events (CONVENTIONS §9): the CLI turns them into a live line, or JSON, or nothing. */
@@ -73,7 +74,10 @@ export interface SummaryCache {
 
 export interface CaptureDeps {
   ec2: Ec2Port;
+  /** bound to the caller's account: every call names it as the bucket's expected owner */
   s3: S3Port;
+  /** where flowdump puts captures: the proof that a flow log, prefix or log group is ours */
+  places: Places;
   logs: LogsPort;
   clock: Clock;
   reporter: Reporter;
@@ -94,26 +98,25 @@ export interface CaptureDeps {
 
 const MINUTE = 60_000;
 
-export function storeFor(manifestOrLocation: { destination: DataLocation; id: string }, deps: Pick<CaptureDeps, 's3' | 'logs' | 'wallTime'>): CaptureStore {
+export function storeFor(manifestOrLocation: { destination: DataLocation; id: string }, deps: Pick<CaptureDeps, 's3' | 'logs' | 'wallTime' | 'places'>): CaptureStore {
   return openStore(manifestOrLocation.destination, manifestOrLocation.id, deps);
 }
 
-/** The flow logs of one capture: tagged with its id AND writing to its own location (invariant 2). */
-export async function captureFlowLogs(ec2: Ec2Port, captureId: string, extraIds: string[] = []): Promise<FlowLogInfo[]> {
+/** The flow logs of one capture: tagged with its id AND delivering to its own place (places.ts). */
+export async function captureFlowLogs(ec2: Ec2Port, places: Places, captureId: string, extraIds: string[] = []): Promise<FlowLogInfo[]> {
   const tagged = await ec2.describeFlowLogs({ tagKey: TAG_CAPTURE_ID });
   const byId = extraIds.length > 0 ? await ec2.describeFlowLogs({ ids: extraIds }) : [];
   const seen = new Map<string, FlowLogInfo>();
   for (const flowLog of [...tagged, ...byId]) {
-    if (seen.has(flowLog.id) || !isOurs(flowLog, captureId)) continue;
+    if (seen.has(flowLog.id) || !isOurs(flowLog, captureId, places)) continue;
     seen.set(flowLog.id, flowLog);
   }
   return [...seen.values()];
 }
 
-export function isOurs(flowLog: FlowLogInfo, captureId: string): boolean {
-  if (flowLog.tags[TAG_CAPTURE_ID] !== captureId) return false;
-  const location = locationFromFlowLog(flowLog);
-  return location !== undefined && locationBelongsTo(location, captureId);
+export function isOurs(flowLog: FlowLogInfo, captureId: string, places: Places): boolean {
+  const judged = judgeFlowLog(flowLog, places);
+  return judged.ours && judged.id === captureId;
 }
 
 function explainFailures(items: UnsuccessfulItem[]): string {
@@ -128,12 +131,16 @@ function explainFailures(items: UnsuccessfulItem[]): string {
 export async function startCapture(plan: CapturePlan, deps: CaptureDeps): Promise<CaptureManifest> {
   const { ec2 } = deps;
   const location = plan.location;
+  // a flow log is only made where flowdump can later prove it is its own (and so stop and clean it)
+  if (!isPlaceOf(plan.id, location, deps.places)) {
+    throw new FlowdumpError('not-ours', `${describeLocation(location)} is not a place recorded for capture ${plan.id}; nothing was created`, { exitCode: ExitCode.bug });
+  }
   let createdGroup = false;
   if (location.type === 'logs') {
     createdGroup = (await deps.logs.createLogGroup(location.logGroup, plan.tags)) === 'created';
     await deps.logs.putRetentionPolicy(location.logGroup, LOG_GROUP_RETENTION_DAYS);
   }
-  const existing = await captureFlowLogs(ec2, plan.id);
+  const existing = await captureFlowLogs(ec2, deps.places, plan.id);
   const covered = new Set(existing.map((flowLog) => flowLog.resourceId));
   const missing = plan.resourceIds.filter((id) => !covered.has(id));
   let unsuccessful: UnsuccessfulItem[] = [];
@@ -145,8 +152,8 @@ export async function startCapture(plan: CapturePlan, deps: CaptureDeps): Promis
         trafficType: plan.traffic,
         destination:
           location.type === 's3'
-            ? { type: 's3', arn: s3DestinationArn(location), fileFormat: plan.fileFormat === 'parquet' ? 'parquet' : 'plain-text' }
-            : { type: 'cloud-watch-logs', logGroupName: location.logGroup, roleArn: `arn:aws:iam::${plan.account}:role/${DELIVERY_ROLE_NAME}` },
+            ? { type: 's3', arn: s3DestinationArn(location, plan.partition), fileFormat: plan.fileFormat === 'parquet' ? 'parquet' : 'plain-text' }
+            : { type: 'cloud-watch-logs', logGroupName: location.logGroup, roleArn: deliveryRoleArn(plan.account, plan.partition) },
         logFormat: plan.format.template,
         maxAggregationInterval: plan.aggregationSeconds,
         tags: plan.tags,
@@ -162,7 +169,7 @@ export async function startCapture(plan: CapturePlan, deps: CaptureDeps): Promis
       }
     }
   }
-  const flowLogs = await captureFlowLogs(ec2, plan.id);
+  const flowLogs = await captureFlowLogs(ec2, deps.places, plan.id);
   const stillMissing = plan.resourceIds.filter((id) => !flowLogs.some((flowLog) => flowLog.resourceId === id));
   if (unsuccessful.length > 0 || stillMissing.length > 0) {
     const reasons = unsuccessful.length > 0 ? explainFailures(unsuccessful) : `${stillMissing.join(', ')}: no flow log was created`;
@@ -195,7 +202,7 @@ export async function startCapture(plan: CapturePlan, deps: CaptureDeps): Promis
 }
 
 async function rollBack(plan: CapturePlan, deps: CaptureDeps, createdGroup: boolean): Promise<string> {
-  const made = await captureFlowLogs(deps.ec2, plan.id);
+  const made = await captureFlowLogs(deps.ec2, deps.places, plan.id);
   if (made.length > 0) await deleteVerified(deps, plan.id, made.map((flowLog) => flowLog.id));
   if (createdGroup && plan.location.type === 'logs') await deps.logs.deleteLogGroup(plan.location.logGroup);
   return made.length > 0 ? `the ${made.length} flow log(s) already made were deleted` : 'no flow log had been made';
@@ -230,7 +237,7 @@ function laterOf(inHand: CaptureManifest, stored: CaptureManifest | undefined): 
 /** Stops the flow logs of a capture and verifies they are gone; moves the manifest to `settling`. */
 export async function stopCapture(given: CaptureManifest, deps: CaptureDeps, reason: string): Promise<CaptureManifest> {
   const store = storeFor(given, deps);
-  const flowLogs = await captureFlowLogs(deps.ec2, given.id, given.flowLogIds);
+  const flowLogs = await captureFlowLogs(deps.ec2, deps.places, given.id, given.flowLogIds);
   // `given` may be stale: a sweep reads every capture first, and another process may have finished
   // this one since. Writing 'stopping' over its 'cleaned' would send it back to settling data that is gone.
   const manifest = laterOf(given, await store.readManifest().catch(() => undefined));
@@ -340,6 +347,9 @@ export async function finishCapture(manifest: CaptureManifest, deps: CaptureDeps
   try {
     // re-read under the lock: another process may have moved it on meanwhile
     current = (await store.readManifest()) ?? current;
+    if (current.recovered && !current.keep) {
+      current = { ...current, keep: true, keptBecause: RECOVERED_KEEP_NOTE };
+    }
     let summary: Summary | undefined;
     let summaryText: string | undefined;
     let facts: CaptureSummaryFacts | undefined;
@@ -392,6 +402,10 @@ export async function finishCapture(manifest: CaptureManifest, deps: CaptureDeps
     await store.releaseLock(deps.owner).catch(() => undefined);
   }
 }
+
+/** Why a capture whose manifest was rebuilt from tags keeps its data (docs/security.md). */
+export const RECOVERED_KEEP_NOTE =
+  'its manifest was rebuilt from the flow log\'s tags (the process that started it stopped before writing one), and flowdump deletes data only under a manifest written at the start; the data expires with the bucket\'s lifecycle rule or the log group\'s retention';
 
 function deferred(manifest: CaptureManifest, deps: CaptureDeps, why: string): FinishResult {
   deps.reporter.event({ type: 'skipped', id: manifest.id, reason: `${why}; the data stays at ${describeLocation(manifest.destination)} until flowdump sweep summarizes and cleans it` });

@@ -1,6 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { FlowdumpError } from '../errors.js';
 import type { DataLocation } from './destination.js';
+import { parseCaptureId } from './ids.js';
 import type { SummaryCache } from './lifecycle.js';
 import type { CaptureManifest } from './manifest.js';
 
@@ -14,25 +16,50 @@ export function stateDirectory(env: Readonly<Record<string, string | undefined>>
   return join(base, 'flowdump');
 }
 
-interface IndexEntry {
+export interface IndexEntry {
   id: string;
   region: string;
   location: DataLocation;
 }
 
+/** Folders only the user can enter, files only the user can read: summaries name hosts and addresses. */
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
 export class LocalCache implements SummaryCache {
   constructor(readonly dir: string) {}
 
+  /** The folder of one capture; an id that is not well formed, or a path that would leave the state folder, is refused. */
   captureDir(id: string): string {
-    return join(this.dir, 'captures', id);
+    const parsed = parseCaptureId(id);
+    const captures = resolve(this.dir, 'captures');
+    const dir = parsed === undefined ? undefined : resolve(captures, parsed);
+    if (dir === undefined || !dir.startsWith(`${captures}${sep}`)) {
+      throw new FlowdumpError('bad-capture-id', `"${String(id).replace(/[\u0000-\u001f\u007f]/g, '')}" is not a capture id (fd-YYYYMMDD-HHMMSS-<hex>); nothing was written`, { exitCode: 2 });
+    }
+    return dir;
+  }
+
+  private async makeDir(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    // mkdir's mode applies only to folders it makes: tighten ones an earlier version made
+    for (let at = dir; at.startsWith(resolve(this.dir)); at = resolve(at, '..')) {
+      await chmod(at, DIR_MODE);
+      if (at === resolve(this.dir)) break;
+    }
+  }
+
+  private async writePrivate(file: string, text: string): Promise<void> {
+    await writeFile(file, text, { mode: FILE_MODE });
+    await chmod(file, FILE_MODE);
   }
 
   async save(manifest: CaptureManifest, summaryJson: string, summaryText: string): Promise<string> {
     const dir = this.captureDir(manifest.id);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'summary.json'), summaryJson);
-    await writeFile(join(dir, 'summary.txt'), summaryText);
-    await writeFile(join(dir, 'capture.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await this.makeDir(dir);
+    await this.writePrivate(join(dir, 'summary.json'), summaryJson);
+    await this.writePrivate(join(dir, 'summary.txt'), summaryText);
+    await this.writePrivate(join(dir, 'capture.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     return dir;
   }
 
@@ -40,23 +67,36 @@ export class LocalCache implements SummaryCache {
     return readFile(join(this.captureDir(id), 'summary.json'), 'utf8').catch(() => undefined);
   }
 
-  /** Remembers where a capture's data lives, so `list`/`sweep` also find captures to other buckets. */
-  async remember(manifest: CaptureManifest): Promise<void> {
+  /**
+   * Records where a capture's data goes, before its flow log is made: that record is what proves a
+   * `--destination` capture is flowdump's (places.ts), and lets `list`/`sweep` find it.
+   */
+  async remember(entry: IndexEntry): Promise<void> {
     const entries = await this.known();
-    if (entries.some((entry) => entry.id === manifest.id)) return;
-    entries.push({ id: manifest.id, region: manifest.region, location: manifest.destination });
-    await mkdir(this.dir, { recursive: true });
+    if (entries.some((known) => known.id === entry.id)) return;
+    entries.push({ id: entry.id, region: entry.region, location: entry.location });
+    await this.makeDir(resolve(this.dir));
     const file = join(this.dir, 'index.json');
-    await writeFile(`${file}.tmp`, `${JSON.stringify(entries.slice(-500), null, 2)}\n`);
+    await this.writePrivate(`${file}.tmp`, `${JSON.stringify(entries.slice(-500), null, 2)}\n`);
     await rename(`${file}.tmp`, file);
   }
 
+  /** The recorded captures (of one region); entries that are not well formed are left out. */
   async known(region?: string): Promise<IndexEntry[]> {
+    let entries: unknown;
     try {
-      const entries = JSON.parse(await readFile(join(this.dir, 'index.json'), 'utf8')) as IndexEntry[];
-      return Array.isArray(entries) ? entries.filter((entry) => !region || entry.region === region) : [];
+      entries = JSON.parse(await readFile(join(this.dir, 'index.json'), 'utf8'));
     } catch {
       return [];
     }
+    return Array.isArray(entries) ? entries.filter(isIndexEntry).filter((entry) => !region || entry.region === region) : [];
   }
+}
+
+function isIndexEntry(value: unknown): value is IndexEntry {
+  if (!value || typeof value !== 'object') return false;
+  const entry = value as Partial<IndexEntry>;
+  const location = entry.location as Partial<{ type: string; bucket: unknown; prefix: unknown; logGroup: unknown }> | undefined;
+  const placeOk = location?.type === 's3' ? typeof location.bucket === 'string' && typeof location.prefix === 'string' : location?.type === 'logs' && typeof location.logGroup === 'string';
+  return parseCaptureId(entry.id) !== undefined && typeof entry.region === 'string' && Boolean(placeOk);
 }

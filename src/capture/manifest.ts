@@ -2,6 +2,8 @@ import type { FlowLogResourceType } from '../aws/ec2.js';
 import type { CostGuardStop } from './cost-guard.js';
 import type { CaptureEstimate } from './cost.js';
 import type { DataLocation } from './destination.js';
+import { parseCaptureId } from './ids.js';
+import { stripControlsDeep } from '../text.js';
 import type { TargetKind } from './targets.js';
 
 export const MANIFEST_SCHEMA = 'flowdump.capture/v1';
@@ -82,13 +84,39 @@ export function serializeManifest(manifest: CaptureManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-/** Parses a capture.json; undefined when it is not one of ours (foreign or damaged). */
+/**
+ * Parses a capture.json; undefined when it is not one of ours (foreign or damaged): every field
+ * the lifecycle acts on must have its shape, and text fields lose control characters (they reach
+ * a terminal).
+ */
 export function parseManifest(text: string): CaptureManifest | undefined {
+  let value: Partial<CaptureManifest>;
   try {
-    const value = JSON.parse(text) as Partial<CaptureManifest>;
-    if (value.schema !== MANIFEST_SCHEMA || typeof value.id !== 'string' || !value.destination || !STATE_ORDER.includes(value.state as CaptureState)) return undefined;
-    return value as CaptureManifest;
+    value = JSON.parse(text) as Partial<CaptureManifest>;
   } catch {
     return undefined;
   }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  if (value.schema !== MANIFEST_SCHEMA || parseCaptureId(value.id) === undefined || !STATE_ORDER.includes(value.state as CaptureState)) return undefined;
+  if (!isLocation(value.destination) || !isStringArray(value.flowLogIds)) return undefined;
+  if (!isIsoTime(value.createdAt) || !isIsoTime(value.expiresAt)) return undefined;
+  const target = value.target as Partial<CaptureManifest['target']> | undefined;
+  if (!target || typeof target !== 'object' || typeof target.label !== 'string' || !isStringArray(target.resourceIds) || !isStringArray(target.enis)) return undefined;
+  if (!value.format || typeof value.format !== 'object' || typeof value.format.template !== 'string') return undefined;
+  return stripControlsDeep(value) as CaptureManifest;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isIsoTime(value: unknown): value is string {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+}
+
+function isLocation(value: unknown): value is DataLocation {
+  if (!value || typeof value !== 'object') return false;
+  const location = value as Partial<{ type: string; bucket: unknown; prefix: unknown; logGroup: unknown }>;
+  if (location.type === 's3') return typeof location.bucket === 'string' && typeof location.prefix === 'string';
+  return location.type === 'logs' && typeof location.logGroup === 'string';
 }

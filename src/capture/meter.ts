@@ -6,6 +6,7 @@ import { uncompressedFromObjectBytes } from '../cost/guard.js';
 import type { Clock } from './clock.js';
 import type { DeliveredBytes } from './cost.js';
 import type { DataLocation } from './destination.js';
+import type { Places } from './places.js';
 import { openStore, s3WindowEnd } from './store.js';
 
 /**
@@ -27,6 +28,8 @@ import { openStore, s3WindowEnd } from './store.js';
 export interface MeterDeps {
   s3: S3Port;
   logs: LogsPort;
+  /** a capture's store opens only on its own place */
+  places: Places;
   metrics?: MetricsPort;
   clock: Clock;
   wallTime?: () => number;

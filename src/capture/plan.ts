@@ -22,6 +22,8 @@ export interface CapturePlanOptions {
   durationSeconds: number;
   now: Date;
   account: string;
+  /** the caller's partition (`aws`, `aws-cn`, `aws-us-gov`), from its ARN; `aws` when not given */
+  partition?: string;
   region: string;
   createdBy: string;
   keep: boolean;
@@ -37,6 +39,8 @@ export interface CapturePlanOptions {
 export interface CapturePlan {
   id: string;
   account: string;
+  /** the caller's partition (`aws`, `aws-cn`, `aws-us-gov`), from its ARN; `aws` when not given */
+  partition?: string;
   region: string;
   createdBy: string;
   target: ResolvedTarget;
@@ -69,6 +73,7 @@ export function planCapture(options: CapturePlanOptions): CapturePlan {
   return {
     id: options.id,
     account: options.account,
+    partition: options.partition ?? 'aws',
     region: options.region,
     createdBy: options.createdBy,
     target,

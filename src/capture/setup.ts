@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { IamPort } from '../aws/iam.js';
-import type { S3Port } from '../aws/s3.js';
+import type { LifecycleConfiguration, LifecycleRule, S3Port } from '../aws/s3.js';
 import { FlowdumpError, ExitCode } from '../errors.js';
 import { DEFAULT_S3_BASE, DELIVERY_ROLE_NAME } from './destination.js';
 
@@ -90,17 +90,22 @@ export function bucketPolicyStatements(bucket: string, account: string, region: 
 /** Merges our statements into an existing policy by Sid (pure). Throws when it cannot. */
 export function mergeBucketPolicy(existing: string | undefined, ours: PolicyStatement[], bucket: string): { policy: string; status: SetupStep['status'] } {
   if (existing === undefined) return { policy: JSON.stringify({ Version: '2012-10-17', Statement: ours }), status: 'made' };
-  let document: PolicyDocument;
+  const unreadable = () =>
+    new FlowdumpError('policy-unreadable', `the bucket policy of ${bucket} is not JSON flowdump can read; it was left unchanged — add the statements of flowdump setup --print-policy to it by hand`, { exitCode: ExitCode.usage });
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(existing) as PolicyDocument;
-    document = { ...parsed, Statement: Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement] };
+    parsed = JSON.parse(existing);
   } catch {
-    throw new FlowdumpError('policy-unreadable', `the bucket policy of ${bucket} is not JSON flowdump can read; it was left unchanged — add the statements of flowdump setup --print-policy to it by hand`, { exitCode: ExitCode.usage });
+    throw unreadable();
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw unreadable();
+  const given = (parsed as { Statement?: unknown }).Statement;
+  // a policy may hold one statement as an object, or (being edited) none at all
+  const document: PolicyDocument = { ...(parsed as PolicyDocument), Statement: given === undefined ? [] : ((Array.isArray(given) ? given : [given]) as PolicyStatement[]) };
   const statements = [...document.Statement];
   let changed = false;
   for (const statement of ours) {
-    const at = statements.findIndex((candidate) => candidate.Sid === statement.Sid);
+    const at = statements.findIndex((candidate) => candidate !== null && typeof candidate === 'object' && candidate.Sid === statement.Sid);
     if (at === -1) {
       statements.push(statement);
       changed = true;
@@ -116,16 +121,42 @@ export function mergeBucketPolicy(existing: string | undefined, ours: PolicyStat
   return { policy, status: changed ? 'updated' : 'existed' };
 }
 
+/** flowdump's one lifecycle rule: expire everything under `flowdump/` after `days` days. */
+export function ourLifecycleRule(days: number): LifecycleRule {
+  return { ID: LIFECYCLE_RULE_ID, Filter: { Prefix: `${DEFAULT_S3_BASE}/` }, Status: 'Enabled', Expiration: { Days: days } };
+}
+
+/**
+ * Adds or replaces flowdump's own rule (by its ID) and keeps every other rule exactly as S3
+ * returned it, in its place (pure).
+ */
+export function mergeLifecycleRule(current: LifecycleConfiguration, ours: LifecycleRule): { configuration: LifecycleConfiguration; status: SetupStep['status'] } {
+  const at = current.rules.findIndex((rule) => rule.ID === ours.ID);
+  if (at !== -1 && isDeepStrictEqual(current.rules[at], ours)) return { configuration: current, status: 'existed' };
+  const rules = at === -1 ? [...current.rules, ours] : current.rules.map((rule, index) => (index === at ? ours : rule));
+  return { configuration: { ...current, rules }, status: at === -1 ? 'made' : 'updated' };
+}
+
 export async function runSetup(deps: { s3: S3Port; iam: IamPort }, options: SetupOptions): Promise<SetupResult> {
   const { s3, iam } = deps;
   const { bucket } = options;
   const steps: SetupStep[] = [];
   const status = await s3.bucketStatus(bucket);
-  if (status === 'foreign') {
-    throw new FlowdumpError('bucket-foreign', `bucket ${bucket} exists but this account cannot use it (it belongs to someone else, or a policy denies you); nothing was changed`, { exitCode: ExitCode.awsAccess });
-  }
+  const foreign = () =>
+    new FlowdumpError(
+      'bucket-foreign',
+      `bucket ${bucket} is not a bucket of account ${options.account}: S3 bucket names are global and another account holds this one (or a policy denies you); nothing was changed, and flowdump will not deliver flow logs there — capture into a bucket of yours with flowdump start --destination s3://<bucket>/<prefix>`,
+      { exitCode: ExitCode.awsAccess },
+    );
+  if (status === 'foreign') throw foreign();
   if (status === 'missing') {
-    await s3.createBucket(bucket, options.region);
+    try {
+      await s3.createBucket(bucket, options.region);
+    } catch (error) {
+      // taken by another account between our look and the create
+      if (error instanceof FlowdumpError && error.code === 'aws-BucketAlreadyExists') throw foreign();
+      throw error;
+    }
     steps.push({ what: `bucket s3://${bucket}`, status: 'made' });
   } else {
     steps.push({ what: `bucket s3://${bucket}`, status: 'existed' });
@@ -140,24 +171,23 @@ export async function runSetup(deps: { s3: S3Port; iam: IamPort }, options: Setu
   steps.push({ what: 'default encryption', status: encryption ? 'existed' : 'made', note: encryption ? encryption : 'SSE-S3, AES256' });
 
   const existingPolicy = await s3.getBucketPolicy(bucket);
-  const merged = mergeBucketPolicy(existingPolicy, bucketPolicyStatements(bucket, options.account, options.region), bucket);
-  if (merged.status !== 'existed') await s3.putBucketPolicy(bucket, merged.policy);
+  const mergedPolicy = mergeBucketPolicy(existingPolicy, bucketPolicyStatements(bucket, options.account, options.region), bucket);
+  if (mergedPolicy.status !== 'existed') await s3.putBucketPolicy(bucket, mergedPolicy.policy);
   steps.push({
     what: 'bucket policy: TLS only + flow-log delivery',
-    status: merged.status,
-    note: existingPolicy && merged.status === 'updated' ? 'merged into the existing policy by Sid; its other statements are unchanged' : undefined,
+    status: mergedPolicy.status,
+    note: existingPolicy && mergedPolicy.status === 'updated' ? 'merged into the existing policy by Sid; its other statements are unchanged' : undefined,
   });
 
-  const rules = await s3.getLifecycleRules(bucket);
-  const ours = { id: LIFECYCLE_RULE_ID, prefix: `${DEFAULT_S3_BASE}/`, expirationDays: options.lifecycleDays, enabled: true };
-  const current = rules.find((rule) => rule.id === LIFECYCLE_RULE_ID);
-  if (!current || !isDeepStrictEqual(current, ours)) await s3.putLifecycleRules(bucket, [...rules.filter((rule) => rule.id !== LIFECYCLE_RULE_ID), ours]);
-  steps.push({ what: `lifecycle: expire ${DEFAULT_S3_BASE}/ after ${options.lifecycleDays} days (the last cost guard)`, status: current ? (isDeepStrictEqual(current, ours) ? 'existed' : 'updated') : 'made' });
+  const lifecycle = await s3.getLifecycleConfiguration(bucket);
+  const merged = mergeLifecycleRule(lifecycle, ourLifecycleRule(options.lifecycleDays));
+  if (merged.status !== 'existed') await s3.putLifecycleConfiguration(bucket, merged.configuration);
+  steps.push({ what: `lifecycle: expire ${DEFAULT_S3_BASE}/ after ${options.lifecycleDays} days (the last cost guard)`, status: merged.status });
 
   let roleArn: string | undefined;
   let safetyNetRoleArn: string | undefined;
   if (!options.skipRole) {
-    const trust = options.deliveryTrustTemplate.replaceAll('${AccountId}', options.account).replaceAll('${Region}', options.region);
+    const trust = options.deliveryTrustTemplate.replaceAll('${AccountId}', options.account).replaceAll('${Partition}', 'aws').replaceAll('${Region}', options.region);
     roleArn = await ensureRole(iam, steps, {
       name: DELIVERY_ROLE_NAME,
       purpose: 'CloudWatch Logs delivery',
@@ -182,6 +212,40 @@ export async function runSetup(deps: { s3: S3Port; iam: IamPort }, options: Setu
   return { bucket, roleArn, safetyNetRoleArn, steps };
 }
 
+/** The first place two trust policies differ, said briefly; undefined when they are the same. */
+export function trustDifference(actual: string | undefined, expected: string): string | undefined {
+  if (actual === undefined) return 'it could not be read';
+  let have: unknown;
+  try {
+    have = JSON.parse(actual);
+  } catch {
+    return 'it is not JSON';
+  }
+  return firstDifference(withoutSids(have), withoutSids(JSON.parse(expected)), '');
+}
+
+/** A statement's Sid is a label: it grants nothing, so two trusts that differ only there are the same. */
+function withoutSids(document: unknown): unknown {
+  const statements = (document as { Statement?: unknown } | null)?.Statement;
+  if (!Array.isArray(statements)) return document;
+  return { ...(document as object), Statement: statements.map((statement) => (statement && typeof statement === 'object' ? Object.fromEntries(Object.entries(statement).filter(([key]) => key !== 'Sid')) : statement)) };
+}
+
+function firstDifference(have: unknown, want: unknown, path: string): string | undefined {
+  if (isDeepStrictEqual(have, want)) return undefined;
+  const brief = (value: unknown) => (value === undefined ? 'nothing' : JSON.stringify(value).slice(0, 160));
+  const bothObjects = have !== null && want !== null && typeof have === 'object' && typeof want === 'object' && Array.isArray(have) === Array.isArray(want);
+  if (bothObjects) {
+    const keys = [...new Set([...Object.keys(want as object), ...Object.keys(have as object)])];
+    for (const key of keys) {
+      const step = Array.isArray(want) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      const found = firstDifference((have as Record<string, unknown>)[key], (want as Record<string, unknown>)[key], step);
+      if (found) return found;
+    }
+  }
+  return `${path || 'the document'} is ${brief(have)}, the template has ${brief(want)}`;
+}
+
 interface RoleSpec {
   name: string;
   purpose: string;
@@ -192,14 +256,25 @@ interface RoleSpec {
   description: string;
 }
 
-/** A role and its inline policy: made when missing; an existing role's trust is never changed (only reported). */
+/**
+ * A role and its inline policy: made when missing. An existing role is used only when it trusts
+ * exactly whom flowdump's template trusts: its trust is never changed, and a role that trusts
+ * someone else is refused (with what differs) rather than given flowdump's permissions.
+ */
 async function ensureRole(iam: IamPort, steps: SetupStep[], spec: RoleSpec): Promise<string> {
   let arn: string;
   const role = await iam.getRole(spec.name);
   if (role) {
     arn = role.arn;
-    const same = role.trustPolicy !== undefined && isDeepStrictEqual(JSON.parse(role.trustPolicy), JSON.parse(spec.trustPolicy));
-    steps.push({ what: `role ${spec.name} (${spec.purpose})`, status: 'existed', note: same ? undefined : `its trust policy differs from ${spec.trustFile}; left unchanged` });
+    const difference = trustDifference(role.trustPolicy, spec.trustPolicy);
+    if (difference) {
+      throw new FlowdumpError(
+        'role-trust-differs',
+        `role ${spec.name} exists but its trust policy differs from ${spec.trustFile} (${difference}); nothing was attached to it — make its trust policy match the template (aws iam update-assume-role-policy --role-name ${spec.name} --policy-document file://…) or delete the role, then run flowdump setup again`,
+        { exitCode: ExitCode.usage },
+      );
+    }
+    steps.push({ what: `role ${spec.name} (${spec.purpose})`, status: 'existed' });
   } else {
     try {
       arn = (await iam.createRole(spec.name, spec.trustPolicy, spec.description, { 'flowdump:created-by': 'flowdump setup' })).arn;

@@ -4,12 +4,15 @@ import type { Source } from '../analyze/sources.js';
 import { FlowdumpError } from '../errors.js';
 import { describeLocation, locationBelongsTo, type DataLocation } from './destination.js';
 import { parseManifest, serializeManifest, type CaptureManifest } from './manifest.js';
+import { isPlaceOf, sameLocation, type Places } from './places.js';
 import { TAG_CAPTURE_ID } from './tags.js';
 
 /**
  * A capture's own corner of S3 or CloudWatch Logs: its manifest, its delivered data, its summary
- * and a lock. Every delete checks that what it deletes is under the capture's own prefix or in a
- * log group tagged with the capture's id (invariant 2).
+ * and a lock. A store opens only on a place proven to be the capture's (places.ts), so nothing is
+ * ever read as a manifest from, or written into, anywhere else; and it deletes data only after it
+ * found the capture's own manifest there, agreeing on id and destination, and not one rebuilt from
+ * tags (docs/security.md).
  */
 export interface DeliveryStatus {
   objects: number;
@@ -38,15 +41,43 @@ export interface CaptureStore {
 export interface StoreDeps {
   s3: S3Port;
   logs: LogsPort;
+  /** where flowdump puts captures: a store opens only there */
+  places: Places;
   /** real wall time for CloudWatch Logs event timestamps (AWS rejects events far from now) */
   wallTime?: () => number;
 }
 
 export function openStore(location: DataLocation, captureId: string, deps: StoreDeps): CaptureStore {
-  if (!locationBelongsTo(location, captureId)) {
-    throw new FlowdumpError('not-ours', `${describeLocation(location)} does not belong to capture ${captureId}; flowdump only touches its own capture prefixes and log groups`, { exitCode: 1 });
+  if (!locationBelongsTo(location, captureId) || !isPlaceOf(captureId, location, deps.places)) {
+    throw new FlowdumpError('not-ours', `${describeLocation(location)} is not where flowdump puts capture ${captureId}; flowdump only touches its own capture prefixes and log groups`, { exitCode: 1 });
   }
   return location.type === 's3' ? s3Store(location, captureId, deps.s3) : logsStore(location, captureId, deps.logs, deps.wallTime ?? Date.now);
+}
+
+/** The manifest read at a place counts only when it names this capture and this very place. */
+function agreeing(manifest: CaptureManifest | undefined, captureId: string, location: DataLocation): CaptureManifest | undefined {
+  return manifest && manifest.id === captureId && sameLocation(manifest.destination, location) ? manifest : undefined;
+}
+
+/**
+ * Data is deleted only where the capture's own manifest was found and agrees; a manifest rebuilt
+ * from tags (its process died before writing one) never leads to a delete.
+ */
+async function assertManifestAllowsDelete(store: Pick<CaptureStore, 'readManifest'>, captureId: string, where: string): Promise<void> {
+  const manifest = await store.readManifest();
+  if (!manifest || manifest.recovered) {
+    const why = manifest ? 'its manifest was rebuilt from the flow log\'s tags, not written when the capture started' : 'no manifest of that capture was found there';
+    throw new FlowdumpError('not-ours', `refusing to delete data at ${where}: ${why}`, { exitCode: 1 });
+  }
+}
+
+function readLock(text: string): { owner?: string; leaseUntil?: string } | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value && typeof value === 'object' ? (value as { owner?: string; leaseUntil?: string }) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `…_20261130T0815Z_hash.log.gz` → the end of the 5-minute window the file holds (ms). https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html */
@@ -73,8 +104,7 @@ function s3Store(location: Extract<DataLocation, { type: 's3' }>, captureId: str
     captureId,
     async readManifest() {
       const text = await s3.getObjectText(bucket, manifestKey);
-      const manifest = text === undefined ? undefined : parseManifest(text);
-      return manifest && manifest.id === captureId ? manifest : undefined;
+      return agreeing(text === undefined ? undefined : parseManifest(text), captureId, location);
     },
     async writeManifest(manifest) {
       await s3.putObject(bucket, manifestKey, serializeManifest(manifest), 'application/json');
@@ -102,6 +132,7 @@ function s3Store(location: Extract<DataLocation, { type: 's3' }>, captureId: str
       return s3.getObjectText(bucket, `${prefix}summary.json`);
     },
     async deleteData(onBatch) {
+      await assertManifestAllowsDelete(this, captureId, describeLocation(location));
       let deleted = 0;
       const keys = (await listData()).map((object) => object.key);
       for (let i = 0; i < keys.length; i += 1000) {
@@ -123,15 +154,16 @@ function s3Store(location: Extract<DataLocation, { type: 's3' }>, captureId: str
       const body = JSON.stringify({ owner, acquiredAt: now.toISOString(), leaseUntil: new Date(now.getTime() + leaseMs).toISOString() });
       if ((await s3.putObject(bucket, lockKey, body, 'application/json', { ifNoneMatch: true })) === 'written') return true;
       const current = await s3.getObjectText(bucket, lockKey);
-      const leaseUntil = current ? Date.parse((JSON.parse(current) as { leaseUntil?: string }).leaseUntil ?? '') : Number.NaN;
-      if (current !== undefined && !(leaseUntil < now.getTime())) return false;
+      const lease = current === undefined ? undefined : readLock(current);
+      // flowdump always writes a readable lock: one that is not readable holds no lease of ours
+      if (lease && !(Date.parse(lease.leaseUntil ?? '') < now.getTime())) return false;
       // a stale lease (its holder died): take it over; of two takers only one conditional write wins
       await s3.deleteObjects(bucket, [lockKey]);
       return (await s3.putObject(bucket, lockKey, body, 'application/json', { ifNoneMatch: true })) === 'written';
     },
     async releaseLock(owner) {
       const current = await s3.getObjectText(bucket, lockKey);
-      if (current && (JSON.parse(current) as { owner?: string }).owner === owner) await s3.deleteObjects(bucket, [lockKey]);
+      if (current && readLock(current)?.owner === owner) await s3.deleteObjects(bucket, [lockKey]);
     },
   };
 }
@@ -177,8 +209,7 @@ function logsStore(location: Extract<DataLocation, { type: 'logs' }>, captureId:
     captureId,
     async readManifest() {
       const text = await lastEvent(MANIFEST_STREAM);
-      const manifest = text === undefined ? undefined : parseManifest(text);
-      return manifest && manifest.id === captureId ? manifest : undefined;
+      return agreeing(text === undefined ? undefined : parseManifest(text), captureId, location);
     },
     async writeManifest(manifest) {
       await append(MANIFEST_STREAM, [JSON.stringify(manifest)]);
@@ -205,6 +236,7 @@ function logsStore(location: Extract<DataLocation, { type: 'logs' }>, captureId:
     },
     async deleteData(onBatch) {
       if (!(await assertOwned())) return { deleted: 0, remaining: 0 };
+      await assertManifestAllowsDelete(this, captureId, describeLocation(location));
       let deleted = 0;
       for (const stream of await dataStreams()) {
         await logs.deleteLogStream(group, stream.name);

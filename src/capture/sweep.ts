@@ -1,9 +1,10 @@
 import type { FlowLogInfo } from '../aws/ec2.js';
 import { isFlowdumpError, ExitCode } from '../errors.js';
-import { DEFAULT_LOGS_BASE, DEFAULT_S3_BASE, describeLocation, locationFromFlowLog, type DataLocation } from './destination.js';
-import { isCaptureId } from './ids.js';
+import { DEFAULT_LOGS_BASE, DEFAULT_S3_BASE, describeLocation, type DataLocation } from './destination.js';
+import { parseCaptureId } from './ids.js';
+import { isPlaceOf, judgeFlowLog } from './places.js';
 import { capStopReason, CostWatch, guardStopOf } from './cost-guard.js';
-import { finishCapture, isOurs, recoverManifest, storeFor, type CaptureDeps, type FinishResult } from './lifecycle.js';
+import { finishCapture, recoverManifest, storeFor, type CaptureDeps, type FinishResult } from './lifecycle.js';
 import { DeliveryMeter, type DeliveryReading } from './meter.js';
 import type { CaptureManifest } from './manifest.js';
 import { readCaptureTags, TAG_CAPTURE_ID } from './tags.js';
@@ -22,47 +23,58 @@ export interface CaptureRecord {
 export interface DiscoverOptions {
   account: string;
   region: string;
-  defaultBucket: string;
-  /** more places to look (captures to other buckets, from the local index) */
-  extraLocations?: { id: string; location: DataLocation }[];
+}
+
+export interface Discovery {
+  captures: CaptureRecord[];
+  /** flow logs that carry flowdump tags but are not provably captures: one line each, left alone */
+  foreign: string[];
 }
 
 /**
- * Every capture in this account and region: flow logs tagged flowdump:capture-id, manifests in
- * the setup bucket, capture log groups under /flowdump/, and the locations the local index knows.
- * Needs no local state (CONVENTIONS §14).
+ * Every capture in this account and region: flow logs tagged flowdump:capture-id that deliver to
+ * their capture's own place, manifests in the setup bucket, capture log groups under /flowdump/,
+ * and the destinations this machine recorded. Needs no local state for captures in flowdump's
+ * default places. A flow log with flowdump's tags anywhere else is reported, never acted on.
  */
-export async function discoverCaptures(deps: Pick<CaptureDeps, 'ec2' | 's3' | 'logs' | 'wallTime'>, options: DiscoverOptions): Promise<CaptureRecord[]> {
+export async function discoverCaptures(deps: Pick<CaptureDeps, 'ec2' | 's3' | 'logs' | 'wallTime' | 'places'>, options: DiscoverOptions): Promise<Discovery> {
+  const { places } = deps;
   const records = new Map<string, CaptureRecord>();
+  const foreign: string[] = [];
   const record = (id: string) => {
     let entry = records.get(id);
     if (!entry) records.set(id, (entry = { id, flowLogs: [] }));
     return entry;
   };
   for (const flowLog of await deps.ec2.describeFlowLogs({ tagKey: TAG_CAPTURE_ID })) {
+    if (flowLog.tags[TAG_CAPTURE_ID] === undefined) continue;
+    const judged = judgeFlowLog(flowLog, places);
+    if (!judged.ours) {
+      foreign.push(judged.note);
+      continue;
+    }
     const tags = readCaptureTags(flowLog.tags);
-    if (!tags || !isOurs(flowLog, tags.captureId)) continue;
-    const entry = record(tags.captureId);
+    const entry = record(judged.id);
     entry.flowLogs.push(flowLog);
-    entry.expiresAt ??= tags.expiresAt;
-    entry.maxCostUsd ??= tags.maxCostUsd;
-    entry.location ??= locationFromFlowLog(flowLog);
+    entry.expiresAt ??= tags?.expiresAt;
+    entry.maxCostUsd ??= tags?.maxCostUsd;
+    entry.location ??= judged.location;
   }
   const locations: { id: string; location: DataLocation }[] = [];
-  for (const folder of await deps.s3.listFolders(options.defaultBucket, `${DEFAULT_S3_BASE}/`)) {
-    const id = folder.slice(DEFAULT_S3_BASE.length + 1).replace(/\/$/, '');
-    if (isCaptureId(id)) locations.push({ id, location: { type: 's3', bucket: options.defaultBucket, prefix: folder } });
+  for (const folder of await deps.s3.listFolders(places.defaultBucket, `${DEFAULT_S3_BASE}/`)) {
+    const id = parseCaptureId(folder.slice(DEFAULT_S3_BASE.length + 1).replace(/\/$/, ''));
+    if (id) locations.push({ id, location: { type: 's3', bucket: places.defaultBucket, prefix: folder } });
   }
   for (const group of await deps.logs.describeLogGroups(`${DEFAULT_LOGS_BASE}/`)) {
-    const id = group.name.slice(DEFAULT_LOGS_BASE.length + 1);
-    if (isCaptureId(id)) locations.push({ id, location: { type: 'logs', logGroup: group.name } });
+    const id = parseCaptureId(group.name.slice(DEFAULT_LOGS_BASE.length + 1));
+    if (id) locations.push({ id, location: { type: 'logs', logGroup: group.name } });
   }
-  locations.push(...(options.extraLocations ?? []));
+  locations.push(...places.recorded);
   for (const entry of records.values()) if (entry.location) locations.push({ id: entry.id, location: entry.location });
   const read = new Set<string>();
   for (const { id, location } of locations) {
     const key = `${id} ${describeLocation(location)}`;
-    if (read.has(key) || records.get(id)?.manifest) continue;
+    if (read.has(key) || records.get(id)?.manifest || !isPlaceOf(id, location, places)) continue;
     read.add(key);
     const manifest = await storeFor({ id, destination: location }, deps).readManifest().catch(() => undefined);
     if (!manifest || manifest.region !== options.region) continue;
@@ -74,7 +86,7 @@ export async function discoverCaptures(deps: Pick<CaptureDeps, 'ec2' | 's3' | 'l
   for (const entry of records.values()) {
     if (!entry.manifest && entry.flowLogs.length > 0) entry.manifest = recoverManifest(entry.id, entry.flowLogs, options.account, options.region);
   }
-  return [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  return { captures: [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), foreign };
 }
 
 /** What a sweep will do (CONVENTIONS §2): pure, over plain data. */
@@ -128,6 +140,8 @@ export interface GuardLook {
 
 export interface SweepResult {
   finished: FinishResult[];
+  /** flow logs with flowdump tags that are not captures: left alone */
+  foreign: string[];
   /** running captures with --max-cost the guard looked at this round */
   guarded: GuardLook[];
   failed: { id: string; message: string; exitCode: number }[];
@@ -138,9 +152,9 @@ export interface SweepResult {
 
 /** Finishes every expired capture. Idempotent; two sweeps at once do no harm (flow-log deletes are idempotent, the rest runs under a lock). */
 export async function sweepCaptures(deps: CaptureDeps, options: SweepOptions): Promise<SweepResult> {
-  const records = await discoverCaptures(deps, options);
-  const plan = selectExpired(records, deps.clock.now());
-  const result: SweepResult = { finished: [], guarded: [], failed: [], skipped: plan.skip.map(({ record, reason }) => ({ id: record.id, reason })), exitCode: ExitCode.ok };
+  const { captures, foreign } = await discoverCaptures(deps, options);
+  const plan = selectExpired(captures, deps.clock.now());
+  const result: SweepResult = { finished: [], foreign, guarded: [], failed: [], skipped: plan.skip.map(({ record, reason }) => ({ id: record.id, reason })), exitCode: ExitCode.ok };
   await guardRunning(plan, deps, options, result);
   for (const record of plan.finish) {
     try {

@@ -1,6 +1,8 @@
 import type { Tags } from '../aws/ec2.js';
+import { stripControls } from '../text.js';
+import { parseCaptureId } from './ids.js';
 
-/** The tags every flow log flowdump creates carries (DESIGN §1); teardown selects by them. */
+/** The tags every flow log flowdump creates carries (docs/security.md); teardown selects by them. */
 export const TAG_CAPTURE_ID = 'flowdump:capture-id';
 export const TAG_EXPIRES_AT = 'flowdump:expires-at';
 export const TAG_CREATED_BY = 'flowdump:created-by';
@@ -26,16 +28,27 @@ export function captureTags(values: CaptureTagValues): Tags {
   };
 }
 
-/** The capture facts a resource's tags carry, or undefined when they are not ours. */
-export function readCaptureTags(tags: Tags): { captureId: string; expiresAt?: Date; createdBy?: string; maxCostUsd?: number } | undefined {
-  const captureId = tags[TAG_CAPTURE_ID];
+export interface CaptureTagFacts {
+  captureId: string;
+  expiresAt?: Date;
+  createdBy?: string;
+  maxCostUsd?: number;
+}
+
+/**
+ * The capture facts a resource's tags carry, or undefined when its capture-id tag is missing or
+ * not a well-formed id. Tags prove nothing by themselves (anyone allowed to tag can write them):
+ * whether the resource is flowdump's is decided by where it delivers (places.ts).
+ */
+export function readCaptureTags(tags: Tags): CaptureTagFacts | undefined {
+  const captureId = parseCaptureId(tags[TAG_CAPTURE_ID]);
   if (!captureId) return undefined;
   const expires = tags[TAG_EXPIRES_AT] ? new Date(tags[TAG_EXPIRES_AT]) : undefined;
   const cap = tags[TAG_MAX_COST] !== undefined ? Number(tags[TAG_MAX_COST]) : undefined;
   return {
     captureId,
     expiresAt: expires && !Number.isNaN(expires.getTime()) ? expires : undefined,
-    createdBy: tags[TAG_CREATED_BY],
+    createdBy: tags[TAG_CREATED_BY] === undefined ? undefined : stripControls(tags[TAG_CREATED_BY]),
     ...(cap !== undefined && Number.isFinite(cap) && cap > 0 ? { maxCostUsd: cap } : {}),
   };
 }

@@ -2,8 +2,11 @@ import { hostname, homedir } from 'node:os';
 import type { AwsContext } from '../aws/clients.js';
 import type { SchedulerPort } from '../aws/scheduler.js';
 import { scaledClock, systemClock, type Clock } from '../capture/clock.js';
-import { defaultBucketName } from '../capture/destination.js';
-import type { CaptureDeps, CheckpointPhase, Reporter, SafetyNet } from '../capture/lifecycle.js';
+import { defaultBucketName, partitionOfArn } from '../capture/destination.js';
+import type { Places } from '../capture/places.js';
+import { startCapture, type CaptureDeps, type CheckpointPhase, type Reporter, type SafetyNet } from '../capture/lifecycle.js';
+import type { CaptureManifest } from '../capture/manifest.js';
+import type { CapturePlan } from '../capture/plan.js';
 import { LocalCache, stateDirectory } from '../capture/local-cache.js';
 import { AwsAccessError, UsageError } from '../errors.js';
 import { createSafetyNet, SAFETY_NET_ROLE_NAME, safetyNetRoleArn } from '../schedule/safety-net.js';
@@ -24,12 +27,14 @@ export async function openAws(ctx: CliContext, flags: CommonOptions, policy: str
 export interface Identity {
   account: string;
   arn: string;
+  /** from the caller's ARN: `aws`, `aws-cn`, `aws-us-gov` */
+  partition: string;
   defaultBucket: string;
 }
 
 export async function identity(aws: AwsContext): Promise<Identity> {
   const who = await aws.sts.getCallerIdentity();
-  return { account: who.account, arn: who.arn, defaultBucket: defaultBucketName(who.account, aws.region) };
+  return { account: who.account, arn: who.arn, partition: partitionOfArn(who.arn), defaultBucket: defaultBucketName(who.account, aws.region) };
 }
 
 /**
@@ -109,17 +114,28 @@ export async function checkSafetyNetRole(aws: AwsContext, account: string): Prom
   }
 }
 
+/**
+ * Where flowdump puts captures in this account and region: its default places, and the
+ * destinations this machine recorded when it started captures (docs/security.md).
+ */
+export async function capturePlaces(ctx: CliContext, aws: AwsContext, who: Identity): Promise<Places> {
+  const recorded = await localCache(ctx).known(aws.region);
+  return { account: who.account, defaultBucket: who.defaultBucket, recorded: recorded.map((entry) => ({ id: entry.id, location: entry.location })) };
+}
+
 /** Everything the capture actions need, built once (CONVENTIONS §4). */
-export function captureDeps(
+export async function captureDeps(
   ctx: CliContext,
   aws: AwsContext,
+  who: Identity,
   reporter: Reporter,
   options: { prices?: PriceTable; clock?: Clock; safetyNet?: SafetyNet } = {},
-): CaptureDeps {
+): Promise<CaptureDeps> {
   const plain = paint(false);
   return {
     ec2: aws.ec2,
-    s3: aws.s3,
+    s3: aws.ownedS3(who.account),
+    places: await capturePlaces(ctx, aws, who),
     logs: aws.logs,
     clock: options.clock ?? cliClock(ctx.io.env),
     reporter,
@@ -131,4 +147,14 @@ export function captureDeps(
     ...(options.safetyNet ? { safetyNet: options.safetyNet } : {}),
     owner: `${hostname()}:${process.pid}`,
   };
+}
+
+/**
+ * Starts a capture after recording its destination on this machine: for a `--destination`
+ * capture that record is what later proves the flow log and its data are flowdump's.
+ */
+export async function startRecordedCapture(ctx: CliContext, plan: CapturePlan, deps: CaptureDeps): Promise<CaptureManifest> {
+  await localCache(ctx).remember({ id: plan.id, region: plan.region, location: plan.location });
+  const recorded = [...deps.places.recorded, { id: plan.id, location: plan.location }];
+  return startCapture(plan, { ...deps, places: { ...deps.places, recorded } });
 }

@@ -6,7 +6,7 @@ import { storeFor } from '../capture/lifecycle.js';
 import { discoverCaptures } from '../capture/sweep.js';
 import { UsageError } from '../errors.js';
 import { parseLogFormat, type LogFormat } from '../format/template.js';
-import { cliClock, identity, localCache, openAws } from './aws.js';
+import { capturePlaces, cliClock, identity, localCache, openAws } from './aws.js';
 import type { CliContext } from './context.js';
 import type { AwsSourceFlags, ResolvedSources } from './sources.js';
 
@@ -48,16 +48,16 @@ async function flowLogFormat(aws: AwsContext, group: string): Promise<LogFormat 
 /** A capture's data while it is there; its stored summary once it was cleaned. */
 async function captureSources(ctx: CliContext, aws: AwsContext, id: string): Promise<{ sources: Source[]; format?: LogFormat; summary?: Summary }> {
   const who = await identity(aws);
-  const known = await localCache(ctx).known(aws.region);
-  const records = await discoverCaptures(aws, { account: who.account, region: aws.region, defaultBucket: who.defaultBucket, extraLocations: known.map((k) => ({ id: k.id, location: k.location })) });
-  const record = records.find((candidate) => candidate.id === id);
+  const deps = { ec2: aws.ec2, s3: aws.ownedS3(who.account), logs: aws.logs, places: await capturePlaces(ctx, aws, who) };
+  const { captures } = await discoverCaptures(deps, { account: who.account, region: aws.region });
+  const record = captures.find((candidate) => candidate.id === id);
   if (!record?.manifest) throw new UsageError(`no capture "${id}" in ${aws.region}; see flowdump list --all`, { code: 'no-capture' });
   const manifest = record.manifest;
   const format = manifest.format.template ? parseLogFormat(manifest.format.template, 'flow-log', `capture ${id}`) : undefined;
   if (manifest.state === 'cleaned') {
-    const text = (await storeFor(manifest, aws).readSummary()) ?? (await localCache(ctx).readSummary(id));
+    const text = (await storeFor(manifest, deps).readSummary()) ?? (await localCache(ctx).readSummary(id));
     if (!text) throw new UsageError(`capture ${id} was cleaned and its summary is gone (the bucket's lifecycle rule expires it after 7 days)`, { code: 'no-summary' });
     return { sources: [], format, summary: JSON.parse(text) as Summary };
   }
-  return { sources: await storeFor(manifest, aws).sources(), format };
+  return { sources: await storeFor(manifest, deps).sources(), format };
 }

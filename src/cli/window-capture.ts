@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { AwsContext } from '../aws/clients.js';
 import type { Clock } from '../capture/clock.js';
 import { parseDestination } from '../capture/destination.js';
-import { startCapture, type SafetyNet } from '../capture/lifecycle.js';
+import type { SafetyNet } from '../capture/lifecycle.js';
 import { runCapture } from '../capture/run.js';
 import { captureEstimateOf } from '../capture/cost.js';
 import { estimateCapture } from '../capture/estimate.js';
@@ -11,7 +11,7 @@ import { planCapture } from '../capture/plan.js';
 import { resolveTarget, type TargetRequest } from '../capture/targets.js';
 import { findPreset, resolveFormat, typicalRecordBytes } from '../format/presets.js';
 import type { RunWindowCapture } from '../schedule/runner.js';
-import { captureDeps, checkSafetyNetRole, cliClock, identity, localCache, openAws, openSafetyNet, settleTimeoutMs, type Identity } from './aws.js';
+import { captureDeps, checkSafetyNetRole, cliClock, identity, openAws, openSafetyNet, settleTimeoutMs, startRecordedCapture, type Identity } from './aws.js';
 import type { ScheduleCaptureRequest } from './commands/schedule.js';
 import { checkDestinationReady } from './commands/start.js';
 import type { CliContext } from './context.js';
@@ -70,7 +70,7 @@ export async function windowCaptureRunner(ctx: CliContext, request: ScheduleCapt
   const settleMs = request.settleTimeoutMs ?? settleTimeoutMs(undefined);
 
   return async (window, { signal }) => {
-    const deps = captureDeps(ctx, opened.aws, reporter, { clock: opened.clock, ...(opened.safetyNet ? { safetyNet: opened.safetyNet } : {}) });
+    const deps = await captureDeps(ctx, opened.aws, opened.who, reporter, { clock: opened.clock, ...(opened.safetyNet ? { safetyNet: opened.safetyNet } : {}) });
     // the flow log expires at the window's end, also for a window started late (whole seconds, as the tag)
     const startMs = Math.floor(opened.clock.now().getTime() / 1000) * 1000;
     const durationSeconds = Math.max(1, Math.round((Date.parse(window.end) - startMs) / 1000));
@@ -93,6 +93,7 @@ export async function windowCaptureRunner(ctx: CliContext, request: ScheduleCapt
       durationSeconds,
       now: new Date(startMs),
       account: opened.who.account,
+      partition: opened.who.partition,
       region: opened.aws.region,
       createdBy: opened.who.arn,
       keep: request.keep,
@@ -100,9 +101,8 @@ export async function windowCaptureRunner(ctx: CliContext, request: ScheduleCapt
       // each window has its own cap (--max-cost), enforced by the same guard as a foreground start
       ...(request.maxCostUsd !== undefined ? { maxCostUsd: request.maxCostUsd } : {}),
     });
-    await checkDestinationReady(opened.aws, opened.who, plan);
-    const manifest = await startCapture(plan, deps);
-    await localCache(ctx).remember(manifest).catch(() => undefined);
+    await checkDestinationReady(opened.aws, deps, opened.who, plan);
+    const manifest = await startRecordedCapture(ctx, plan, deps);
     const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: signal, skipSignal: options.skipSignal ?? never });
     reporter.finish();
     return { captureId: manifest.id, ...(result.summary ? { summary: result.summary } : {}) };

@@ -103,8 +103,8 @@ export class FakeAws {
     putDefaultEncryptionS3: async () => undefined,
     getBucketPolicy: async () => undefined,
     putBucketPolicy: async () => undefined,
-    getLifecycleRules: async () => [],
-    putLifecycleRules: async () => undefined,
+    getLifecycleConfiguration: async () => ({ rules: [] }),
+    putLifecycleConfiguration: async () => undefined,
     listObjects: (bucket, prefix) => {
       const objects = this.objects;
       return {
@@ -245,6 +245,8 @@ export function fakeDeps(aws: FakeAws, clock: FakeClock, overrides: Partial<Capt
     ec2: aws.ec2,
     s3: aws.s3,
     logs: aws.logs,
+    // the account and setup bucket every capture test uses
+    places: { account: '111122223333', defaultBucket: 'flowdump-111122223333-eu-west-1', recorded: [] },
     clock,
     reporter: { event: (event) => events.push(event) },
     prices: loadPriceTable(),

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { FakeClock } from '../../src/capture/clock.js';
 import { parseDestination } from '../../src/capture/destination.js';
-import { finishCapture, startCapture, stopCapture } from '../../src/capture/lifecycle.js';
+import { finishCapture, RECOVERED_KEEP_NOTE, startCapture, stopCapture } from '../../src/capture/lifecycle.js';
 import { planCapture, type CapturePlan } from '../../src/capture/plan.js';
 import { findPreset } from '../../src/format/presets.js';
 import { resolveTarget } from '../../src/capture/targets.js';
@@ -366,7 +366,7 @@ describe('the foreground run', () => {
 });
 
 describe('a process that died between CreateFlowLogs and writing its manifest', () => {
-  test('sweep rebuilds the manifest from the flow log (tags, destination, format) and finishes the capture', async () => {
+  test('sweep rebuilds the manifest from the flow log (tags, destination, format), stops and summarizes the capture, and keeps its data: a rebuilt manifest never leads to a delete', async () => {
     const aws = new FakeAws();
     aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'web-1', 1);
     const clock = new FakeClock(START);
@@ -387,9 +387,11 @@ describe('a process that died between CreateFlowLogs and writing its manifest', 
     clock.set('2026-05-01T12:30:00Z');
     const result = await sweepCaptures(deps, { account: '111122223333', region: 'eu-west-1', defaultBucket: BUCKET, settleTimeoutMs: 60_000, waitForSettle: true });
     expect(result.failed).toEqual([]);
-    expect(result.finished[0].manifest).toMatchObject({ id: p.id, state: 'cleaned', recovered: true, expiresAt: '2026-05-01T12:05:00.000Z', flowLogIds: [flowLogId] });
+    expect(result.finished[0].manifest).toMatchObject({ id: p.id, state: 'analyzed', recovered: true, keep: true, keptBecause: RECOVERED_KEEP_NOTE, expiresAt: '2026-05-01T12:05:00.000Z', flowLogIds: [flowLogId] });
     expect(result.finished[0].summary?.tcp.connections).toBe(2);
     expect(aws.flowLogs.size).toBe(0);
-    expect(aws.keys(BUCKET)).toEqual([`flowdump/${p.id}/capture.json`, `flowdump/${p.id}/summary.json`, `flowdump/${p.id}/summary.txt`]);
+    const keys = aws.keys(BUCKET);
+    expect(keys.filter((key) => !key.includes('/AWSLogs/'))).toEqual([`flowdump/${p.id}/capture.json`, `flowdump/${p.id}/summary.json`, `flowdump/${p.id}/summary.txt`]);
+    expect(keys.filter((key) => key.includes('/AWSLogs/'))).toHaveLength(1);
   });
 });

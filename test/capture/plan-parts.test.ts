@@ -106,7 +106,7 @@ describe('setup', () => {
     aws.s3.bucketStatus = async () => 'foreign';
     await expect(
       runSetup({ s3: aws.s3, iam: {} as never }, { account: '1', region: 'eu-west-1', bucket: 'flowdump-1-eu-west-1', deliveryTrustTemplate: '{}', deliveryPolicy: '{}', lifecycleDays: 7, skipRole: true }),
-    ).rejects.toThrow('bucket flowdump-1-eu-west-1 exists but this account cannot use it (it belongs to someone else, or a policy denies you); nothing was changed');
+    ).rejects.toThrow('bucket flowdump-1-eu-west-1 is not a bucket of account 1: S3 bucket names are global and another account holds this one (or a policy denies you); nothing was changed');
   });
 
   test('two setups at once: the role the other one made between our GetRole and CreateRole is used, not an error', async () => {

@@ -89,7 +89,16 @@ describe('invariant 3 on moto: concurrent and retried starts of one capture', { 
       createdBy: 'test',
       keep: false,
     });
-    const deps = { ...aws, clock: systemClock, reporter: { event: () => undefined }, prices: loadPriceTable(), renderText: () => '', owner: 'test:1' };
+    const deps = {
+      ...aws,
+      s3: aws.ownedS3('123456789012'),
+      places: { account: '123456789012', defaultBucket: 'flowdump-123456789012-us-east-2', recorded: [] },
+      clock: systemClock,
+      reporter: { event: () => undefined },
+      prices: loadPriceTable(),
+      renderText: () => '',
+      owner: 'test:1',
+    };
     const [a, b] = await Promise.all([startCapture(plan, deps), startCapture(plan, deps)]);
     const retried = await startCapture(plan, deps);
     const all = await flowLogs(raw);

@@ -123,7 +123,7 @@ describe('flowdump start', { timeout: INTEGRATION_TIMEOUT }, () => {
     const started = await runCli(['start', '--eni', fixture.eniIds[1], '--for', '30m', '--yes', '--detach'], env);
     expect(started.code).toBe(0);
     const id = started.stdout.split('\n')[0];
-    expect(id).toMatch(/^fd-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(id).toMatch(/^fd-\d{8}-\d{6}-[0-9a-f]{16}$/);
     expect(started.stdout).toContain(`flowdump stop ${id}`);
     expect((await flowdumpFlowLogs(aws)).map((f) => f.ResourceId)).toEqual([fixture.eniIds[1]]);
 

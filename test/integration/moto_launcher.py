@@ -18,6 +18,11 @@ And one check AWS makes that moto does not (this patch narrows what moto accepts
       exist in the caller's account and trust scheduler.amazonaws.com. flowdump's tests use this to
       make CreateSchedule fail after CreateFlowLogs (the safety net's rollback).
       https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+  (d) S3 answers 403 AccessDenied when a request's `x-amz-expected-bucket-owner` header names an
+      account other than the bucket's owner; moto ignores the header. -> a small WSGI layer in front
+      of moto compares it with the owner moto records for each bucket (s3_backends.bucket_accounts).
+      flowdump's bucket-squatting tests rely on it.
+      https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
 """
 import json
 import re
@@ -90,6 +95,29 @@ def patch_moto() -> None:
     EventBridgeSchedulerBackend.create_schedule = create_schedule
 
 
+def expected_bucket_owner(app):  # (d)
+    from moto.s3.models import s3_backends
+
+    denied = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>flowdump-expected-bucket-owner</RequestId></Error>"
+    )
+
+    def wrapped(environ, start_response):
+        expected = environ.get("HTTP_X_AMZ_EXPECTED_BUCKET_OWNER")
+        if expected:
+            # path-style requests (the tests set forcePathStyle): /<bucket>/<key>
+            bucket = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)[0]
+            owner = s3_backends.bucket_accounts.get(bucket)
+            if owner is not None and owner[1] != expected:
+                body = b"" if environ.get("REQUEST_METHOD") == "HEAD" else denied
+                start_response("403 Forbidden", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))])
+                return [body]
+        return app(environ, start_response)
+
+    return wrapped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -102,7 +130,7 @@ def main() -> None:
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = expected_bucket_owner(DomainDispatcherApplication(create_backend_app))
     server = make_server(args.host, args.port, app, threaded=True)
     port = server.server_address[1]
     # some moto services build URLs from MOTO_PORT

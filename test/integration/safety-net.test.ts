@@ -6,7 +6,7 @@
  * AWS state (flow logs, schedules, objects) is asserted after every step.
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { describe, expect, test } from 'vitest';
 import {
@@ -142,9 +142,12 @@ describe('the safety net on moto', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(await safetyNetSchedules(aws)).toEqual([]);
     expect(await listKeys(aws, bucketName(region).replace(ACCOUNT, account))).toEqual([]);
 
-    // and setup says what is wrong with that role
+    // and setup refuses that role, says what differs, and attaches nothing to it
     const setup = await runCli(['setup'], env);
-    expect(setup.stdout).toContain('its trust policy differs from templates/iam/safety-net-role-trust.json; left unchanged');
+    expect(setup.code).toBe(2);
+    expect(setup.stderr).toContain('role flowdump-safety-net exists but its trust policy differs from templates/iam/safety-net-role-trust.json (Statement[0].Principal.Service is "ec2.amazonaws.com", the template has "scheduler.amazonaws.com"');
+    expect(setup.stderr).toContain('nothing was attached to it');
+    await expect(iam.send(new GetRolePolicyCommand({ RoleName: 'flowdump-safety-net', PolicyName: 'flowdump-safety-net' }))).rejects.toThrow();
   });
 
   test('sweep removes safety nets whose capture is gone — not young ones, not a live capture\'s, not schedules it did not name — and two sweeps at once agree (ap-east-1)', async () => {

@@ -1,25 +1,31 @@
 import { Command } from 'commander';
-import { finishCapture } from '../../capture/lifecycle.js';
+import { finishCapture, type CaptureDeps } from '../../capture/lifecycle.js';
 import { discoverCaptures, sweepCaptures, type CaptureRecord, type DiscoverOptions } from '../../capture/sweep.js';
 import type { AwsContext } from '../../aws/clients.js';
 import { ExitCode, FlowdumpError, UsageError } from '../../errors.js';
 import { TAG_CAPTURE_ID } from '../../capture/tags.js';
 import { SAFETY_NET_GROUP, SAFETY_NET_PREFIX, safetyNetStatus, sweepSafetyNets, type SweepSafetyNetsResult } from '../../schedule/safety-net.js';
 import type { ScheduleListing } from '../../aws/scheduler.js';
-import { captureDeps, cliClock, identity, localCache, openAws, openSafetyNet, openScheduler, settleTimeoutMs, type Identity } from '../aws.js';
+import { captureDeps, capturePlaces, cliClock, identity, openAws, openSafetyNet, openScheduler, settleTimeoutMs, type Identity } from '../aws.js';
 import { printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { renderCaptureList, type CaptureRow, type SafetyNetCell } from '../render/capture.js';
 import { cliReporter } from '../reporter.js';
 import { printFinish } from './start.js';
 import { describeLocation } from '../../capture/destination.js';
+import { parseCaptureId } from '../../capture/ids.js';
+import { stripControls } from '../../text.js';
 import { priceDelivered } from '../../capture/cost.js';
 import { DeliveryMeter } from '../../capture/meter.js';
 import { formatUsd } from '../render/estimate.js';
 
-async function discoverOptions(ctx: CliContext, aws: AwsContext, who?: Identity): Promise<DiscoverOptions> {
-  who ??= await identity(aws);
-  const known = await localCache(ctx).known(aws.region);
-  return { account: who.account, region: aws.region, defaultBucket: who.defaultBucket, extraLocations: known.map((entry) => ({ id: entry.id, location: entry.location })) };
+function discoverOptions(aws: AwsContext, who: Identity): DiscoverOptions {
+  return { account: who.account, region: aws.region };
+}
+
+/** One line per flow log that carries flowdump tags but is not a capture (it was left alone). */
+function reportForeign(ctx: CliContext, foreign: readonly string[], json: boolean | undefined): void {
+  if (json) return;
+  for (const note of foreign) ctx.io.stderr.write(`${ctx.paintErr.yellow('note:')} ${note}\n`);
 }
 
 interface ListFlags extends CommonOptions {
@@ -35,8 +41,10 @@ export function listCommand(ctx: CliContext): Command {
   command.addHelpText('after', '\nExamples:\n  flowdump list\n  flowdump list --all --json | jq \'.captures[] | select(.state == "active")\'\n');
   command.action(async (flags: ListFlags) => {
     const aws = await openAws(ctx, flags, 'flowdump-capture-s3.json');
-    const deps = captureDeps(ctx, aws, cliReporter(ctx, { json: true }));
-    const records = await discoverCaptures(deps, await discoverOptions(ctx, aws));
+    const who = await identity(aws);
+    const deps = await captureDeps(ctx, aws, who, cliReporter(ctx, { json: true }));
+    const { captures: records, foreign } = await discoverCaptures(deps, discoverOptions(aws, who));
+    reportForeign(ctx, foreign, flags.json);
     const now = deps.clock.now().getTime();
     const nets = await safetyNetCells(ctx, aws, records.filter((record) => record.flowLogs.length > 0));
     const rows: CaptureRow[] = [];
@@ -82,7 +90,7 @@ export function listCommand(ctx: CliContext): Command {
         summary: manifest?.summary,
       });
     }
-    if (flags.json) printJson(ctx, { schema: 'flowdump.captures/v1', region: aws.region, captures: rows });
+    if (flags.json) printJson(ctx, { schema: 'flowdump.captures/v1', region: aws.region, captures: rows, ...(foreign.length > 0 ? { notCaptures: foreign } : {}) });
     else ctx.io.stdout.write(renderCaptureList(rows));
   });
   return command;
@@ -151,14 +159,16 @@ export function stopCommand(ctx: CliContext): Command {
   command.action(async (id: string | undefined, flags: StopFlags) => {
     if (!id && !flags.all) throw new UsageError('name the capture to stop (flowdump stop <capture-id>) or pass --all; see flowdump list', { code: 'no-capture' });
     if (id && flags.all) throw new UsageError('give a capture id or --all, not both');
+    if (id && parseCaptureId(id) === undefined) throw new UsageError(`"${stripControls(id)}" is not a capture id (fd-YYYYMMDD-HHMMSS-<hex>); see flowdump list`, { code: 'bad-capture-id' });
     const settleMs = settleTimeoutMs(flags.settleTimeout);
     const aws = await openAws(ctx, flags, 'flowdump-capture-s3.json');
     const reporter = cliReporter(ctx, { json: flags.json });
     const who = await identity(aws);
     const clock = cliClock(ctx.io.env);
     // stop disarms each capture's safety net once its flow log is verified gone (a failure is a warning)
-    const deps = captureDeps(ctx, aws, reporter, { clock, safetyNet: await openSafetyNet(aws, who.account, clock) });
-    const records = await discoverCaptures(deps, await discoverOptions(ctx, aws, who));
+    const deps = await captureDeps(ctx, aws, who, reporter, { clock, safetyNet: await openSafetyNet(aws, who.account, clock) });
+    const { captures: records, foreign } = await discoverCaptures(deps, discoverOptions(aws, who));
+    reportForeign(ctx, foreign, flags.json);
     const chosen = id ? records.filter((record) => record.id === id) : records.filter((record) => record.flowLogs.length > 0 || (record.manifest && record.manifest.state !== 'cleaned' && !(record.manifest.state === 'analyzed' && record.manifest.keep)));
     if (id && chosen.length === 0) {
       const known = records.map((record) => record.id).slice(-5);
@@ -180,7 +190,7 @@ export function stopCommand(ctx: CliContext): Command {
         exitCode = error.exitCode === ExitCode.unverified || exitCode === ExitCode.unverified ? ExitCode.unverified : error.exitCode;
       }
     }
-    if (flags.json) printJson(ctx, { schema: 'flowdump.stop/v1', captures: results.map((result) => ({ capture: result.manifest, ...(result.summary ? { summary: result.summary } : {}), ...(result.deferred ? { deferred: result.deferred } : {}) })) });
+    if (flags.json) printJson(ctx, { schema: 'flowdump.stop/v1', ...(foreign.length > 0 ? { notCaptures: foreign } : {}), captures: results.map((result) => ({ capture: result.manifest, ...(result.summary ? { summary: result.summary } : {}), ...(result.deferred ? { deferred: result.deferred } : {}) })) });
     if (flags.all && chosen.length === 0 && !flags.json) ctx.io.stderr.write('no running or unfinished capture in this region\n');
     if (exitCode !== ExitCode.ok) ctx.exitCode = exitCode;
   });
@@ -210,16 +220,17 @@ export function sweepCommand(ctx: CliContext): Command {
     const reporter = cliReporter(ctx, { json: flags.json });
     const who = await identity(aws);
     const clock = cliClock(ctx.io.env);
-    const deps = captureDeps(ctx, aws, reporter, { clock, safetyNet: await openSafetyNet(aws, who.account, clock) });
+    let deps = await captureDeps(ctx, aws, who, reporter, { clock, safetyNet: await openSafetyNet(aws, who.account, clock) });
     const schedulerFor = await openScheduler(aws);
     // the cost guards of running captures with --max-cost, kept across rounds
-    const options = { ...(await discoverOptions(ctx, aws, who)), settleTimeoutMs: settleMs, waitForSettle: !flags.watch, costWatches: new Map() };
+    const options = { ...discoverOptions(aws, who), settleTimeoutMs: settleMs, waitForSettle: !flags.watch, costWatches: new Map() };
     const stop = new AbortController();
     const unsubscribe = flags.watch ? ctx.io.onSignal?.(() => stop.abort()) : undefined;
     try {
       for (;;) {
         const result = await sweepCaptures(deps, options);
         reporter.finish();
+        reportForeign(ctx, result.foreign, flags.json);
         for (const failure of result.failed) ctx.io.stderr.write(`${ctx.paintErr.red('flowdump:')} ${failure.message}\n`);
         const nets = await sweepOrphanNets(ctx, deps, schedulerFor(aws.region));
         if (flags.json) {
@@ -229,6 +240,7 @@ export function sweepCommand(ctx: CliContext): Command {
             guarded: result.guarded,
             skipped: result.skipped,
             failed: result.failed,
+            ...(result.foreign.length > 0 ? { notCaptures: result.foreign } : {}),
             safetyNets: nets
               ? { removed: nets.removed.map((d) => ({ name: d.schedule.name, captureId: d.captureId })), kept: nets.kept.length, failed: nets.failed }
               : { error: 'could not list the safety nets' },
@@ -244,7 +256,8 @@ export function sweepCommand(ctx: CliContext): Command {
         if (!flags.watch || stop.signal.aborted) break;
         await deps.clock.sleep(60_000, stop.signal);
         if (stop.signal.aborted) break;
-        options.extraLocations = (await discoverOptions(ctx, aws)).extraLocations;
+        // captures this machine started meanwhile
+        deps = { ...deps, places: await capturePlaces(ctx, aws, who) };
       }
     } finally {
       unsubscribe?.();
@@ -259,7 +272,7 @@ export function sweepCommand(ctx: CliContext): Command {
  * after deleting the flow log, or a disarm failed). Never fails the sweep: a leftover net only
  * asks to delete flow logs that are gone, then deletes itself.
  */
-async function sweepOrphanNets(ctx: CliContext, deps: ReturnType<typeof captureDeps>, scheduler: import('../../aws/scheduler.js').SchedulerPort): Promise<SweepSafetyNetsResult | undefined> {
+async function sweepOrphanNets(ctx: CliContext, deps: CaptureDeps, scheduler: import('../../aws/scheduler.js').SchedulerPort): Promise<SweepSafetyNetsResult | undefined> {
   try {
     // live flow logs first, then the schedules (see sweepSafetyNets)
     const live = (await deps.ec2.describeFlowLogs({ tagKey: TAG_CAPTURE_ID })).map((flowLog) => flowLog.tags[TAG_CAPTURE_ID]).filter((id): id is string => Boolean(id));

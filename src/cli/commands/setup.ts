@@ -33,7 +33,8 @@ export function setupCommand(ctx: CliContext): Command {
       printJson(ctx, { Version: '2012-10-17', Statement: bucketPolicyStatements(who.defaultBucket, who.account, aws.region) });
       return;
     }
-    const result = await runSetup(aws, {
+    // every S3 call names this account as the bucket's owner: a bucket squatted under our name answers 403
+    const result = await runSetup({ s3: aws.ownedS3(who.account), iam: aws.iam }, {
       account: who.account,
       region: aws.region,
       bucket: who.defaultBucket,

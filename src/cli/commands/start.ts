@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import type { AwsContext } from '../../aws/clients.js';
-import { DELIVERY_ROLE_NAME, describeLocation, parseDestination } from '../../capture/destination.js';
+import { DELIVERY_ROLE_NAME, deliveryRoleArn, describeLocation, parseDestination, s3DestinationArn } from '../../capture/destination.js';
 import { parseCaptureDuration } from '../../duration.js';
 import { newCaptureId } from '../../capture/ids.js';
-import { startCapture, type CaptureDeps } from '../../capture/lifecycle.js';
+import type { CaptureDeps } from '../../capture/lifecycle.js';
 import { planCapture, type CapturePlan } from '../../capture/plan.js';
 import { captureEstimateOf, type CaptureEstimate } from '../../capture/cost.js';
 import { estimateCapture } from '../../capture/estimate.js';
@@ -11,7 +11,7 @@ import { runCapture } from '../../capture/run.js';
 import { resolveTarget, TARGET_KINDS, type TargetRequest } from '../../capture/targets.js';
 import { ExitCode, FlowdumpError, UsageError, UserAbort } from '../../errors.js';
 import { findPreset, resolveFormat, typicalRecordBytes } from '../../format/presets.js';
-import { captureDeps, checkSafetyNetRole, cliClock, identity, localCache, openAws, openSafetyNet, settleTimeoutMs, type Identity } from '../aws.js';
+import { captureDeps, checkSafetyNetRole, cliClock, identity, openAws, openSafetyNet, settleTimeoutMs, startRecordedCapture, type Identity } from '../aws.js';
 import { interactive, printJson, withCommonOptions, type CliContext, type CommonOptions } from '../context.js';
 import { enquirerPrompts, type Prompts } from '../prompts.js';
 import { describeSafetyNet, formatEstimate, renderCaptureFacts, renderPlan } from '../render/capture.js';
@@ -143,7 +143,7 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   };
   const withNet = flags.safetyNet !== false;
   const clock = cliClock(ctx.io.env);
-  const deps = captureDeps(ctx, aws, reporter, { clock, ...(withNet ? { safetyNet: await openSafetyNet(aws, who.account, clock) } : {}) });
+  const deps = await captureDeps(ctx, aws, who, reporter, { clock, ...(withNet ? { safetyNet: await openSafetyNet(aws, who.account, clock) } : {}) });
   const prompts = options.prompts ?? (canAsk ? enquirerPrompts() : undefined);
   // the wizard also asks for a cost cap, once it can show the estimate
   const askCap = !given.target && maxCostUsd === undefined ? prompts : undefined;
@@ -156,8 +156,8 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
       trafficType: plan.traffic,
       destination:
         plan.location.type === 's3'
-          ? { type: 's3', arn: `arn:aws:s3:::${plan.location.bucket}/${plan.location.prefix}`, fileFormat: plan.fileFormat === 'parquet' ? 'parquet' : 'plain-text' }
-          : { type: 'cloud-watch-logs', logGroupName: plan.location.logGroup, roleArn: `arn:aws:iam::${who.account}:role/${DELIVERY_ROLE_NAME}` },
+          ? { type: 's3', arn: s3DestinationArn(plan.location, plan.partition), fileFormat: plan.fileFormat === 'parquet' ? 'parquet' : 'plain-text' }
+          : { type: 'cloud-watch-logs', logGroupName: plan.location.logGroup, roleArn: deliveryRoleArn(who.account, plan.partition) },
       logFormat: plan.format.template,
       maxAggregationInterval: plan.aggregationSeconds,
       tags: plan.tags,
@@ -168,7 +168,7 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
     return;
   }
 
-  await checkDestinationReady(aws, who, plan);
+  await checkDestinationReady(aws, deps, who, plan);
   if (withNet) await checkSafetyNetRole(aws, who.account);
   if (!flags.json) {
     ctx.io.stderr.write(renderPlan(plan, ctx.paintErr, { safetyNet: withNet }));
@@ -204,13 +204,12 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
       });
   let manifest;
   try {
-    manifest = await startCapture(plan, deps);
+    manifest = await startRecordedCapture(ctx, plan, deps);
   } catch (error) {
     unsubscribe?.();
     throw error;
   }
   captureId = manifest.id;
-  await localCache(ctx).remember(manifest).catch(() => undefined);
   if (flags.detach) {
     if (flags.json) printJson(ctx, { schema: CAPTURE_RESULT_SCHEMA, capture: manifest });
     else {
@@ -312,6 +311,7 @@ async function makePlan(
     durationSeconds,
     now: deps.clock.now(),
     account: who.account,
+    partition: who.partition,
     region: aws.region,
     createdBy: who.arn,
     keep: flags.keep === true,
@@ -320,14 +320,25 @@ async function makePlan(
   });
 }
 
-export async function checkDestinationReady(aws: AwsContext, who: Identity, plan: CapturePlan): Promise<void> {
+/**
+ * Before anything is created: an S3 destination must be a bucket of the caller's own account (S3
+ * is asked with the account as the expected owner, so a bucket someone else made under that name
+ * answers 403), and a CloudWatch Logs one needs the delivery role.
+ */
+export async function checkDestinationReady(aws: AwsContext, deps: Pick<CaptureDeps, 's3'>, who: Identity, plan: CapturePlan): Promise<void> {
   if (plan.location.type === 's3') {
-    const status = await aws.s3.bucketStatus(plan.location.bucket);
+    const status = await deps.s3.bucketStatus(plan.location.bucket);
     if (status === 'missing') {
       const hint = plan.location.bucket === who.defaultBucket ? 'run flowdump setup first (once per account and region)' : 'create it, or leave out --destination to use the bucket of flowdump setup';
       throw new UsageError(`bucket ${plan.location.bucket} does not exist in this account; ${hint}`, { code: 'no-bucket' });
     }
-    if (status === 'foreign') throw new FlowdumpError('bucket-foreign', `bucket ${plan.location.bucket} exists but you cannot use it; pick another --destination`, { exitCode: ExitCode.awsAccess });
+    if (status === 'foreign') {
+      throw new FlowdumpError(
+        'bucket-foreign',
+        `bucket ${plan.location.bucket} is not a bucket of account ${who.account} (it belongs to another account, or a policy denies you): flowdump will not deliver your flow logs there; nothing was created — ${plan.location.bucket === who.defaultBucket ? 'use --destination s3://<a bucket of yours>' : 'pick another --destination'}`,
+        { exitCode: ExitCode.awsAccess },
+      );
+    }
   } else {
     const role = await aws.iam.getRole(DELIVERY_ROLE_NAME);
     if (!role) throw new UsageError(`the CloudWatch Logs delivery role ${DELIVERY_ROLE_NAME} does not exist; run flowdump setup first`, { code: 'no-role' });
