@@ -3,6 +3,7 @@ import type { AwsContext } from '../aws/clients.js';
 import type { SchedulerPort } from '../aws/scheduler.js';
 import { scaledClock, systemClock, type Clock } from '../capture/clock.js';
 import { defaultBucketName } from '../capture/destination.js';
+import type { Summary } from '../analyze/summary.js';
 import type { CaptureDeps, CheckpointPhase, Reporter, SafetyNet } from '../capture/lifecycle.js';
 import { LocalCache, stateDirectory } from '../capture/local-cache.js';
 import { AwsAccessError, UsageError } from '../errors.js';
@@ -114,7 +115,7 @@ export function captureDeps(
   ctx: CliContext,
   aws: AwsContext,
   reporter: Reporter,
-  options: { prices?: PriceTable; clock?: Clock; safetyNet?: SafetyNet } = {},
+  options: { prices?: PriceTable; clock?: Clock; safetyNet?: SafetyNet; explain?: boolean } = {},
 ): CaptureDeps {
   const plain = paint(false);
   return {
@@ -129,6 +130,8 @@ export function captureDeps(
     cache: localCache(ctx),
     checkpoint: holdAt(ctx),
     ...(options.safetyNet ? { safetyNet: options.safetyNet } : {}),
+    // the summary says what blocks each failing peer unless --no-explain (the code loads only then)
+    ...(options.explain !== false ? { explain: async (summary: Summary) => (await import('./explain.js')).explainWithAws(aws, summary) } : {}),
     owner: `${hostname()}:${process.pid}`,
   };
 }

@@ -147,16 +147,15 @@ function checkAcl(side: Side, direction: Direction, packet: Packet, owner: strin
   }
   const decision = evaluateNetworkAcl(side.acl, direction, packet);
   if (decision.allowed) return undefined;
-  const remote = direction === 'inbound' ? packet.src : packet.dst;
   const traffic = `${protocolName(packet.protocol)} ${displayEndpoint({ address: packet.src, port: packet.srcPort ?? null })} → ${displayEndpoint({ address: packet.dst, port: packet.dstPort ?? null })}`;
   const what = reply ? `the reply ${traffic}` : traffic;
   const why =
     decision.ruleNumber === DEFAULT_ACL_RULE
       ? `no numbered rule matches, so the default rule * denies it`
       : `rule ${decision.ruleNumber} denies ${describeTraffic(decision.entry!)} ${direction === 'inbound' ? 'from' : 'to'} ${decision.entry!.cidr}`;
-  const where = `${direction === 'inbound' ? 'entering' : 'leaving'} ${side.eni.subnetId} (${owner})`;
+  const where = `${direction === 'inbound' ? 'entering' : 'leaving'} ${side.eni.subnetId} (${owner}'s subnet)`;
   const ephemeral = reply ? `; network ACLs are stateless: the ${direction} rules must allow the reply on the client's ${assumedPort ? `ephemeral ports (1024-65535; ${ASSUMED_CLIENT_PORT} checked)` : 'port'}` : '';
-  return { verdict: 'network-acl', resource: side.acl.id, rule: decision.ruleNumber, direction, detail: `${side.acl.id} ${direction}: ${what} ${where}: ${why}${ephemeral} (remote ${remote})` };
+  return { verdict: 'network-acl', resource: side.acl.id, rule: decision.ruleNumber, direction, detail: `${side.acl.id} ${direction}: ${what} ${where}: ${why}${ephemeral}` };
 }
 
 function missingGroupRule(side: Side, direction: Direction, packet: Packet, question: FlowQuestion, context: MatchContext, options: ExplainOptions): FlowVerdict {
