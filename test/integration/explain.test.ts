@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { describe, expect, test } from 'vitest';
 import { scratchDir } from '../helpers/scratch.js';
-import { cliEnv, HANDSHAKE_HEADER, runCli, sdk, INTEGRATION_TIMEOUT } from './helpers.js';
+import { bucketName, cliEnv, flowdumpFlowLogs, HANDSHAKE_HEADER, runCli, sdk, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
 
 interface Vpc {
   vpcId: string;
@@ -167,5 +167,30 @@ describe('flowdump analyze --explain', { timeout: INTEGRATION_TIMEOUT }, () => {
     expect(JSON.parse(plain.stdout).explanations).toBeUndefined();
     const plainText = await runCli(['analyze', file], { ...env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
     expect(plainText.stdout).not.toContain('Why');
+  });
+
+  test("a capture's summary explains by default (its target is known); stop --no-explain leaves it out (ca-west-1)", async () => {
+    const region = 'ca-west-1';
+    const aws = sdk(region);
+    const vpc = await buildVpc(aws.ec2);
+    const env = cliEnv({ region });
+    expect((await runCli(['setup'], env)).code).toBe(0);
+    const summaries: Record<string, unknown>[] = [];
+    for (const stopFlags of [[], ['--no-explain']]) {
+      const started = await runCli(['start', '--eni', vpc.eniDb, '--for', '30m', '--yes', '--detach'], env);
+      expect(started.code).toBe(0);
+      const id = started.stdout.split('\n')[0];
+      const flowLog = (await flowdumpFlowLogs(aws)).find((f) => f.ResourceId === vpc.eniDb)!;
+      await seedS3FlowLogFile(aws, { bucket: bucketName(region), prefix: `flowdump/${id}/`, flowLogId: flowLog.FlowLogId!, windowStart: windowStart(new Date()), lines: flowLines(vpc) });
+      const stopped = await runCli(['stop', id, '--settle-timeout', '0s', '--json', ...stopFlags], env);
+      expect(stopped.code).toBe(0);
+      summaries.push(JSON.parse(stopped.stdout).captures[0].summary);
+    }
+    const [explained, plain] = summaries as { explanations?: { peer: string; verdict: string; resource?: string; rule?: number }[]; tcp: unknown }[];
+    expect(explained.tcp).toMatchObject({ rejected: 3, unanswered: 1 });
+    expect(explained.explanations?.find((e) => e.peer === '10.20.2.20:9200')).toMatchObject({ verdict: 'network-acl', resource: vpc.aclB, rule: 90 });
+    expect(explained.explanations?.find((e) => e.peer === '10.20.2.20:6379')).toMatchObject({ verdict: 'security-group', resource: vpc.sgDb });
+    expect(plain.tcp).toEqual(explained.tcp);
+    expect(plain.explanations).toBeUndefined();
   });
 });
