@@ -173,23 +173,20 @@ function missingGroupRule(side: Side, direction: Direction, packet: Packet, ques
     };
   }
   const target = close[0]?.group ?? side.groups[0];
-  const byId = (id: string): string => groupLabel(undefined, id);
-  const remoteGroups = context.groupsOf(remote);
-  const label = (rule: SecurityGroupRule, allGroups: SecurityGroupConfig[]): string => {
-    if (rule.cidr) return rule.cidr;
-    if (rule.prefixListId) return `prefix list ${rule.prefixListId}`;
-    const referenced = allGroups.find((group) => group.id === rule.groupId);
-    return `${referenced?.name ? `${rule.groupId} (${referenced.name})` : byId(rule.groupId ?? '?')}`;
-  };
+  const known = context.allGroups ?? side.groups;
+  const named = (id: string): string => groupLabel(known.find((group) => group.id === id), id);
+  const peerOf = (rule: SecurityGroupRule): string => rule.cidr ?? (rule.prefixListId ? `prefix list ${rule.prefixListId}` : named(rule.groupId ?? '?'));
   const verb = direction === 'inbound' ? 'from' : 'to';
-  const groupNames = side.groups.map((group) => groupLabel(group, group.id)).join(', ');
   let detail: string;
   if (side.groups.length === 0) detail = `${eni.id} has no security group that allows ${direction} ${traffic}`;
   else if (close.length > 0) {
-    const sources = close.map(({ rule }) => label(rule, context.allGroups ?? side.groups)).join(', ');
-    const membership = remoteGroups.length > 0 ? `; ${remote}'s interface is in ${remoteGroups.map((id) => groupLabel((context.allGroups ?? []).find((group) => group.id === id), id)).join(', ')}` : `; ${remote} is in none of them`;
-    detail = `${groupLabel(target, target.id)} allows ${direction} ${traffic} only ${verb} ${sources}${close.some(({ rule }) => rule.groupId) ? membership : ''}`;
+    const holders = [...new Set(close.map(({ group }) => groupLabel(group, group.id)))].join(', ');
+    const peers = [...new Set(close.map(({ rule }) => peerOf(rule)))].join(', ');
+    const remoteGroups = context.groupsOf(remote);
+    const membership = !close.some(({ rule }) => rule.groupId) ? '' : remoteGroups.length > 0 ? `; ${remote}'s interface is in ${remoteGroups.map(named).join(', ')}` : `; ${remote} is in none of them`;
+    detail = `${holders} allow${holders.includes(',') ? '' : 's'} ${direction} ${traffic} only ${verb} ${peers}${membership}`;
   } else {
+    const groupNames = side.groups.map((group) => groupLabel(group, group.id)).join(', ');
     detail = `no ${direction} rule of ${groupNames} (on ${eni.id}, ${direction === 'inbound' ? 'the server' : 'the client'} ${direction === 'inbound' ? question.server : question.client}) allows ${traffic} ${verb} ${remote}`;
   }
   const verdict: FlowVerdict = { verdict: 'security-group', ...(target ? { resource: target.id } : {}), direction, detail };

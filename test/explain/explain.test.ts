@@ -67,6 +67,8 @@ describe('explainFlow: the first thing on the path that blocks it', () => {
     const verdict = explainFlow(config, toDb({ client: '10.0.1.11' }));
     expect(verdict).toMatchObject({ verdict: 'security-group', resource: 'sg-db', direction: 'inbound' });
     expect(verdict.detail).toBe("sg-db (db) allows inbound tcp/5432 only from sg-app (app); 10.0.1.11's interface is in sg-batch (batch)");
+    // a client outside the VPC is in no group at all
+    expect(explainFlow(config, toDb({ client: '198.51.100.7' })).detail).toBe('sg-db (db) allows inbound tcp/5432 only from sg-app (app); 198.51.100.7 is in none of them');
   });
 
   test('the server subnet\'s ACL denies the port: the ACL and its rule number', () => {
