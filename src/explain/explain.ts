@@ -86,6 +86,10 @@ export function explainFlow(config: NetworkConfig, question: FlowQuestion, optio
     allGroups: config.groups,
   };
   const deniedNote = config.denied.length > 0 ? `; ${config.denied.map((denied) => `${denied.action}: ${denied.reason}`).join('; ')}` : '';
+  const interfacesUnread = config.denied.find((denied) => denied.action === 'ec2:DescribeNetworkInterfaces');
+  if (!client.eni && !server.eni && interfacesUnread) {
+    return { verdict: 'unknown', detail: `the network interfaces of ${question.client} and ${question.server} could not be read (ec2:DescribeNetworkInterfaces): ${interfacesUnread.reason}` };
+  }
   if (!client.eni && !server.eni) {
     return {
       verdict: 'unknown',

@@ -120,7 +120,7 @@ function header(summary: Summary, context: ReportContext): string {
 <h1>flowdump <span>TCP handshake report</span></h1>
 <p class="meta">${esc(window)} · ${plural(records.total, 'record')} from ${plural(summary.sources.count, 'source')} · ${plural(summary.interfaces.count, 'interface')}</p>
 ${inputs}
-<nav><a href="#timeline">When</a><a href="#peers">Peers</a><a href="#failures">Failed connections</a><a href="#ladders">Ladders</a><a href="#blind-spots">Blind spots</a>${context.capture ? '<a href="#capture">Capture</a>' : ''}</nav>
+<nav><a href="#timeline">When</a><a href="#peers">Peers</a>${summary.explanations ? '<a href="#why">Why</a>' : ''}<a href="#failures">Failed connections</a><a href="#ladders">Ladders</a><a href="#blind-spots">Blind spots</a>${context.capture ? '<a href="#capture">Capture</a>' : ''}</nav>
 </header>`;
 }
 

@@ -57,6 +57,8 @@ describe('explanations in the outputs', () => {
     expect(before).not.toContain('<th>why</th>');
     const page = renderHtmlReport({ summary: { ...plain, explanations } });
     expect(page).toContain('<th>why</th>');
+    expect(page).toContain('<a href="#peers">Peers</a><a href="#why">Why</a>');
+    expect(before).not.toContain('href="#why"');
     expect(page).toContain('<td class="why"><a href="#why">sg-db inbound</a></td>');
     expect(page).toContain('<section id="why">');
     expect(page).toContain('only from sg-app (app); &lt;script&gt;');
