@@ -31,7 +31,9 @@ export async function readNetworkConfig(port: NetworkConfigPort, options: ReadNe
   };
   const byId = new Map<string, InterfaceConfig>();
   const found = [
-    ...(await attempt('ec2:DescribeNetworkInterfaces', () => port.interfacesByAddress(options.addresses), [] as InterfaceConfig[])),
+    // IPv4 and IPv6 apart: one failing lookup does not lose the other's interfaces
+    ...(await attempt('ec2:DescribeNetworkInterfaces', () => port.interfacesByAddress(options.addresses.filter((address) => !address.includes(':'))), [] as InterfaceConfig[])),
+    ...(await attempt('ec2:DescribeNetworkInterfaces', () => port.interfacesByAddress(options.addresses.filter((address) => address.includes(':'))), [] as InterfaceConfig[])),
     ...(await attempt('ec2:DescribeNetworkInterfaces', () => port.interfacesById((options.interfaceIds ?? []).slice(0, MAX_INTERFACE_IDS)), [] as InterfaceConfig[])),
   ];
   for (const eni of found) byId.set(eni.id, eni);
