@@ -1,8 +1,8 @@
 /**
  * Why a failing peer failed: each rejected or unanswered connection's path, checked against the
  * security groups and network ACLs in force — the client's interface outbound, its subnet's ACL
- * outbound, the server subnet's ACL inbound, the server's groups inbound, and for an unanswered SYN
- * the way back through both ACLs (stateless) on the client's port. Plain functions over plain data.
+ * outbound, the server subnet's ACL inbound, the server's groups inbound, and the way back through
+ * both ACLs (stateless) on the client's port. Plain functions over plain data.
  */
 import { displayEndpoint } from '../analyze/fold.js';
 import type { ConnectionReport, Summary } from '../analyze/summary.js';
@@ -120,9 +120,10 @@ export function explainFlow(config: NetworkConfig, question: FlowQuestion, optio
       return missingGroupRule(server, 'inbound', forward, question, context, options);
     }
   }
-  // 5. for an unanswered SYN, the reply: network ACLs are stateless (security groups are not)
+  // 5. the reply: network ACLs are stateless (security groups are not). An unanswered SYN may be a
+  // dropped SYN-ACK; a rejected one whose way there is open may be a rejected SYN-ACK.
   const replyPort = question.clientPort ?? ASSUMED_CLIENT_PORT;
-  if (question.class === 'unanswered' && !sameSubnet) {
+  if (!sameSubnet) {
     const reply: Packet = { protocol, src: question.server, dst: question.client, srcPort: question.port, dstPort: replyPort };
     const blocked = checkAcl(server, 'outbound', reply, question.server, unchecked, true, question.clientPort == null) ?? checkAcl(client, 'inbound', reply, question.client, unchecked, true, question.clientPort == null);
     if (blocked) return blocked;
