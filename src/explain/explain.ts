@@ -101,8 +101,9 @@ export function explainFlow(config: NetworkConfig, question: FlowQuestion, optio
   const sameSubnet = client.eni?.subnetId !== undefined && client.eni.subnetId === server.eni?.subnetId;
   const unchecked: string[] = [];
 
-  // 1. the client's groups, outbound
-  if (client.eni) {
+  // 1. the client's groups, outbound (an interface with no group — a NAT gateway's, a Transit
+  // Gateway attachment's — is not filtered by security groups)
+  if (client.eni && client.eni.groupIds.length > 0) {
     if (client.missingGroups.length > 0) unchecked.push(`the security groups ${client.missingGroups.join(', ')} of ${client.eni.id}`);
     else if (!evaluateSecurityGroups(client.groups, 'outbound', forward, context).allowed) {
       return missingGroupRule(client, 'outbound', forward, question, context, options);
@@ -114,7 +115,7 @@ export function explainFlow(config: NetworkConfig, question: FlowQuestion, optio
     if (blocked) return blocked;
   }
   // 4. the server's groups, inbound
-  if (server.eni) {
+  if (server.eni && server.eni.groupIds.length > 0) {
     if (server.missingGroups.length > 0) unchecked.push(`the security groups ${server.missingGroups.join(', ')} of ${server.eni.id}`);
     else if (!evaluateSecurityGroups(server.groups, 'inbound', forward, context).allowed) {
       return missingGroupRule(server, 'inbound', forward, question, context, options);

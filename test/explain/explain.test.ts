@@ -114,6 +114,13 @@ describe('explainFlow: the first thing on the path that blocks it', () => {
     expect(explainFlow(clientSide, toDb({ class: 'unanswered', clientPort: null }))).toMatchObject({ verdict: 'network-acl', resource: 'acl-a', rule: 32767, direction: 'inbound' });
   });
 
+  test('an interface without security groups (a NAT gateway\'s) is judged by its subnet\'s ACL only', () => {
+    const config = vpc((c) => c.interfaces.push({ id: 'eni-nat', subnetId: 'subnet-b', vpcId: 'vpc-1', addresses: ['10.0.2.5'], groupIds: [], interfaceType: 'nat_gateway' }));
+    expect(explainFlow(config, toDb({ server: '10.0.2.5', port: 443 })).verdict).toBe('not-blocked');
+    acl(config, 'acl-b').entries.unshift({ ruleNumber: 10, egress: false, action: 'deny', protocol: '6', cidr: '10.0.1.0/24', fromPort: 443, toPort: 443 });
+    expect(explainFlow(config, toDb({ server: '10.0.2.5', port: 443 }))).toMatchObject({ verdict: 'network-acl', resource: 'acl-b', rule: 10 });
+  });
+
   test('nothing blocks an unanswered SYN: the host', () => {
     expect(explainFlow(vpc(), toDb({ class: 'unanswered' }))).toEqual({ verdict: 'not-blocked', detail: NOT_BLOCKED_UNANSWERED });
   });
