@@ -306,3 +306,17 @@ export function explainSummary(summary: Summary, config: NetworkConfig, options:
 export function unexplained(summary: Summary, reason: string, readAt: string, top = 10): Explanation[] {
   return failingPeers(summary, top).map(({ peer, cls, clients }) => ({ peer: peer.peer, class: cls, clients: clients.map((client) => client.address), verdict: 'unknown' as const, detail: reason, readAt }));
 }
+
+/** What an explanation's verdict says in a few words (tables, the HTML peer column). */
+export function verdictLabel(explanation: Pick<Explanation, 'verdict' | 'resource' | 'rule' | 'direction'>): string {
+  switch (explanation.verdict) {
+    case 'security-group':
+      return `${explanation.resource ?? 'security group'} ${explanation.direction ?? ''}`.trim();
+    case 'network-acl':
+      return `${explanation.resource ?? 'network ACL'} rule ${explanation.rule === DEFAULT_ACL_RULE ? '*' : explanation.rule} ${explanation.direction ?? ''}`.trim();
+    case 'not-blocked':
+      return 'not blocked';
+    default:
+      return 'unknown';
+  }
+}

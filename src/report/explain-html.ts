@@ -1,5 +1,5 @@
 import type { Summary } from '../analyze/summary.js';
-import { verdictLabel } from '../cli/render/explain.js';
+import { verdictLabel } from '../explain/explain.js';
 import { esc } from './markup.js';
 
 /** The peer table's "why" header cell: only when the summary was explained. */

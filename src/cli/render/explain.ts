@@ -1,19 +1,6 @@
+import { verdictLabel } from '../../explain/explain.js';
 import type { Explanation } from '../../explain/model.js';
 import type { Paint } from '../io.js';
-
-/** What an explanation's verdict says in a few words (tables, the HTML peer column). */
-export function verdictLabel(explanation: Explanation): string {
-  switch (explanation.verdict) {
-    case 'security-group':
-      return `${explanation.resource ?? 'security group'} ${explanation.direction ?? ''}`.trim();
-    case 'network-acl':
-      return `${explanation.resource ?? 'network ACL'} rule ${explanation.rule === 32767 ? '*' : explanation.rule} ${explanation.direction ?? ''}`.trim();
-    case 'not-blocked':
-      return 'not blocked';
-    default:
-      return 'unknown';
-  }
-}
 
 const clientList = (clients: string[]): string => (clients.length === 0 ? 'no client listed' : clients.length <= 3 ? clients.join(', ') : `${clients.slice(0, 3).join(', ')} and ${clients.length - 3} more`);
 
