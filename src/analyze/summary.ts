@@ -1,3 +1,4 @@
+import type { Explanation } from '../explain/model.js';
 import type { TcpClass } from './classify.js';
 
 export const SUMMARY_SCHEMA = 'flowdump.summary/v1';
@@ -129,6 +130,8 @@ export interface Summary {
   malformed: { count: number; examples: Problem[] };
   warnings: string[];
   errors: Problem[];
+  /** with --explain (and in a capture's summary): what in security groups or network ACLs blocks each failing peer */
+  explanations?: Explanation[];
 }
 
 export const FAILURE_CLASSES: readonly TcpClass[] = ['refused', 'unanswered', 'rejected'];

@@ -4,6 +4,7 @@ import type { MetricsPort } from '../aws/metrics.js';
 import type { S3Port } from '../aws/s3.js';
 import { analyzeSources } from '../analyze/run.js';
 import type { Summary } from '../analyze/summary.js';
+import type { Explanation } from '../explain/model.js';
 import { ExitCode, FlowdumpError } from '../errors.js';
 import { parseLogFormat } from '../format/template.js';
 import type { Clock } from './clock.js';
@@ -89,6 +90,8 @@ export interface CaptureDeps {
   renderText: (summary: Summary, capture?: CaptureSummaryFacts) => string;
   /** the local summary cache (XDG state dir) */
   cache?: SummaryCache;
+  /** what in security groups or network ACLs blocks each failing peer (read-only); absent with --no-explain */
+  explain?: (summary: Summary) => Promise<Explanation[]>;
   safetyNet?: SafetyNet;
   checkpoint?: (phase: CheckpointPhase, capture: CaptureManifest) => Promise<void>;
   /** who holds a lock: host and process */
@@ -449,6 +452,12 @@ async function analyzeCapture(
     ...(cost ? { actualUsd: cost.usd } : {}),
   };
   if (priced.costGuard) summary.warnings.unshift(`stopped early by --max-cost $${priced.costGuard.maxCostUsd}: ${priced.costGuard.reason}`);
+  if (deps.explain) {
+    summary.explanations = await deps.explain(summary).catch((error: unknown) => {
+      deps.reporter.event({ type: 'warning', id: manifest.id, message: `could not explain the failures of capture ${manifest.id} (${(error as Error)?.message})` });
+      return undefined;
+    });
+  }
   const facts = captureFacts(priced, cost);
   const text = deps.renderText(summary, facts);
   const json = `${JSON.stringify({ ...summary, capture: facts }, null, 2)}\n`;

@@ -4,6 +4,7 @@ import type { SchedulerPort } from '../aws/scheduler.js';
 import { scaledClock, systemClock, type Clock } from '../capture/clock.js';
 import { defaultBucketName, partitionOfArn } from '../capture/destination.js';
 import type { Places } from '../capture/places.js';
+import type { Summary } from '../analyze/summary.js';
 import { startCapture, type CaptureDeps, type CheckpointPhase, type Reporter, type SafetyNet } from '../capture/lifecycle.js';
 import type { CaptureManifest } from '../capture/manifest.js';
 import type { CapturePlan } from '../capture/plan.js';
@@ -129,7 +130,7 @@ export async function captureDeps(
   aws: AwsContext,
   who: Identity,
   reporter: Reporter,
-  options: { prices?: PriceTable; clock?: Clock; safetyNet?: SafetyNet } = {},
+  options: { prices?: PriceTable; clock?: Clock; safetyNet?: SafetyNet; explain?: boolean } = {},
 ): Promise<CaptureDeps> {
   const plain = paint(false);
   return {
@@ -145,6 +146,8 @@ export async function captureDeps(
     cache: localCache(ctx),
     checkpoint: holdAt(ctx),
     ...(options.safetyNet ? { safetyNet: options.safetyNet } : {}),
+    // the summary says what blocks each failing peer unless --no-explain (the code loads only then)
+    ...(options.explain !== false ? { explain: async (summary: Summary) => (await import('./explain.js')).explainWithAws(aws, summary) } : {}),
     owner: `${hostname()}:${process.pid}`,
   };
 }

@@ -2,6 +2,7 @@ import type { ConnectionRecord } from '../analyze/connection-records.js';
 import { displayEndpoint } from '../analyze/fold.js';
 import type { ConnectionReport, GapWindow, PeerRow, Summary } from '../analyze/summary.js';
 import { renderTimelineChart } from './chart.js';
+import { whyCell, whyHeader, whySection } from './explain-html.js';
 import type { CaptureFacts, ReportContext } from './context.js';
 import { buildLadder, renderLadderSvg, type Ladder } from './ladder.js';
 import { capNote, esc, hhmm, num, plural } from './markup.js';
@@ -84,6 +85,7 @@ export function renderHtmlReport(options: HtmlReportOptions): string {
     context.capture ? capture(context.capture) : '',
     timeline(summary, limits),
     peers(summary, limits),
+    whySection(summary),
     failures(summary, limits, new Set((ladders ?? []).map((ladder) => ladder.connection.id))),
     ladderSection(summary, ladders, context, limits),
     blindSpots(summary, context),
@@ -118,7 +120,7 @@ function header(summary: Summary, context: ReportContext): string {
 <h1>flowdump <span>TCP handshake report</span></h1>
 <p class="meta">${esc(window)} · ${plural(records.total, 'record')} from ${plural(summary.sources.count, 'source')} · ${plural(summary.interfaces.count, 'interface')}</p>
 ${inputs}
-<nav><a href="#timeline">When</a><a href="#peers">Peers</a><a href="#failures">Failed connections</a><a href="#ladders">Ladders</a><a href="#blind-spots">Blind spots</a>${context.capture ? '<a href="#capture">Capture</a>' : ''}</nav>
+<nav><a href="#timeline">When</a><a href="#peers">Peers</a>${summary.explanations ? '<a href="#why">Why</a>' : ''}<a href="#failures">Failed connections</a><a href="#ladders">Ladders</a><a href="#blind-spots">Blind spots</a>${context.capture ? '<a href="#capture">Capture</a>' : ''}</nav>
 </header>`;
 }
 
@@ -223,12 +225,12 @@ function peers(summary: Summary, limits: ReportLimits): string {
   return `<section id="peers">
 <h2>Peers with failures <small>server side (ip:port), worst first</small></h2>
 <table id="peers-table">
-<thead><tr><th>peer</th><th class="n">connections</th><th class="n">established</th><th class="n">refused</th><th class="n">unanswered</th><th class="n">rejected</th><th class="n">reset</th><th class="n">midstream</th></tr></thead>
+<thead><tr><th>peer</th><th class="n">connections</th><th class="n">established</th><th class="n">refused</th><th class="n">unanswered</th><th class="n">rejected</th><th class="n">reset</th><th class="n">midstream</th>${whyHeader(summary)}</tr></thead>
 <tbody>
 ${rows
   .map(
     (peer) =>
-      `<tr data-peer="${esc(peer.peer)}"><td><code>${esc(peer.peer)}</code></td><td class="n">${num(peer.connections)}</td><td class="n">${num(peer.established)}</td>${hot(peer.refused, 'refused')}${hot(peer.unanswered, 'unanswered')}${hot(peer.rejected, 'rejected')}${hot(peer.reset, 'reset')}<td class="n">${num(peer.midstream)}</td></tr>`,
+      `<tr data-peer="${esc(peer.peer)}"><td><code>${esc(peer.peer)}</code></td><td class="n">${num(peer.connections)}</td><td class="n">${num(peer.established)}</td>${hot(peer.refused, 'refused')}${hot(peer.unanswered, 'unanswered')}${hot(peer.rejected, 'rejected')}${hot(peer.reset, 'reset')}<td class="n">${num(peer.midstream)}</td>${whyCell(summary, peer.peer)}</tr>`,
   )
   .join('\n')}
 </tbody>

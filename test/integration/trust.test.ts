@@ -32,13 +32,15 @@ import {
 const PAST = '2020-01-01T00:00:00Z';
 
 describe('forged flowdump tags prove nothing', { timeout: INTEGRATION_TIMEOUT }, () => {
-  test('flow logs tagged like captures that deliver to somebody else\'s bucket — the id "vpc" on its prefix vpc/, a well-formed id on a prefix of that name, and a well-formed id into a foreign prefix of the setup bucket — survive sweep, stop --all and list, and nothing is written into those places (ap-southeast-4)', async () => {
+  test('flow logs tagged like captures that deliver to somebody else\'s bucket — the id "vpc" on its prefix vpc/, a well-formed id on a prefix of that name, and a well-formed id into a foreign prefix of the setup bucket — survive sweep, stop --all and list, and nothing is written into those places (account 210987654371, ap-southeast-4)', async () => {
     const region = 'ap-southeast-4';
-    const aws = sdk(region);
+    const account = '210987654371';
+    const other = await otherAccount(account);
+    const aws = sdk(region, other.credentials);
     const fixture = await makeFixture(aws);
-    const env = cliEnv({ region });
+    const env = cliEnv({ region, extra: other.env });
     expect((await runCli(['setup'], env)).code).toBe(0);
-    const bucket = bucketName(region);
+    const bucket = bucketName(region).replace(ACCOUNT, account);
     const audit = `corp-audit-logs-${region}`;
     await aws.s3.send(new CreateBucketCommand({ Bucket: audit, CreateBucketConfiguration: { LocationConstraint: region } }));
     const wellFormed = 'fd-20200101-000000-ab12';
@@ -68,7 +70,7 @@ describe('forged flowdump tags prove nothing', { timeout: INTEGRATION_TIMEOUT },
     const before = { audit: await listKeys(aws, audit), ours: await listKeys(aws, bucket) };
     expect(before.audit).toHaveLength(2);
 
-    const swept = await runCli(['sweep', '--settle-timeout', '0s'], cliEnv({ region, offsetSeconds: 3600 }));
+    const swept = await runCli(['sweep', '--settle-timeout', '0s'], cliEnv({ region, offsetSeconds: 3600, extra: other.env }));
     expect(swept.code).toBe(0);
     const stopped = await runCli(['stop', '--all', '--settle-timeout', '0s'], env);
     expect(stopped.code).toBe(0);
@@ -88,13 +90,14 @@ describe('forged flowdump tags prove nothing', { timeout: INTEGRATION_TIMEOUT },
     expect(JSON.parse(json.stdout)).toMatchObject({ captures: [], notCaptures: expect.arrayContaining([expect.stringContaining(forged[1])]) });
   });
 
-  test('a capture id from a tag never becomes a path: "../../../escaped" on a log group /x/../../../escaped writes nothing outside the state folder and the group is left alone (ca-west-1)', async () => {
+  test('a capture id from a tag never becomes a path: "../../../escaped" on a log group /x/../../../escaped writes nothing outside the state folder and the group is left alone (account 210987654372, ca-west-1)', async () => {
     const region = 'ca-west-1';
-    const aws = sdk(region);
+    const account = '210987654372';
+    const other = await otherAccount(account);
+    const aws = sdk(region, other.credentials);
     const fixture = await makeFixture(aws);
     const home = scratchDir('trust-home');
     const state = join(home, 'a', 'b', 'state');
-    const env = cliEnv({ region, stateDir: state });
     const group = '/x/../../../escaped';
     await aws.logs.send(new CreateLogGroupCommand({ logGroupName: group, tags: { 'flowdump:capture-id': '../../../escaped' } }));
     await seedLogEvents(aws, group, fixture.eniIds[0], handshakeRecords(fixture.eniIds[0], fixture.privateIp, 1_700_000_000), Date.now());
@@ -106,13 +109,13 @@ describe('forged flowdump tags prove nothing', { timeout: INTEGRATION_TIMEOUT },
           TrafficType: 'ALL',
           LogDestinationType: 'cloud-watch-logs',
           LogGroupName: group,
-          DeliverLogsPermissionArn: `arn:aws:iam::${ACCOUNT}:role/anything`,
+          DeliverLogsPermissionArn: `arn:aws:iam::${account}:role/anything`,
           TagSpecifications: [{ ResourceType: 'vpc-flow-log', Tags: [{ Key: 'flowdump:capture-id', Value: '../../../escaped' }, { Key: 'flowdump:expires-at', Value: PAST }] }],
         }),
       )
     ).FlowLogIds![0];
 
-    const swept = await runCli(['sweep', '--settle-timeout', '0s'], cliEnv({ region, stateDir: state, offsetSeconds: 3600 }));
+    const swept = await runCli(['sweep', '--settle-timeout', '0s'], cliEnv({ region, stateDir: state, offsetSeconds: 3600, extra: other.env }));
     expect(swept.code).toBe(0);
     expect(swept.stderr).toContain(`${forged} carries flowdump tags but its flowdump:capture-id "../../../escaped" is not a capture id`);
     // nothing outside the state folder: the escape target of every join it could have made

@@ -20,6 +20,7 @@ interface AnalyzeFlags extends CommonOptions {
   markdown?: boolean;
   html?: string;
   top: string;
+  explain?: boolean;
 }
 
 /** stdin is kept up to this much for the report's second pass (ladders); beyond it the report explains. */
@@ -39,7 +40,8 @@ export function analyzeCommand(ctx: CliContext): Command {
     .option('--html <file>', 'also write a self-contained HTML report (timeline chart, peers, ladder diagrams) to <file>')
     .addOption(new Option('--top <n>', 'rows in the peer and connection tables').default('10'))
     .option('--since <time>', 'logs:/group only: events from this time (ISO) or this long ago (90m, 2h, 1d)')
-    .option('--until <time>', 'logs:/group only: events up to this time (ISO) or this long ago');
+    .option('--until <time>', 'logs:/group only: events up to this time (ISO) or this long ago')
+    .option('--explain', 'say what blocks each rejected or unanswered peer: reads (never changes) the security groups and network ACLs in force; needs AWS credentials and --region');
   withCommonOptions(command, true);
   command.addHelpText(
     'after',
@@ -55,6 +57,7 @@ Examples:
   flowdump analyze s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/05/01/
   flowdump analyze logs:/vpc/flow-logs --since 2h
   flowdump analyze fd-20260501-120000-3fa9              a capture of yours (its stored summary once cleaned)
+  flowdump analyze capture/ --explain --region eu-west-1   which security group or network ACL rule blocks each failing peer
 
 A filter expression selects what is reported, never how it is judged: every record is still read
 and every verdict is the one the whole input gives; the summary lists the TCP connections with at
@@ -69,6 +72,8 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     const explicit = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
     // fail before the (possibly long) analysis, not after it
     if (flags.html !== undefined) await checkWritableFolder(flags.html);
+    // fail on a missing region before the (possibly long) analysis, not after it
+    const aws = flags.explain ? await (await import('../aws.js')).openAws(ctx, flags, 'flowdump-analyze.json') : undefined;
     const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), aws: flags });
     // headerless CloudWatch Logs data: the format of the flow log (or capture) that wrote it
     const format = explicit ?? input.format;
@@ -82,6 +87,8 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     // a cleaned capture has no data left: its stored summary is the answer
     const summary = input.storedSummary && !input.filter ? input.storedSummary : (await analyzeSources(sources, { ...readOptions, focus: input.filter })).summary;
     if (input.filter) summary.filter = input.expression;
+    // --explain code loads only for --explain
+    if (aws) summary.explanations = await (await import('../explain.js')).explainWithAws(aws, summary, { top });
     if (flags.json) printJson(ctx, summary);
     else if (flags.markdown) ctx.io.stdout.write(renderSummaryMarkdown(summary, top));
     else ctx.io.stdout.write(renderSummaryText(summary, { paint: ctx.paint, top }));

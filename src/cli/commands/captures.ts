@@ -142,6 +142,8 @@ function stateOf(record: CaptureRecord, now: number): string {
 }
 
 interface StopFlags extends CommonOptions {
+  /** false with --no-explain */
+  explain?: boolean;
   all?: boolean;
   settleTimeout?: string;
   keep?: boolean;
@@ -153,7 +155,8 @@ export function stopCommand(ctx: CliContext): Command {
     .argument('[capture-id]', 'the capture (see flowdump list)')
     .option('--all', 'stop every running or unfinished capture in this region')
     .option('--keep', 'keep the captured data after the summary')
-    .option('--settle-timeout <duration>', 'how long to wait for late deliveries', '15m');
+    .option('--settle-timeout <duration>', 'how long to wait for late deliveries', '15m')
+    .option('--no-explain', "the summary does not read security groups and network ACLs to say what blocks each failing peer");
   withCommonOptions(command, true);
   command.addHelpText('after', '\nExamples:\n  flowdump stop fd-20260501-120000-3fa9\n  flowdump stop --all --settle-timeout 2m\n');
   command.action(async (id: string | undefined, flags: StopFlags) => {
@@ -166,7 +169,7 @@ export function stopCommand(ctx: CliContext): Command {
     const who = await identity(aws);
     const clock = cliClock(ctx.io.env);
     // stop disarms each capture's safety net once its flow log is verified gone (a failure is a warning)
-    const deps = await captureDeps(ctx, aws, who, reporter, { clock, safetyNet: await openSafetyNet(aws, who.account, clock) });
+    const deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, safetyNet: await openSafetyNet(aws, who.account, clock) });
     const { captures: records, foreign } = await discoverCaptures(deps, discoverOptions(aws, who));
     reportForeign(ctx, foreign, flags.json);
     const chosen = id ? records.filter((record) => record.id === id) : records.filter((record) => record.flowLogs.length > 0 || (record.manifest && record.manifest.state !== 'cleaned' && !(record.manifest.state === 'analyzed' && record.manifest.keep)));
@@ -198,6 +201,8 @@ export function stopCommand(ctx: CliContext): Command {
 }
 
 interface SweepFlags extends CommonOptions {
+  /** false with --no-explain */
+  explain?: boolean;
   watch?: boolean;
   settleTimeout?: string;
 }
@@ -211,7 +216,8 @@ export function sweepCommand(ctx: CliContext): Command {
         'Idempotent: running it twice, or two at once, does no harm. Exit 5 when a flow log could not be verified deleted.',
     )
     .option('--watch', 'sweep every minute until interrupted (late data is picked up on a later round); enforces --max-cost of running captures every minute')
-    .option('--settle-timeout <duration>', 'how long after a stop to wait for late deliveries', '15m');
+    .option('--settle-timeout <duration>', 'how long after a stop to wait for late deliveries', '15m')
+    .option('--no-explain', "the summary does not read security groups and network ACLs to say what blocks each failing peer");
   withCommonOptions(command, true);
   command.addHelpText('after', '\nExamples:\n  flowdump sweep\n  */5 * * * *  flowdump sweep --region eu-west-1   (crontab)\n  flowdump sweep --watch\n');
   command.action(async (flags: SweepFlags) => {
@@ -220,7 +226,7 @@ export function sweepCommand(ctx: CliContext): Command {
     const reporter = cliReporter(ctx, { json: flags.json });
     const who = await identity(aws);
     const clock = cliClock(ctx.io.env);
-    let deps = await captureDeps(ctx, aws, who, reporter, { clock, safetyNet: await openSafetyNet(aws, who.account, clock) });
+    let deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, safetyNet: await openSafetyNet(aws, who.account, clock) });
     const schedulerFor = await openScheduler(aws);
     // the cost guards of running captures with --max-cost, kept across rounds
     const options = { ...discoverOptions(aws, who), settleTimeoutMs: settleMs, waitForSettle: !flags.watch, costWatches: new Map() };

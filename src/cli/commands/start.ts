@@ -21,6 +21,8 @@ import { cliReporter } from '../reporter.js';
 import { askMaxCost, parseMaxCost, runWizard, type StartAnswers } from '../wizard.js';
 
 export interface StartFlags extends CommonOptions {
+  /** false with --no-explain */
+  explain?: boolean;
   instance?: string;
   eni?: string;
   subnet?: string;
@@ -66,7 +68,8 @@ export function addStartOptions(command: Command): Command {
     .option('--max-cost <USD>', 'stop the capture before what it delivers would cost more than this, e.g. 0.50 (checked every minute)')
     .option('--force', 'allow a capture longer than 24h')
     .option('--settle-timeout <duration>', 'how long to wait for late deliveries after the stop', '15m')
-    .option('--no-safety-net', 'no server-side teardown (EventBridge Scheduler): if this machine stops first, only flowdump sweep deletes the flow log');
+    .option('--no-safety-net', 'no server-side teardown (EventBridge Scheduler): if this machine stops first, only flowdump sweep deletes the flow log')
+    .option('--no-explain', "the summary does not read security groups and network ACLs to say what blocks each failing peer");
   return withCommonOptions(command, true);
 }
 
@@ -143,7 +146,7 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   };
   const withNet = flags.safetyNet !== false;
   const clock = cliClock(ctx.io.env);
-  const deps = await captureDeps(ctx, aws, who, reporter, { clock, ...(withNet ? { safetyNet: await openSafetyNet(aws, who.account, clock) } : {}) });
+  const deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, ...(withNet ? { safetyNet: await openSafetyNet(aws, who.account, clock) } : {}) });
   const prompts = options.prompts ?? (canAsk ? enquirerPrompts() : undefined);
   // the wizard also asks for a cost cap, once it can show the estimate
   const askCap = !given.target && maxCostUsd === undefined ? prompts : undefined;

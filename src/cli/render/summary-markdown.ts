@@ -2,6 +2,7 @@ import { displayEndpoint } from '../../analyze/fold.js';
 import type { Summary } from '../../analyze/summary.js';
 import type { CaptureFacts, ReportContext } from '../../report/context.js';
 import { failureRanges, formatRanges, spansDays } from '../../report/when.js';
+import { renderExplanationsMarkdown } from './explain.js';
 import { failureSparkline } from './timeline.js';
 
 const cell = (value: string | number): string => String(value).replace(/\|/g, '\\|');
@@ -71,6 +72,7 @@ export function renderSummaryMarkdown(summary: Summary, top = 10, context: Repor
     const failingPeers = summary.peers.filter((peer) => peer.failures > 0 || peer.reset > 0).length;
     if (failingPeers > peers.length) out.push(`…and ${failingPeers - peers.length} more peers with failures.`, '');
   }
+  out.push(...renderExplanationsMarkdown(summary.explanations));
   const worst = summary.failures.slice(0, top);
   if (worst.length > 0) {
     out.push('**Failed connections** (worst first)', '');

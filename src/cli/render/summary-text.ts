@@ -1,6 +1,7 @@
 import { displayEndpoint } from '../../analyze/fold.js';
 import type { Summary } from '../../analyze/summary.js';
 import type { Paint } from '../io.js';
+import { renderExplanationsText } from './explain.js';
 import { num, renderTable } from './table.js';
 import { clock, clockSeconds, failureSparkline } from './timeline.js';
 
@@ -69,6 +70,7 @@ export function renderSummaryText(summary: Summary, options: TextOptions): strin
     const more = summary.peers.filter((peer) => peer.failures > 0 || peer.reset > 0).length - peers.length;
     if (more > 0) out.push(p.dim(`  … ${num(more)} more peers with failures (--top, or --json for all)`));
   }
+  out.push(...renderExplanationsText(summary.explanations, p));
 
   const worst = summary.failures.slice(0, top);
   if (worst.length > 0) {
