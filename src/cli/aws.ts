@@ -25,11 +25,13 @@ export interface Identity {
   account: string;
   arn: string;
   defaultBucket: string;
+  /** aws, aws-cn or aws-us-gov: taken from the caller's ARN */
+  partition: string;
 }
 
 export async function identity(aws: AwsContext): Promise<Identity> {
   const who = await aws.sts.getCallerIdentity();
-  return { account: who.account, arn: who.arn, defaultBucket: defaultBucketName(who.account, aws.region) };
+  return { account: who.account, arn: who.arn, defaultBucket: defaultBucketName(who.account, aws.region), partition: /^arn:([a-z-]+):/.exec(who.arn)?.[1] ?? 'aws' };
 }
 
 /**
@@ -77,7 +79,11 @@ export async function openScheduler(aws: AwsContext): Promise<(region: string) =
   const ports = new Map<string, SchedulerPort>();
   return (region) => {
     let port = ports.get(region);
-    if (!port) ports.set(region, (port = new AwsSchedulerAdapter(new SchedulerClient({ ...aws.config, region } as never), region)));
+    if (!port) {
+      const client = new SchedulerClient({ ...aws.config, region } as never);
+      aws.instrument(client);
+      ports.set(region, (port = new AwsSchedulerAdapter(client, region)));
+    }
     return port;
   };
 }
