@@ -24,7 +24,7 @@ function hasMoto(python: string): boolean {
   return probe.status === 0;
 }
 
-function findPython(): string {
+export function findPython(): string {
   const venvPython = join(root, '.venv', 'bin', 'python');
   const candidates = [process.env.FLOWDUMP_TEST_PYTHON, existsSync(venvPython) ? venvPython : undefined, 'python3'].filter((c): c is string => Boolean(c));
   for (const python of candidates) if (hasMoto(python)) return python;
