@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { decide, iamRequests, readPolicy, type Caller } from '../integration/iam-requests.js';
 import type { RecordedCall } from '../../src/aws/record.js';
 
@@ -115,5 +116,36 @@ describe('the roles setup makes', () => {
     const deliverer: Caller = { ...role, principal: `arn:aws:iam::${ACCOUNT}:role/flowdump-flow-logs-delivery` };
     expect(await decide(policy, put('/aws/lambda/prod'), deliverer)).toBe('ImplicitlyDenied');
     expect(await decide(policy, put(`/flowdump/${ID}`), deliverer)).toBe('Allowed');
+  });
+
+  /** May `service`, acting for `sourceArn` of `sourceAccount`, assume the role whose trust is `trust`? */
+  async function assume(trust: unknown, service: string, sourceAccount: string, sourceArn: string): Promise<string> {
+    const result = await runSimulation(
+      {
+        request: { principal: service, action: 'sts:AssumeRole', resource: { resource: `arn:aws:iam::${ACCOUNT}:role/flowdump`, accountId: ACCOUNT }, contextVariables: { 'aws:SourceAccount': sourceAccount, 'aws:SourceArn': sourceArn } },
+        identityPolicies: [],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: trust,
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+    return result.overallResult;
+  }
+
+  test('only EventBridge Scheduler acting for the schedule group flowdump of this account (any region) assumes the safety-net role', async () => {
+    const trust = fill('safety-net-role-trust.json');
+    expect(await assume(trust, 'scheduler.amazonaws.com', ACCOUNT, `arn:aws:scheduler:ap-south-1:${ACCOUNT}:schedule-group/flowdump`)).toBe('Allowed');
+    expect(await assume(trust, 'scheduler.amazonaws.com', ACCOUNT, `arn:aws:scheduler:ap-south-1:${ACCOUNT}:schedule-group/default`)).toBe('ImplicitlyDenied');
+    expect(await assume(trust, 'scheduler.amazonaws.com', '999988887777', 'arn:aws:scheduler:ap-south-1:999988887777:schedule-group/flowdump')).toBe('ImplicitlyDenied');
+    expect(await assume(trust, 'events.amazonaws.com', ACCOUNT, `arn:aws:scheduler:ap-south-1:${ACCOUNT}:schedule-group/flowdump`)).toBe('ImplicitlyDenied');
+  });
+
+  test('only VPC Flow Logs acting for a flow log of this account (any region) assumes the delivery role', async () => {
+    const trust = fill('delivery-role-trust.json');
+    expect(await assume(trust, 'vpc-flow-logs.amazonaws.com', ACCOUNT, `arn:aws:ec2:sa-east-1:${ACCOUNT}:vpc-flow-log/fl-1`)).toBe('Allowed');
+    expect(await assume(trust, 'vpc-flow-logs.amazonaws.com', '999988887777', 'arn:aws:ec2:sa-east-1:999988887777:vpc-flow-log/fl-1')).toBe('ImplicitlyDenied');
+    expect(await assume(trust, 'vpc-flow-logs.amazonaws.com', ACCOUNT, `arn:aws:ec2:sa-east-1:${ACCOUNT}:instance/i-1`)).toBe('ImplicitlyDenied');
   });
 });

@@ -32,6 +32,8 @@ const USER_POLICIES = readdirSync(TEMPLATES).filter((file) => /^flowdump-.*\.jso
 let moto: OwnMoto;
 let admin: Sdk;
 let fixture: Fixture;
+/** a capture stopped under the S3 policy: its summary stays for analyze */
+let stoppedId: string | undefined;
 const keys = new Map<string, Credentials>();
 const recordings = scratchDir('flowdump-iam-calls-');
 const recording = (policy: string) => join(recordings, `${policy.replace(/\.json$/, '')}.jsonl`);
@@ -127,6 +129,7 @@ describe('every command under its own policy, on moto with IAM enforcement', { t
     const [flowLog] = await flowdumpFlowLogs(admin);
     await seedS3FlowLogFile(admin, { bucket: BUCKET, prefix: `flowdump/${id}/`, flowLogId: flowLog.FlowLogId!, windowStart: windowStart(new Date()), lines: handshakeRecords(fixture.eniIds[0], fixture.privateIp, Math.floor(Date.now() / 1000) - 60) });
     ok(await as(policy, ['stop', id, '--settle-timeout', '0s']), 'stop');
+    stoppedId = id;
     expect(await flowdumpFlowLogs(admin)).toEqual([]);
 
     const forgotten = await as(policy, ['start', '--eni', fixture.eniIds[0], '--for', '5m', '--yes', '--detach']);
@@ -148,6 +151,7 @@ describe('every command under its own policy, on moto with IAM enforcement', { t
     const id = started.stdout.split('\n')[0];
     ok(await as(policy, ['list', '--json']), 'list');
     ok(await as(policy, ['stop', id, '--settle-timeout', '0s']), 'stop');
+    stoppedId = id;
     expect(await flowdumpFlowLogs(admin)).toEqual([]);
 
     const forgotten = await as(policy, ['start', '--eni', fixture.eniIds[1], '--for', '5m', '--yes', '--detach', '--destination', 'logs:']);
@@ -176,6 +180,11 @@ describe('every command under its own policy, on moto with IAM enforcement', { t
     const logs = await as(policy, ['analyze', 'logs:/flowdump/seeded', '--json']);
     ok(logs, 'analyze logs:');
     expect(JSON.parse(logs.stdout).records.total).toBe(2);
+    // a capture by its id, found through its flow-log tags and manifest (stop deleted its data: no records left)
+    expect(stoppedId).toBeDefined();
+    const byId = await as(policy, ['analyze', stoppedId!, '--json']);
+    ok(byId, 'analyze <capture-id>');
+    expect(JSON.parse(byId.stdout).records.total).toBe(0);
   });
 });
 
