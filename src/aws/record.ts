@@ -9,6 +9,8 @@ import { appendFileSync } from 'node:fs';
  */
 export interface RecordedCall {
   policy?: string;
+  /** the caller's account, once this process has asked (GetCallerIdentity) */
+  account?: string;
   /** the CLI's arguments, for reading a failure */
   argv: string[];
   /** e.g. "EC2", "S3", "CloudWatchLogs" (the client's name without "Client") */
@@ -46,9 +48,12 @@ const fromList = (tags: TagList): Record<string, string> => Object.fromEntries((
 /** What one process learnt about resource tags, so a delete is recorded with the tags of what it deletes. */
 const flowLogTags = new Map<string, Record<string, string>>();
 const logGroupTags = new Map<string, Record<string, string>>();
+let callerAccount: string | undefined;
 
 function learn(operation: string, input: Record<string, unknown>, output: Record<string, unknown> | undefined): void {
-  if (operation === 'DescribeFlowLogs') {
+  if (operation === 'GetCallerIdentity' && typeof output?.Account === 'string') {
+    callerAccount = output.Account;
+  } else if (operation === 'DescribeFlowLogs') {
     for (const flowLog of (output?.FlowLogs as { FlowLogId?: string; Tags?: TagList }[] | undefined) ?? []) if (flowLog.FlowLogId) flowLogTags.set(flowLog.FlowLogId, fromList(flowLog.Tags));
   } else if (operation === 'CreateFlowLogs') {
     const specs = (input.TagSpecifications as { Tags?: TagList }[] | undefined) ?? [];
@@ -88,6 +93,7 @@ export function recordCalls(client: unknown, file: string | undefined, policy: s
         call.error = (error as Error).name;
         throw error;
       } finally {
+        if (callerAccount) call.account = callerAccount;
         appendFileSync(file, `${JSON.stringify(call)}\n`);
       }
     },

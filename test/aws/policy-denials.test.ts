@@ -2,7 +2,7 @@
  * What the shipped policies must refuse, evaluated with a real IAM evaluator
  * (@cloud-copilot/iam-simulate): flowdump's own credentials cannot delete or create flow logs that
  * are not flowdump's, nor write into a bucket of another account. (What they must allow is proven
- * from the recorded calls of every command: test/integration/policies.test.ts.)
+ * from the recorded calls of every command: test/audit/policies.test.ts.)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -19,7 +19,7 @@ And one check AWS makes that moto does not (this patch narrows what moto accepts
       make CreateSchedule fail after CreateFlowLogs (the safety net's rollback).
       https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
 
-With --iam (the policy tests' own server, test/integration/policies.test.ts, which enforces IAM with
+With --iam (the policy tests' own server, test/audit/policies.test.ts, which enforces IAM with
 POST /moto-api/reset-auth): moto's IAM enforcement checks actions and S3 resource ARNs only, so
 four narrow adaptations let it check what it can (patch_iam_enforcement; the simulator test proves
 resources and conditions with a real IAM evaluator):

@@ -1,4 +1,7 @@
 /**
+ * Runs after the other tests (vitest project "iam-audit"): it starts a moto server of its own and
+ * keeps the machine busy for a minute, which timing-sensitive tests should not share.
+ *
  * Every command works under the one policy in templates/iam/ its user attaches — proven twice:
  *  1. on a moto server of its own with IAM enforcement on: one IAM user per shipped policy
  *     (flowdump-*.json, read from the folder, so a new policy is covered), each command run with
@@ -18,10 +21,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RecordedCall } from '../../src/aws/record.js';
-import { scratchDir } from '../helpers/scratch.js';
-import { decide, iamRequests, readPolicy, type Caller } from './iam-requests.js';
-import { startOwnMoto, type OwnMoto } from './iam-moto.js';
-import { ACCOUNT, cliEnv, collect, flowdumpFlowLogs, handshakeRecords, makeFixture, ROOT, seedLogEvents, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT, type CliResult, type Credentials, type Fixture, type Sdk } from './helpers.js';
+import { removeScratchDirs, scratchDir } from '../helpers/scratch.js';
+import { decide, iamRequests, readPolicy, type Caller } from '../integration/iam-requests.js';
+import { startOwnMoto, type OwnMoto } from '../integration/iam-moto.js';
+import { ACCOUNT, collect, flowdumpFlowLogs, handshakeRecords, makeFixture, ROOT, seedLogEvents, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT, type CliResult, type Credentials, type Fixture, type Sdk } from '../integration/helpers.js';
+
+// (this project has no test/setup-env.ts: every client here names this file's moto and its keys)
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const REGION = 'eu-west-1';
 const BUCKET = `flowdump-${ACCOUNT}-${REGION}`;
@@ -47,13 +53,25 @@ function sdkAt(credentials: Credentials): Sdk {
 async function as(policy: string, args: string[], options: { offsetSeconds?: number; scale?: number; recordTo?: string } = {}): Promise<CliResult> {
   const credentials = keys.get(policy);
   if (!credentials) throw new Error(`no user holds ${policy}`);
-  const { recordTo, ...clock } = options;
-  const env = cliEnv({
-    region: REGION,
-    stateDir: state,
-    ...clock,
-    extra: { AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, FLOWDUMP_TEST_RECORD_AWS: recordTo ?? recording(policy) },
-  });
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(moto.endpoint)) throw new Error(`refusing to run flowdump against ${moto.endpoint}: only moto on 127.0.0.1`);
+  // nothing from this process's environment: no profile, no real credentials, only this moto
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: state,
+    XDG_STATE_HOME: state,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_REGION: REGION,
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/nonexistent/aws-config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+    NO_COLOR: '1',
+    FLOWDUMP_TEST_RECORD_AWS: options.recordTo ?? recording(policy),
+    ...(options.offsetSeconds ? { FLOWDUMP_TEST_TIME_OFFSET: String(options.offsetSeconds) } : {}),
+    ...(options.scale ? { FLOWDUMP_TEST_TIME_SCALE: String(options.scale) } : {}),
+  };
   return collect(spawn(process.execPath, [join(ROOT, 'bin', 'flowdump'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
@@ -87,6 +105,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await moto?.stop();
+  removeScratchDirs();
 });
 
 describe('every command under its own policy, on moto with IAM enforcement', { timeout: INTEGRATION_TIMEOUT }, () => {
