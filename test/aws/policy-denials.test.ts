@@ -28,7 +28,7 @@ describe.each(capturePolicies)('%s refuses', (file) => {
   const policy = readPolicy(join(TEMPLATES, file));
 
   test('DeleteFlowLogs of an untagged flow log, or one whose capture-id is not shaped like an id', async () => {
-    for (const tags of [{}, { 'flowdump:capture-id': 'vpc' }, { 'flowdump:capture-id': '' }, { Team: 'audit' }]) {
+    for (const tags of [{}, { 'flowdump:capture-id': 'vpc' }, { 'flowdump:capture-id': '' }, { 'flowdump:capture-id': 'fd-audit' }, { 'flowdump:capture-id': 'fd-20260101-000000-' }, { Team: 'audit' }]) {
       const [request] = only(call('EC2', 'DeleteFlowLogs', { FlowLogIds: ['fl-audit'] }, { 'fl-audit': tags }), 'ec2:DeleteFlowLogs');
       expect(await decide(policy, request, caller), JSON.stringify(tags)).toBe('ImplicitlyDenied');
     }
@@ -41,6 +41,7 @@ describe.each(capturePolicies)('%s refuses', (file) => {
     expect(await decide(policy, create({ Name: 'audit' }), caller)).toBe('ImplicitlyDenied');
     expect(await decide(policy, create({}), caller)).toBe('ImplicitlyDenied');
     expect(await decide(policy, create({ ...ourTags, 'flowdump:capture-id': 'vpc' }), caller)).toBe('ImplicitlyDenied');
+    expect(await decide(policy, create({ ...ourTags, 'flowdump:capture-id': 'fd-x' }), caller)).toBe('ImplicitlyDenied');
     expect(await decide(policy, create({ ...ourTags, Team: 'audit' }), caller)).toBe('ImplicitlyDenied');
     expect(await decide(policy, create(ourTags), caller)).toBe('Allowed');
   });

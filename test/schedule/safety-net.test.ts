@@ -280,7 +280,7 @@ describe('IAM documents of the safety net', () => {
         Effect: 'Allow',
         Action: 'ec2:DeleteFlowLogs',
         Resource: 'arn:aws:ec2:*:123456789012:vpc-flow-log/*',
-        Condition: { StringLike: { 'aws:ResourceTag/flowdump:capture-id': 'fd-*' } },
+        Condition: { StringLike: { 'aws:ResourceTag/flowdump:capture-id': 'fd-????????-??????-?*' } },
       },
       { Sid: 'DeleteTheFlowLogsS3Delivery', Effect: 'Allow', Action: ['logs:DeleteLogDelivery'], Resource: '*' },
     ]);
