@@ -55,6 +55,8 @@ export interface AwsContext {
   iam: IamPort;
   /** CloudWatch metrics (GetMetricData): the cost estimate and the live cost guard */
   metrics: MetricsPort;
+  /** readies an SDK client built elsewhere from `config` (the scheduler's) like these: the test-only call recorder */
+  instrument(client: unknown): void;
 }
 
 /** Resolves the region (flag → AWS_REGION → AWS_DEFAULT_REGION → the profile's config) and checks it is one AWS knows. */
@@ -108,7 +110,7 @@ export function sdkClientConfig(region: string, options: AwsClientOptions): SdkC
  */
 export async function createAwsContext(options: AwsClientOptions): Promise<AwsContext> {
   const region = await resolveRegion(options);
-  const [{ CloudWatchClient }, { CloudWatchLogsClient }, { EC2Client }, { IAMClient }, { S3Client }, { STSClient }, { CloudWatchMetrics }, { createEc2Port }, { createIamPort }, { createLogsPort }, { createS3Port }, { createStsPort }] = await Promise.all([
+  const [{ CloudWatchClient }, { CloudWatchLogsClient }, { EC2Client }, { IAMClient }, { S3Client }, { STSClient }, { CloudWatchMetrics }, { createEc2Port }, { createIamPort }, { createLogsPort }, { createS3Port }, { createStsPort }, { recordCalls }] = await Promise.all([
     import('@aws-sdk/client-cloudwatch'),
     import('@aws-sdk/client-cloudwatch-logs'),
     import('@aws-sdk/client-ec2'),
@@ -121,24 +123,31 @@ export async function createAwsContext(options: AwsClientOptions): Promise<AwsCo
     import('./logs.js'),
     import('./s3.js'),
     import('./sts.js'),
+    import('./record.js'),
   ]);
   const config = sdkClientConfig(region, options);
   const scope: AwsScope = { region, profile: options.profile ?? options.env.AWS_PROFILE, endpoint: config.endpoint, policy: options.policy };
   const base = config as never;
+  // test-only: FLOWDUMP_TEST_RECORD_AWS=<file> records every request (src/aws/record.ts)
+  const instrument = <T>(client: T): T => {
+    recordCalls(client, options.env.FLOWDUMP_TEST_RECORD_AWS || undefined, options.policy);
+    return client;
+  };
   // custom endpoints (moto, LocalStack, MinIO) do not serve virtual-hosted bucket names
-  const s3Client = new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined } as never);
+  const s3Client = instrument(new S3Client({ ...config, forcePathStyle: config.endpoint !== undefined } as never));
   return {
     region,
     profile: scope.profile,
     endpoint: config.endpoint,
     scope,
     config,
-    ec2: createEc2Port(new EC2Client(base), scope),
+    ec2: createEc2Port(instrument(new EC2Client(base)), scope),
     s3: createS3Port(s3Client, scope),
     ownedS3: (account) => createS3Port(s3Client, scope, account),
-    logs: createLogsPort(new CloudWatchLogsClient(base), scope),
-    sts: createStsPort(new STSClient(base), scope),
-    iam: createIamPort(new IAMClient(base), scope),
-    metrics: new CloudWatchMetrics(new CloudWatchClient(base), scope),
+    logs: createLogsPort(instrument(new CloudWatchLogsClient(base)), scope),
+    sts: createStsPort(instrument(new STSClient(base)), scope),
+    iam: createIamPort(instrument(new IAMClient(base)), scope),
+    metrics: new CloudWatchMetrics(instrument(new CloudWatchClient(base)), scope),
+    instrument,
   };
 }

@@ -17,6 +17,8 @@ export interface SetupStep {
 
 export interface SetupOptions {
   account: string;
+  /** the caller's partition (aws, aws-cn, aws-us-gov), from its ARN; default aws */
+  partition?: string;
   region: string;
   bucket: string;
   /** templates/iam/delivery-role-trust.json and delivery-role-policy.json, as text */
@@ -57,15 +59,15 @@ const MAX_POLICY_BYTES = 20 * 1024;
  * The statements flowdump needs in its bucket policy: TLS only, and what VPC Flow Logs' delivery
  * service needs to write (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-permissions.html).
  */
-export function bucketPolicyStatements(bucket: string, account: string, region: string): PolicyStatement[] {
-  const sourceConditions = { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:aws:logs:${region}:${account}:*` } };
+export function bucketPolicyStatements(bucket: string, account: string, region: string, partition = 'aws'): PolicyStatement[] {
+  const sourceConditions = { StringEquals: { 'aws:SourceAccount': account }, ArnLike: { 'aws:SourceArn': `arn:${partition}:logs:${region}:${account}:*` } };
   return [
     {
       Sid: 'FlowdumpDenyInsecureTransport',
       Effect: 'Deny',
       Principal: '*',
       Action: 's3:*',
-      Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+      Resource: [`arn:${partition}:s3:::${bucket}`, `arn:${partition}:s3:::${bucket}/*`],
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     },
     {
@@ -73,7 +75,7 @@ export function bucketPolicyStatements(bucket: string, account: string, region: 
       Effect: 'Allow',
       Principal: { Service: 'delivery.logs.amazonaws.com' },
       Action: 's3:PutObject',
-      Resource: `arn:aws:s3:::${bucket}/${DEFAULT_S3_BASE}/*`,
+      Resource: `arn:${partition}:s3:::${bucket}/${DEFAULT_S3_BASE}/*`,
       Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': account }, ArnLike: sourceConditions.ArnLike },
     },
     {
@@ -81,7 +83,7 @@ export function bucketPolicyStatements(bucket: string, account: string, region: 
       Effect: 'Allow',
       Principal: { Service: 'delivery.logs.amazonaws.com' },
       Action: ['s3:GetBucketAcl', 's3:ListBucket'],
-      Resource: `arn:aws:s3:::${bucket}`,
+      Resource: `arn:${partition}:s3:::${bucket}`,
       Condition: sourceConditions,
     },
   ];
@@ -171,7 +173,7 @@ export async function runSetup(deps: { s3: S3Port; iam: IamPort }, options: Setu
   steps.push({ what: 'default encryption', status: encryption ? 'existed' : 'made', note: encryption ? encryption : 'SSE-S3, AES256' });
 
   const existingPolicy = await s3.getBucketPolicy(bucket);
-  const mergedPolicy = mergeBucketPolicy(existingPolicy, bucketPolicyStatements(bucket, options.account, options.region), bucket);
+  const mergedPolicy = mergeBucketPolicy(existingPolicy, bucketPolicyStatements(bucket, options.account, options.region, options.partition), bucket);
   if (mergedPolicy.status !== 'existed') await s3.putBucketPolicy(bucket, mergedPolicy.policy);
   steps.push({
     what: 'bucket policy: TLS only + flow-log delivery',
@@ -187,14 +189,14 @@ export async function runSetup(deps: { s3: S3Port; iam: IamPort }, options: Setu
   let roleArn: string | undefined;
   let safetyNetRoleArn: string | undefined;
   if (!options.skipRole) {
-    const trust = options.deliveryTrustTemplate.replaceAll('${AccountId}', options.account).replaceAll('${Partition}', 'aws').replaceAll('${Region}', options.region);
+    const trust = fillDeliveryTemplate(options.deliveryTrustTemplate, options);
     roleArn = await ensureRole(iam, steps, {
       name: DELIVERY_ROLE_NAME,
       purpose: 'CloudWatch Logs delivery',
       trustPolicy: trust,
       trustFile: 'templates/iam/delivery-role-trust.json',
       policyName: 'flowdump-delivery',
-      policy: options.deliveryPolicy,
+      policy: fillDeliveryTemplate(options.deliveryPolicy, options),
       description: 'VPC Flow Logs delivery to CloudWatch Logs for flowdump captures',
     });
     if (options.safetyNetRole) {
@@ -210,6 +212,11 @@ export async function runSetup(deps: { s3: S3Port; iam: IamPort }, options: Setu
     }
   }
   return { bucket, roleArn, safetyNetRoleArn, steps };
+}
+
+/** The delivery role's documents carry ${AccountId}, ${Partition} (and once carried ${Region}). */
+export function fillDeliveryTemplate(template: string, options: Pick<SetupOptions, 'account' | 'region' | 'partition'>): string {
+  return template.replaceAll('${AccountId}', options.account).replaceAll('${Partition}', options.partition ?? 'aws').replaceAll('${Region}', options.region);
 }
 
 /** The first place two trust policies differ, said briefly; undefined when they are the same. */

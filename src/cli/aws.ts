@@ -83,7 +83,11 @@ export async function openScheduler(aws: AwsContext): Promise<(region: string) =
   const ports = new Map<string, SchedulerPort>();
   return (region) => {
     let port = ports.get(region);
-    if (!port) ports.set(region, (port = new AwsSchedulerAdapter(new SchedulerClient({ ...aws.config, region } as never), region)));
+    if (!port) {
+      const client = new SchedulerClient({ ...aws.config, region } as never);
+      aws.instrument(client);
+      ports.set(region, (port = new AwsSchedulerAdapter(client, region)));
+    }
     return port;
   };
 }

@@ -83,7 +83,8 @@ describe('the shipped IAM policies', () => {
       const statements = policy(file);
       for (const wanted of caller) {
         const resources = list(wanted.Resource).map((resource) =>
-          resource.replaceAll('{{Partition}}', 'aws').replaceAll('{{AccountId}}', '*').replaceAll('{{RoleName}}', 'flowdump-safety-net').replaceAll('{{GroupName}}', 'flowdump'),
+          // the shipped user policies name every partition (arn:*:…), so they work as shipped in aws, aws-cn and aws-us-gov
+          resource.replaceAll('{{Partition}}', '*').replaceAll('{{AccountId}}', '*').replaceAll('{{RoleName}}', 'flowdump-safety-net').replaceAll('{{GroupName}}', 'flowdump'),
         );
         for (const action of list(wanted.Action)) {
           const granting = statements.filter(

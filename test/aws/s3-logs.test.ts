@@ -36,7 +36,7 @@ describe('S3Port', () => {
   test('no bucket policy is "none", not an error; a denied one names s3:GetBucketPolicy and the setup policy', async () => {
     s3Mock.on(GetBucketPolicyCommand).rejectsOnce(awsError('NoSuchBucketPolicy', 404)).rejectsOnce(awsError('AccessDenied', 403));
     expect(await s3.getBucketPolicy('b')).toBeUndefined();
-    await expect(s3.getBucketPolicy('b')).rejects.toThrow('AWS denied s3:GetBucketPolicy on s3://b for the default credentials in eu-west-1: attach the policy in templates/iam/flowdump-capture-s3.json (it grants s3:GetBucketPolicy) to your user or role');
+    await expect(s3.getBucketPolicy('b')).rejects.toThrow('AWS denied s3:GetBucketPolicy on s3://b for the default credentials in eu-west-1: attach the policy in templates/iam/flowdump-setup.json (it grants s3:GetBucketPolicy) to your user or role');
   });
 
   test('a conditional write that loses the race says "exists"', async () => {

@@ -43,7 +43,7 @@ describe('flowdump setup', { timeout: INTEGRATION_TIMEOUT }, () => {
     const net = await iam.send(new GetRoleCommand({ RoleName: 'flowdump-safety-net' }));
     expect(JSON.parse(decodeURIComponent(net.Role!.AssumeRolePolicyDocument!)).Statement[0].Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
     const netPolicy = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'flowdump-safety-net', PolicyName: 'flowdump-safety-net' }))).PolicyDocument!));
-    expect(netPolicy.Statement[0]).toMatchObject({ Action: 'ec2:DeleteFlowLogs', Condition: { Null: { 'aws:ResourceTag/flowdump:capture-id': 'false' } } });
+    expect(netPolicy.Statement[0]).toMatchObject({ Action: 'ec2:DeleteFlowLogs', Condition: { StringLike: { 'aws:ResourceTag/flowdump:capture-id': 'fd-????????-??????-?*' } } });
 
     const second = await runCli(['setup'], env);
     expect(second.code).toBe(0);

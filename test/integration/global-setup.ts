@@ -5,7 +5,7 @@
  * clear message — integration tests are never skipped silently.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -24,7 +24,7 @@ function hasMoto(python: string): boolean {
   return probe.status === 0;
 }
 
-function findPython(): string {
+export function findPython(): string {
   const venvPython = join(root, '.venv', 'bin', 'python');
   const candidates = [process.env.FLOWDUMP_TEST_PYTHON, existsSync(venvPython) ? venvPython : undefined, 'python3'].filter((c): c is string => Boolean(c));
   for (const python of candidates) if (hasMoto(python)) return python;
@@ -42,7 +42,16 @@ function findPython(): string {
 
 let server: ChildProcess | undefined;
 
+/**
+ * Every AWS request the CLI makes in this run's integration tests is recorded here (cliEnv passes
+ * FLOWDUMP_TEST_RECORD_AWS on; src/aws/record.ts); test/audit/ evaluates them after all other tests.
+ */
+export const RUN_RECORDING = join(root, 'test-artifacts', 'aws-calls.jsonl');
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  mkdirSync(dirname(RUN_RECORDING), { recursive: true });
+  writeFileSync(RUN_RECORDING, '');
+  process.env.FLOWDUMP_TEST_RECORD_AWS = RUN_RECORDING;
   const python = findPython();
   server = spawn(python, [join(root, 'test', 'integration', 'moto_launcher.py'), '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const port = await new Promise<number>((resolve, reject) => {

@@ -277,6 +277,8 @@ export function cliEnv(options: CliEnv): NodeJS.ProcessEnv {
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
     XDG_STATE_HOME: options.stateDir ?? stateDir(),
     NO_COLOR: '1',
+    // every AWS request the CLI makes, recorded when the run asks for it (src/aws/record.ts)
+    ...(process.env.FLOWDUMP_TEST_RECORD_AWS ? { FLOWDUMP_TEST_RECORD_AWS: process.env.FLOWDUMP_TEST_RECORD_AWS } : {}),
     ...(options.offsetSeconds ? { FLOWDUMP_TEST_TIME_OFFSET: String(options.offsetSeconds) } : {}),
     ...(options.scale ? { FLOWDUMP_TEST_TIME_SCALE: String(options.scale) } : {}),
     ...(options.holdAt ? { FLOWDUMP_TEST_HOLD_AT: options.holdAt } : {}),

@@ -273,16 +273,26 @@ describe('IAM documents of the safety net', () => {
   type Statement = { Effect: string; Action: string | string[]; Resource: string; Principal?: unknown; Condition?: Record<string, Record<string, string>> };
   const statements = (doc: unknown) => (doc as { Statement: Statement[] }).Statement;
 
-  it('the role may only delete flow logs that carry the flowdump capture tag', () => {
+  it('the role may only delete flow logs whose capture tag is shaped like a capture id (and their S3 delivery)', () => {
     expect(statements(policies.rolePolicy)).toEqual([
       {
         Sid: 'DeleteOnlyFlowLogsThatFlowdumpTagged',
         Effect: 'Allow',
         Action: 'ec2:DeleteFlowLogs',
         Resource: 'arn:aws:ec2:*:123456789012:vpc-flow-log/*',
-        Condition: { Null: { 'aws:ResourceTag/flowdump:capture-id': 'false' } },
+        Condition: { StringLike: { 'aws:ResourceTag/flowdump:capture-id': 'fd-????????-??????-?*' } },
       },
+      { Sid: 'DeleteTheFlowLogsS3Delivery', Effect: 'Allow', Action: ['logs:DeleteLogDelivery'], Resource: '*' },
     ]);
+  });
+
+  it('in another partition the documents name it (the caller ARN decides, not a constant)', () => {
+    const china = renderSafetyNetPolicies({ accountId: '123456789012', partition: 'aws-cn' });
+    expect(JSON.stringify(china.rolePolicy)).toContain('arn:aws-cn:ec2:*:123456789012:vpc-flow-log/*');
+    expect(statements(china.trustPolicy)[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws-cn:scheduler:*:123456789012:schedule-group/flowdump' },
+    });
   });
 
   it('only EventBridge Scheduler of this account may assume it', () => {

@@ -30,19 +30,20 @@ export function setupCommand(ctx: CliContext): Command {
     const aws = await openAws(ctx, flags, 'flowdump-setup.json');
     const who = await identity(aws);
     if (flags.printPolicy) {
-      printJson(ctx, { Version: '2012-10-17', Statement: bucketPolicyStatements(who.defaultBucket, who.account, aws.region) });
+      printJson(ctx, { Version: '2012-10-17', Statement: bucketPolicyStatements(who.defaultBucket, who.account, aws.region, who.partition) });
       return;
     }
     // every S3 call names this account as the bucket's owner: a bucket squatted under our name answers 403
     const result = await runSetup({ s3: aws.ownedS3(who.account), iam: aws.iam }, {
       account: who.account,
+      partition: who.partition,
       region: aws.region,
       bucket: who.defaultBucket,
       deliveryTrustTemplate: readFileSync(templatePath('iam', 'delivery-role-trust.json'), 'utf8'),
       deliveryPolicy: readFileSync(templatePath('iam', 'delivery-role-policy.json'), 'utf8'),
       lifecycleDays: 7,
       skipRole: flags.s3Only === true,
-      safetyNetRole: safetyNetRole(who.account),
+      safetyNetRole: safetyNetRole(who.account, who.partition),
     });
     if (flags.json) {
       printJson(ctx, { schema: 'flowdump.setup/v1', account: who.account, region: aws.region, ...result });
@@ -59,7 +60,7 @@ export function setupCommand(ctx: CliContext): Command {
   return command;
 }
 
-function safetyNetRole(account: string): { name: string; trustPolicy: string; rolePolicy: string } {
-  const policies = renderSafetyNetPolicies({ accountId: account });
+function safetyNetRole(account: string, partition: string): { name: string; trustPolicy: string; rolePolicy: string } {
+  const policies = renderSafetyNetPolicies({ accountId: account, partition });
   return { name: policies.roleName, trustPolicy: JSON.stringify(policies.trustPolicy), rolePolicy: JSON.stringify(policies.rolePolicy) };
 }
