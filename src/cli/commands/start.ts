@@ -41,6 +41,8 @@ export interface StartFlags extends CommonOptions {
   maxCost?: string;
   /** false only with --no-safety-net */
   safetyNet?: boolean;
+  /** false only with --no-live */
+  live?: boolean;
 }
 
 export const CAPTURE_RESULT_SCHEMA = 'flowdump.capture-result/v1';
@@ -66,7 +68,8 @@ export function addStartOptions(command: Command): Command {
     .option('--max-cost <USD>', 'stop the capture before what it delivers would cost more than this, e.g. 0.50 (checked every minute)')
     .option('--force', 'allow a capture longer than 24h')
     .option('--settle-timeout <duration>', 'how long to wait for late deliveries after the stop', '15m')
-    .option('--no-safety-net', 'no server-side teardown (EventBridge Scheduler): if this machine stops first, only flowdump sweep deletes the flow log');
+    .option('--no-safety-net', 'no server-side teardown (EventBridge Scheduler): if this machine stops first, only flowdump sweep deletes the flow log')
+    .option('--no-live', 'no running verdicts while the capture runs (deliveries are then read only once, for the summary)');
   return withCommonOptions(command, true);
 }
 
@@ -225,7 +228,9 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   }
 
   try {
-    const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: stop.signal, skipSignal: skip.signal, pollMs: 30_000 });
+    // the live view reads deliveries as they arrive (not under --json: nothing would show them)
+    const live = flags.live !== false && !flags.json ? { pollMs: liveOverride(ctx.io.env) } : undefined;
+    const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: stop.signal, skipSignal: skip.signal, pollMs: 30_000, ...(live ? { live } : {}) });
     reporter.finish();
     printFinish(ctx, result.manifest, result.summary, flags, result.facts);
     if (result.deferred && skip.signal.aborted) ctx.exitCode = ExitCode.abort;
@@ -250,6 +255,12 @@ export function printFinish(
     ctx.io.stderr.write(`${ctx.paintErr.dim(`capture ${manifest.id} ${manifest.state}; ${left}`)}\n`);
   }
   if (summary && summary.errors.length > 0) ctx.exitCode = ExitCode.input;
+}
+
+/** FLOWDUMP_TEST_LIVE_POLL_MS: the live view's poll interval in tests (clock time, before FLOWDUMP_TEST_TIME_SCALE). */
+function liveOverride(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const value = Number(env.FLOWDUMP_TEST_LIVE_POLL_MS);
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 /** Said before the confirmation when the cap is likely to end the capture early. */
