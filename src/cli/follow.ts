@@ -49,7 +49,6 @@ export async function runFollow(ctx: CliContext, source: string, filter: RecordP
       filter,
       limit: flags.count,
       withConnection: flags.json === true,
-      pollMs: pollOverride(ctx.io.env),
       signal: stop.signal,
       render: (r, view) => (flags.json ? recordJson(r, view.toRecord(), false) : renderRecordLine(r, ctx.paint)),
       write: (lines) => {
@@ -103,12 +102,6 @@ async function flowLogFormat(aws: AwsContext, group: string): Promise<LogFormat 
   const flowLogs = await aws.ec2.describeFlowLogs({}).catch(() => []);
   const match = flowLogs.find((flowLog) => flowLog.logGroupName === group && flowLog.logFormat);
   return match?.logFormat ? parseLogFormat(match.logFormat, 'flow-log', `the flow log ${match.id}`) : undefined;
-}
-
-/** FLOWDUMP_TEST_LIVE_POLL_MS: the poll interval in tests (clock time, before FLOWDUMP_TEST_TIME_SCALE). */
-export function pollOverride(env: Readonly<Record<string, string | undefined>>): number | undefined {
-  const value = Number(env.FLOWDUMP_TEST_LIVE_POLL_MS);
-  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 async function writeOut(stream: OutStream, text: string): Promise<void> {

@@ -229,7 +229,7 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
 
   try {
     // the live view reads deliveries as they arrive (not under --json: nothing would show them)
-    const live = flags.live !== false && !flags.json ? { pollMs: liveOverride(ctx.io.env) } : undefined;
+    const live = flags.live !== false && !flags.json ? {} : undefined;
     const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: stop.signal, skipSignal: skip.signal, pollMs: 30_000, ...(live ? { live } : {}) });
     reporter.finish();
     printFinish(ctx, result.manifest, result.summary, flags, result.facts);
@@ -255,12 +255,6 @@ export function printFinish(
     ctx.io.stderr.write(`${ctx.paintErr.dim(`capture ${manifest.id} ${manifest.state}; ${left}`)}\n`);
   }
   if (summary && summary.errors.length > 0) ctx.exitCode = ExitCode.input;
-}
-
-/** FLOWDUMP_TEST_LIVE_POLL_MS: the live view's poll interval in tests (clock time, before FLOWDUMP_TEST_TIME_SCALE). */
-function liveOverride(env: Readonly<Record<string, string | undefined>>): number | undefined {
-  const value = Number(env.FLOWDUMP_TEST_LIVE_POLL_MS);
-  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 /** Said before the confirmation when the cap is likely to end the capture early. */
