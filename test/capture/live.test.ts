@@ -64,6 +64,13 @@ describe('the delivery feed', () => {
     const lists = aws.log.filter((line) => line.startsWith('s3:ListObjectsV2'));
     expect(lists[0]).toBe('s3:ListObjectsV2 flowdump/x/AWSLogs/ after -');
     expect(lists[1]).toBe('s3:ListObjectsV2 flowdump/x/AWSLogs/ after flowdump/x/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/05/01');
+    // every tenth poll lists the whole prefix: a file in a folder the shortcut skips is still found, once
+    aws.putDataFile(BUCKET, 'flowdump/x/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/04/30/late_fl-1_20260430T2300Z_a.log.gz', file(established(T0)));
+    const found: string[] = [];
+    for (let poll = 4; poll <= 12; poll++) found.push(...(await feed.next()).map((d) => d.source.name));
+    expect(found).toEqual([`s3://${BUCKET}/flowdump/x/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/04/30/late_fl-1_20260430T2300Z_a.log.gz`]);
+    const after = aws.log.filter((line) => line.startsWith('s3:ListObjectsV2')).map((line) => line.split(' after ')[1]);
+    expect(after.map((start) => start === '-')).toEqual([true, ...Array(9).fill(false), true, false]);
   });
 
   test('S3: a file of the first hour of a day lists the day before too (a late file of 23:55 lands there)', async () => {
