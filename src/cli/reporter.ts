@@ -1,10 +1,8 @@
 import type { CaptureEvent, Reporter } from '../capture/lifecycle.js';
 import type { LiveEvent } from '../capture/live.js';
 import type { CliContext } from './context.js';
-import { describeEvent, formatBytes } from './render/capture.js';
-import { formatUsd } from './render/estimate.js';
+import { describeEvent } from './render/capture.js';
 import { composeLiveLine, describeLiveEvent, renderLiveStatus } from './render/live.js';
-import { formatDuration } from '../duration.js';
 
 /**
  * Capture progress on stderr (CONVENTIONS §9): a live line rewritten in place on a TTY, one
@@ -41,7 +39,7 @@ export function cliReporter(ctx: CliContext, options: { json?: boolean; throttle
         const text = renderLiveStatus(event.status);
         if (text === liveStatus) return;
         liveStatus = text;
-        if (tty) drawLive(composeLiveLine(lastProgress, text, formatUsd, formatBytes, formatDuration));
+        if (tty) drawLive(composeLiveLine(lastProgress, text));
         else if (now() - lastStatusAt >= throttle) {
           lastStatusAt = now();
           stream.write(`${text}\n`);
@@ -54,7 +52,7 @@ export function cliReporter(ctx: CliContext, options: { json?: boolean; throttle
       const transient = event.type === 'progress' || event.type === 'settling';
       if (transient) {
         if (event.type === 'progress') lastProgress = event;
-        const shown = event.type === 'progress' && liveStatus !== undefined ? composeLiveLine(event, liveStatus, formatUsd, formatBytes, formatDuration) : text;
+        const shown = event.type === 'progress' && liveStatus !== undefined ? composeLiveLine(event, liveStatus) : text;
         if (tty) drawLive(shown);
         else if (now() - lastLiveAt >= throttle) {
           lastLiveAt = now();

@@ -1,6 +1,9 @@
 import type { LiveEvent, LiveFailure, LiveStatus } from '../../capture/live.js';
 import type { Endpoint } from '../../analyze/summary.js';
 import type { Paint } from '../io.js';
+import { formatDuration } from '../../duration.js';
+import { formatBytes } from './capture.js';
+import { formatUsd } from './estimate.js';
 import { num } from './table.js';
 
 /**
@@ -67,8 +70,8 @@ export const STOP_HINT = 'Ctrl-C stops now and summarizes';
  * The live line of a foreground capture with the live view: time left, the running verdict, and the
  * stop key with what has been captured and what it has cost so far.
  */
-export function composeLiveLine(progress: { timeLeftSeconds: number; bytes: number; objects: number; costSoFar: number; maxCostUsd?: number } | undefined, status: string, money: (usd: number) => string, size: (bytes: number) => string, duration: (ms: number) => string): string {
+export function composeLiveLine(progress: { timeLeftSeconds: number; bytes: number; costSoFar: number; maxCostUsd?: number } | undefined, status: string): string {
   if (!progress) return `${status} · ${STOP_HINT}`;
-  const cap = progress.maxCostUsd !== undefined ? `, cap ${money(progress.maxCostUsd)}` : '';
-  return `${duration(progress.timeLeftSeconds * 1000)} left · ${status} · ${STOP_HINT} (${size(progress.bytes)} captured, ${money(progress.costSoFar)} so far${cap})`;
+  const cap = progress.maxCostUsd !== undefined ? `, cap ${formatUsd(progress.maxCostUsd)}` : '';
+  return `${formatDuration(progress.timeLeftSeconds * 1000)} left · ${status} · ${STOP_HINT} (${formatBytes(progress.bytes)} captured, ${formatUsd(progress.costSoFar)} so far${cap})`;
 }
