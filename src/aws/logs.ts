@@ -36,6 +36,8 @@ export interface LogEvent {
   timestamp: number;
   ingestionTime?: number;
   message: string;
+  /** the event's id (FilterLogEvents' eventId): the same event read twice has the same id */
+  id?: string;
 }
 
 /** The CloudWatch Logs calls flowdump makes (CONVENTIONS §3). */
@@ -177,7 +179,7 @@ export function createLogsPort(client: CloudWatchLogsClient, scope: AwsScope): L
             });
             if (next.done) return;
             for (const event of next.value.events ?? []) {
-              yield { stream: event.logStreamName ?? '', timestamp: event.timestamp ?? 0, ingestionTime: event.ingestionTime, message: event.message ?? '' };
+              yield { stream: event.logStreamName ?? '', timestamp: event.timestamp ?? 0, ingestionTime: event.ingestionTime, message: event.message ?? '', ...(event.eventId ? { id: event.eventId } : {}) };
             }
           }
         },

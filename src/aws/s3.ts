@@ -62,6 +62,8 @@ export interface S3Port {
   putObject(bucket: string, key: string, body: string, contentType: string, options?: { ifNoneMatch?: boolean }): Promise<'written' | 'exists'>;
   /** deletes up to 1000 keys; returns the keys S3 refused */
   deleteObjects(bucket: string, keys: string[]): Promise<{ key: string; code: string; message: string }[]>;
+  /** the objects under `prefix` whose keys sort after `startAfter` (ListObjectsV2 StartAfter; all of them when undefined) */
+  listObjectsAfter(bucket: string, prefix: string, startAfter: string | undefined): AsyncIterable<ObjectInfo>;
 }
 
 /**
@@ -269,6 +271,28 @@ export function createS3Port(client: S3Client, scope: AwsScope, expectedOwner?: 
         const response = await client.send(new DeleteObjectsCommand({ Bucket: bucket, ...owner, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
         return (response.Errors ?? []).map((error) => ({ key: error.Key ?? '?', code: error.Code ?? 'Unknown', message: error.Message ?? '' }));
       });
+    },
+    listObjectsAfter(bucket, prefix, startAfter) {
+      return {
+        async *[Symbol.asyncIterator]() {
+          const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, ...(startAfter !== undefined ? { StartAfter: startAfter } : {}), ...owner });
+          const iterator = pages[Symbol.asyncIterator]();
+          for (;;) {
+            const next = await callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
+              try {
+                return await iterator.next();
+              } catch (error) {
+                if (awsErrorCode(error) === 'NoSuchBucket') return { done: true as const, value: undefined };
+                throw error;
+              }
+            });
+            if (next.done) return;
+            for (const object of next.value.Contents ?? []) {
+              if (object.Key) yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
+            }
+          }
+        },
+      };
     },
   };
 }

@@ -19,6 +19,7 @@ import { stateAtLeast, type CaptureManifest } from './manifest.js';
 import { manifestFromPlan, type CapturePlan } from './plan.js';
 import { openStore, type CaptureStore, type DeliveryStatus } from './store.js';
 import { isPlaceOf, judgeFlowLog, type Places } from './places.js';
+import type { LiveEvent } from './live.js';
 import { readCaptureTags, TAG_CAPTURE_ID } from './tags.js';
 
 /** Progress as events (CONVENTIONS §9): the CLI turns them into a live line, or JSON, or nothing. */
@@ -45,7 +46,8 @@ export type CaptureEvent =
   | { type: 'cleaned'; id: string; deleted: number }
   | { type: 'kept'; id: string; reason: string; location: string }
   | { type: 'skipped'; id: string; reason: string }
-  | { type: 'warning'; id?: string; message: string };
+  | { type: 'warning'; id?: string; message: string }
+  | LiveEvent;
 
 export interface Reporter {
   event(event: CaptureEvent): void;

@@ -3,6 +3,7 @@ import { priceDelivered } from './cost.js';
 import { finishCapture, type CaptureDeps, type FinishResult } from './lifecycle.js';
 import type { CaptureManifest } from './manifest.js';
 import { DeliveryMeter, type DeliveryReading } from './meter.js';
+import { runLive } from './live.js';
 
 export interface RunOptions {
   settleTimeoutMs: number;
@@ -12,6 +13,8 @@ export interface RunOptions {
   skipSignal: AbortSignal;
   /** how often the live line refreshes (default 30 s); the cost guard looks once a minute */
   pollMs?: number;
+  /** read deliveries while the capture runs and report running verdicts (the live view) */
+  live?: { pollMs?: number };
 }
 
 /**
@@ -32,6 +35,15 @@ export async function runCapture(manifest: CaptureManifest, deps: CaptureDeps, o
   let reason = 'time budget reached';
   let projectedUsd: number | undefined;
   const noted = new Set<string>();
+  // the live view runs beside the loop and ends with it: the teardown never waits for a read
+  const liveStop = new AbortController();
+  const liveTask = options.live
+    ? runLive(manifest, deps, { pollMs: options.live.pollMs, signal: liveStop.signal, onEvent: (event) => deps.reporter.event(event) }).catch((error: unknown) => {
+        deps.reporter.event({ type: 'warning', id: manifest.id, message: `the live view stopped: ${(error as Error)?.message ?? String(error)}` });
+      })
+    : undefined;
+  const endLive = () => liveStop.abort();
+  options.stopSignal.addEventListener('abort', endLive, { once: true });
   for (;;) {
     if (options.stopSignal.aborted) {
       reason = 'interrupted';
@@ -75,6 +87,10 @@ export async function runCapture(manifest: CaptureManifest, deps: CaptureDeps, o
     }
     await deps.clock.sleep(Math.min(pollMs, left), options.stopSignal);
   }
+  endLive();
+  options.stopSignal.removeEventListener('abort', endLive);
+  // not awaited: a read still in flight (a slow GET) ends on its own, says nothing more, and never holds up the stop
+  void liveTask;
   // the stop writes `current` (with the guard's decision) to capture.json before deleting the flow log
   return finishCapture(current, deps, {
     settleTimeoutMs: options.settleTimeoutMs,

@@ -33,6 +33,25 @@ describe('S3Port', () => {
     expect(s3Mock.commandCalls(ListObjectsV2Command)[1].args[0].input.ContinuationToken).toBe('t1');
   });
 
+  test('listObjectsAfter asks from StartAfter, names the expected owner, and pages on; a missing bucket is no objects', async () => {
+    const owned = createS3Port(new S3Client({ region: 'eu-west-1', credentials }), scope, '111122223333');
+    s3Mock
+      .on(ListObjectsV2Command)
+      .resolvesOnce({ Contents: [{ Key: 'p/2026/05/01/c.log.gz', Size: 10, LastModified: new Date(5) }], IsTruncated: true, NextContinuationToken: 't1' })
+      .resolvesOnce({ Contents: [{ Key: 'p/2026/05/01/d.log.gz', Size: 20 }], IsTruncated: false })
+      .rejectsOnce(awsError('NoSuchBucket', 404));
+    const keys: string[] = [];
+    for await (const object of owned.listObjectsAfter('b', 'p/', 'p/2026/05/01')) keys.push(`${object.key}:${object.size}`);
+    expect(keys).toEqual(['p/2026/05/01/c.log.gz:10', 'p/2026/05/01/d.log.gz:20']);
+    const calls = s3Mock.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input);
+    expect(calls[0]).toMatchObject({ Bucket: 'b', Prefix: 'p/', StartAfter: 'p/2026/05/01', ExpectedBucketOwner: '111122223333' });
+    expect(calls[1]).toMatchObject({ ContinuationToken: 't1', ExpectedBucketOwner: '111122223333' });
+    const none: string[] = [];
+    for await (const object of owned.listObjectsAfter('b', 'p/', undefined)) none.push(object.key);
+    expect(none).toEqual([]);
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[2].args[0].input.StartAfter).toBeUndefined();
+  });
+
   test('no bucket policy is "none", not an error; a denied one names s3:GetBucketPolicy and the setup policy', async () => {
     s3Mock.on(GetBucketPolicyCommand).rejectsOnce(awsError('NoSuchBucketPolicy', 404)).rejectsOnce(awsError('AccessDenied', 403));
     expect(await s3.getBucketPolicy('b')).toBeUndefined();
@@ -57,5 +76,12 @@ describe('LogsPort', () => {
     expect(messages).toEqual(['a', 'b']);
     expect(logsMock.commandCalls(FilterLogEventsCommand)[0].args[0].input).toMatchObject({ logGroupName: '/g', startTime: 100, endTime: 200 });
     expect(logsMock.commandCalls(FilterLogEventsCommand)[1].args[0].input.nextToken).toBe('n1');
+  });
+
+  test('filterLogEvents hands out each event\'s id, so a reader that asks again can skip what it has', async () => {
+    logsMock.on(FilterLogEventsCommand).resolvesOnce({ events: [{ logStreamName: 's', timestamp: 1, message: 'a', eventId: 'e1' }, { logStreamName: 's', timestamp: 2, message: 'b' }] });
+    const events = [];
+    for await (const event of logs.filterLogEvents({ group: '/g' })) events.push(event);
+    expect(events.map((event) => event.id)).toEqual(['e1', undefined]);
   });
 });

@@ -156,6 +156,19 @@ export class FakeAws {
       }
       return [];
     },
+    listObjectsAfter: (bucket, prefix, startAfter) => {
+      const objects = this.objects;
+      const log = this.log;
+      return {
+        async *[Symbol.asyncIterator]() {
+          log.push(`s3:ListObjectsV2 ${prefix} after ${startAfter ?? '-'}`);
+          for (const [path, object] of [...objects.entries()].sort()) {
+            const [b, key] = splitPath(path);
+            if (b === bucket && key.startsWith(prefix) && (startAfter === undefined || key > startAfter)) yield { key, size: object.body.length, lastModified: object.modified } as ObjectInfo;
+          }
+        },
+      };
+    },
   };
 
   logs: LogsPort = {

@@ -7,7 +7,12 @@ import { DEFAULT_MAX_BUFFERED, showRecords, type ShownLine } from '../../show/st
 import type { CliContext } from '../context.js';
 import type { OutStream } from '../io.js';
 import { recordJson, renderRecordLine, renderVerdict, TimeFormat, verdictJson } from '../render/record-line.js';
-import { operandsAfterDashDash, rawArgsOf, resolveCommandInput } from '../sources.js';
+import { operandsAfterDashDash, rawArgsOf, resolveCommandInput, splitSourcesAndExpression } from '../sources.js';
+import { compileExpression } from '../../filter/compile.js';
+import { isCaptureId } from '../../capture/ids.js';
+
+/** What --follow can follow: a capture id, s3://… or logs:… (a local file is never delivered to). */
+const isFollowSource = (arg: string): boolean => /^s3:\/\//i.test(arg) || /^logs:/i.test(arg) || isCaptureId(arg);
 
 interface ShowFlags {
   read?: string[];
@@ -22,6 +27,7 @@ interface ShowFlags {
   debug?: boolean;
   profile?: string;
   region?: string;
+  follow?: boolean;
 }
 
 const increase = (_value: unknown, previous: number): number => previous + 1;
@@ -48,6 +54,7 @@ export function showCommand(ctx: CliContext): Command {
     .addOption(new Option('--window <duration>', 'reorder window: a record is held until one this much newer is read (90s, 15m, 1h30m)').default('15m'))
     .option('--log-format <format>', "format of headerless data: a preset (tcpdump, handshake, full) or '${field} …' (default: version 2)")
     .option('--json', 'NDJSON: one object per record (its fields, plus derived ones under "flowdump")')
+    .option('-f, --follow', 'a running capture (capture id, s3://… or logs:/…): print records as they are delivered, each delivery once, until the capture is finished or Ctrl-C')
     .option('--debug', 'show stack traces on errors')
     .option('--profile <name>', 'AWS profile, for s3://, logs: and capture-id sources (default: the standard credential chain)')
     .option('--region <region>', 'AWS region, for s3://, logs: and capture-id sources (default: from the profile or AWS_REGION)');
@@ -70,8 +77,9 @@ Examples:
   flowdump show capture/ action reject -tttt
   zcat flows.log.gz | flowdump show - 'net 10.0.2.0/24' --json | jq -c .flowdump
   flowdump show capture/ --connection e615e564         # the records behind one analyze verdict
+  flowdump show --follow fd-20261130-081502-3fa94c0e5b7d2a18 port 5432   # as it is delivered
 
-Exit codes: 0 done, 2 bad arguments or filter, 4 some input could not be read to its end.`,
+Exit codes: 0 done (with --follow: the capture finished, or Ctrl-C), 2 bad arguments or filter, 4 some input could not be read to its end.`,
   );
   command.action(async (args: string[], flags: ShowFlags, self: Command) => {
     const limit = flags.count === undefined ? undefined : Number(flags.count);
@@ -79,6 +87,14 @@ Exit codes: 0 done, 2 bad arguments or filter, 4 some input could not be read to
     const windowSeconds = flags.sort ? Number.POSITIVE_INFINITY : parseDuration(flags.window, '--window') / 1000;
     const format = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
     const target = flags.connection !== undefined ? parseConnectionTarget(flags.connection) : undefined;
+    if (flags.follow) {
+      if (target || flags.sort) throw new UsageError(`--follow prints records as they are delivered; it does not go with ${target ? '--connection' : '--sort'}`, { code: 'bad-flag' });
+      const split = splitSourcesAndExpression(args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), read: flags.read, isSource: isFollowSource });
+      if (split.sources.length !== 1) throw new UsageError('--follow follows one source: a capture id, s3://bucket/prefix or logs:/group', { code: 'bad-source' });
+      const { runFollow } = await import('../follow.js');
+      await runFollow(ctx, split.sources[0], compileExpression(split.expression), { t: flags.t, count: limit, json: flags.json, format, profile: flags.profile, region: flags.region });
+      return;
+    }
     const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), read: flags.read, aws: { profile: flags.profile, region: flags.region } });
     // headerless CloudWatch Logs data: the format of the flow log (or capture) that wrote it
     const readOptions = { format: format ?? input.format, explicitFormat: format !== undefined };

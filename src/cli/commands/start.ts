@@ -43,6 +43,8 @@ export interface StartFlags extends CommonOptions {
   maxCost?: string;
   /** false only with --no-safety-net */
   safetyNet?: boolean;
+  /** false only with --no-live */
+  live?: boolean;
 }
 
 export const CAPTURE_RESULT_SCHEMA = 'flowdump.capture-result/v1';
@@ -69,7 +71,8 @@ export function addStartOptions(command: Command): Command {
     .option('--force', 'allow a capture longer than 24h')
     .option('--settle-timeout <duration>', 'how long to wait for late deliveries after the stop', '15m')
     .option('--no-safety-net', 'no server-side teardown (EventBridge Scheduler): if this machine stops first, only flowdump sweep deletes the flow log')
-    .option('--no-explain', "the summary does not read security groups and network ACLs to say what blocks each failing peer");
+    .option('--no-explain', "the summary does not read security groups and network ACLs to say what blocks each failing peer")
+    .option('--no-live', 'no running verdicts while the capture runs (deliveries are then read only once, for the summary)');
   return withCommonOptions(command, true);
 }
 
@@ -228,7 +231,9 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   }
 
   try {
-    const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: stop.signal, skipSignal: skip.signal, pollMs: 30_000 });
+    // the live view reads deliveries as they arrive (not under --json: nothing would show them)
+    const live = flags.live !== false && !flags.json ? {} : undefined;
+    const result = await runCapture(manifest, deps, { settleTimeoutMs: settleMs, stopSignal: stop.signal, skipSignal: skip.signal, pollMs: 30_000, ...(live ? { live } : {}) });
     reporter.finish();
     printFinish(ctx, result.manifest, result.summary, flags, result.facts);
     if (result.deferred && skip.signal.aborted) ctx.exitCode = ExitCode.abort;

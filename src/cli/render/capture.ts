@@ -216,5 +216,8 @@ export function describeEvent(event: CaptureEvent): string | undefined {
       return `${event.id}: not finished now: ${event.reason}`;
     case 'warning':
       return `warning: ${event.message}`;
+    default:
+      // the live view's events (render/live.ts)
+      return undefined;
   }
 }
