@@ -1,4 +1,4 @@
-import { logsSources, parseAwsSource, parseTimeFlag, s3Sources } from '../analyze/aws-sources.js';
+import { logsSources, parseAwsSource, parseTimeFlag, s3SourceStream } from '../analyze/aws-sources.js';
 import type { Source } from '../analyze/sources.js';
 import type { Summary } from '../analyze/summary.js';
 import type { AwsContext } from '../aws/clients.js';
@@ -20,11 +20,13 @@ export async function remoteSources(ctx: CliContext, names: readonly string[], f
   const now = cliClock(ctx.io.env).now();
   const window = { startTime: parseTimeFlag(flags.since, '--since', now), endTime: parseTimeFlag(flags.until, '--until', now) };
   const sources: Source[] = [];
+  /** S3 prefixes, listed while they are read */
+  const streams: AsyncIterable<Source>[] = [];
   let format: LogFormat | undefined;
   let storedSummary: Summary | undefined;
   for (const name of names) {
     const spec = parseAwsSource(name);
-    if (spec?.type === 's3') sources.push(...(await s3Sources(aws.s3, spec.bucket, spec.prefix)));
+    if (spec?.type === 's3') streams.push(s3SourceStream(aws.s3, spec.bucket, spec.prefix));
     else if (spec?.type === 'logs') {
       sources.push(...(await logsSources(aws.logs, spec.group, window)));
       format ??= await flowLogFormat(aws, spec.group);
@@ -35,7 +37,14 @@ export async function remoteSources(ctx: CliContext, names: readonly string[], f
       format ??= capture.format;
     }
   }
-  return { sources, format, storedSummary };
+  if (streams.length === 0) return { sources, format, storedSummary };
+  const all: AsyncIterable<Source> = {
+    async *[Symbol.asyncIterator]() {
+      yield* sources;
+      for (const stream of streams) yield* stream;
+    },
+  };
+  return { sources: all, format, storedSummary };
 }
 
 /** The LogFormat of the flow log delivering to this group, when there is one (DescribeFlowLogs). */

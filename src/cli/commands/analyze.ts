@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { bufferedSource, type BufferedSource } from '../../analyze/buffered-source.js';
+import { DEFAULT_CONCURRENCY, readAhead } from '../../analyze/read-ahead.js';
 import { analyzeSources } from '../../analyze/run.js';
 import type { Source } from '../../analyze/sources.js';
 import { UsageError } from '../../errors.js';
@@ -20,6 +21,7 @@ interface AnalyzeFlags extends CommonOptions {
   markdown?: boolean;
   html?: string;
   top: string;
+  concurrency: string;
 }
 
 /** stdin is kept up to this much for the report's second pass (ladders); beyond it the report explains. */
@@ -38,6 +40,7 @@ export function analyzeCommand(ctx: CliContext): Command {
     .option('--markdown', 'print the summary as Markdown, for an incident ticket')
     .option('--html <file>', 'also write a self-contained HTML report (timeline chart, peers, ladder diagrams) to <file>')
     .addOption(new Option('--top <n>', 'rows in the peer and connection tables').default('10'))
+    .addOption(new Option('--concurrency <n>', 'S3 objects downloaded at once (memory for them is capped at 128 MiB)').default(String(DEFAULT_CONCURRENCY)))
     .option('--since <time>', 'logs:/group only: events from this time (ISO) or this long ago (90m, 2h, 1d)')
     .option('--until <time>', 'logs:/group only: events up to this time (ISO) or this long ago');
   withCommonOptions(command, true);
@@ -65,6 +68,8 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
   command.action(async (args: string[], flags: AnalyzeFlags, self: Command) => {
     const top = Number(flags.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive whole number, not "${flags.top}"`);
+    const concurrency = Number(flags.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, not "${flags.concurrency}"`);
     if (flags.json && flags.markdown) throw new UsageError('--json and --markdown cannot be combined; pick one output');
     const explicit = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
     // fail before the (possibly long) analysis, not after it
@@ -72,12 +77,10 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), aws: flags });
     // headerless CloudWatch Logs data: the format of the flow log (or capture) that wrote it
     const format = explicit ?? input.format;
-    let sources: Source[] = input.sources;
     let stdin: BufferedSource | undefined;
-    if (flags.html !== undefined) {
-      // the ladders read the sources a second time; stdin can only be read once, so keep a bounded copy
-      sources = sources.map((source) => (source.name === '-' ? (stdin = bufferedSource(source, STDIN_REPLAY_BYTES)).source : source));
-    }
+    // the ladders read the sources a second time; stdin can only be read once, so keep a bounded copy
+    const keepStdin = (source: Source): Source => (flags.html !== undefined && source.name === '-' ? (stdin ??= bufferedSource(source, STDIN_REPLAY_BYTES)).source : source);
+    const sources = readAhead(mapSources(input.sources, keepStdin), { concurrency });
     const readOptions = { format, explicitFormat: explicit !== undefined };
     // a cleaned capture has no data left: its stored summary is the answer
     const summary = input.storedSummary && !input.filter ? input.storedSummary : (await analyzeSources(sources, { ...readOptions, focus: input.filter })).summary;
@@ -87,7 +90,7 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     else ctx.io.stdout.write(renderSummaryText(summary, { paint: ctx.paint, top }));
     if (flags.html !== undefined) {
       const replay = stdin?.replay();
-      const secondPass = stdin && !replay ? null : sources.map((source) => (source.name === '-' && replay ? replay : source));
+      const secondPass = stdin && !replay ? null : mapSources(sources, (source) => (source.name === '-' && replay ? replay : source));
       // the report code loads only for --html
       const { writeHtmlReport } = await import('../../report/write-report.js');
       const report = await writeHtmlReport(flags.html, {
@@ -101,6 +104,15 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     if (summary.errors.length > 0) ctx.exitCode = ExitCode.input;
   });
   return command;
+}
+
+function mapSources(sources: Source[] | AsyncIterable<Source>, change: (source: Source) => Source): Source[] | AsyncIterable<Source> {
+  if (Array.isArray(sources)) return sources.map(change);
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const source of sources) yield change(source);
+    },
+  };
 }
 
 async function checkWritableFolder(file: string): Promise<void> {
