@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { analyzeSources } from '../../src/analyze/run.js';
 import { localSources } from '../../src/analyze/sources.js';
 import type { Summary } from '../../src/analyze/summary.js';
-import { duckdbSummary } from '../helpers/athena-duckdb.js';
+import { comparable, duckdbSummary } from '../helpers/athena-duckdb.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -23,25 +23,6 @@ function filesUnder(path: string): string[] {
     else if (/\.(log|gz)$/.test(entry.name)) out.push(full);
   }
   return out;
-}
-
-/** What both engines must agree on: everything but the malformed lines and the gap windows, which Athena cannot know. */
-export function comparable(summary: Summary) {
-  return {
-    headline: summary.headline,
-    records: { ...summary.records, malformed: undefined },
-    tcp: summary.tcp,
-    window: summary.window,
-    interfaces: summary.interfaces,
-    udp: summary.udp,
-    icmp: summary.icmp,
-    natHops: summary.natHops,
-    timeline: summary.timeline,
-    peers: summary.peers,
-    peersTotal: summary.peersTotal,
-    failures: summary.failures,
-    failuresTotal: summary.failuresTotal,
-  };
 }
 
 async function local(path: string): Promise<Summary> {

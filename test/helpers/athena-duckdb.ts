@@ -12,6 +12,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { athenaColumns } from '../../src/athena/columns.js';
 import { summaryFromAnswer, type AnswerRow, type EngineSummary } from '../../src/athena/summary-rows.js';
 import { summarySql } from '../../src/athena/summary-sql.js';
+import type { Summary } from '../../src/analyze/summary.js';
 import { DEFAULT_FIELDS } from '../../src/format/fields.js';
 
 const SHIMS = join(import.meta.dirname, '..', 'fixtures', 'athena', 'duckdb-shims.sql');
@@ -99,3 +100,23 @@ export async function duckdbSummary(files: readonly string[], options: { fields?
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** What both engines must agree on: everything but the malformed lines and the gap windows, which Athena cannot know. */
+export function comparable(summary: Summary) {
+  return {
+    headline: summary.headline,
+    records: { ...summary.records, malformed: undefined },
+    tcp: summary.tcp,
+    window: summary.window,
+    interfaces: summary.interfaces,
+    udp: summary.udp,
+    icmp: summary.icmp,
+    natHops: summary.natHops,
+    timeline: summary.timeline,
+    peers: summary.peers,
+    peersTotal: summary.peersTotal,
+    failures: summary.failures,
+    failuresTotal: summary.failuresTotal,
+  };
+}
+
