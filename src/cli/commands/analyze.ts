@@ -22,6 +22,9 @@ interface AnalyzeFlags extends CommonOptions {
   html?: string;
   top: string;
   concurrency: string;
+  engine?: string;
+  workgroup?: string;
+  maxScanCost?: string;
 }
 
 /** stdin is kept up to this much for the report's second pass (ladders); beyond it the report explains. */
@@ -41,8 +44,11 @@ export function analyzeCommand(ctx: CliContext): Command {
     .option('--html <file>', 'also write a self-contained HTML report (timeline chart, peers, ladder diagrams) to <file>')
     .addOption(new Option('--top <n>', 'rows in the peer and connection tables').default('10'))
     .addOption(new Option('--concurrency <n>', 'S3 objects downloaded at once (memory for them is capped at 128 MiB)').default(String(DEFAULT_CONCURRENCY)))
-    .option('--since <time>', 'logs:/group only: events from this time (ISO) or this long ago (90m, 2h, 1d)')
-    .option('--until <time>', 'logs:/group only: events up to this time (ISO) or this long ago');
+    .option('--since <time>', 'logs:/group and --engine athena: records from this time (ISO) or this long ago (90m, 2h, 1d)')
+    .option('--until <time>', 'logs:/group and --engine athena: records up to this time (ISO) or this long ago')
+    .addOption(new Option('--engine <engine>', 'local (download and analyze here), athena (one Athena query over the S3 prefix), auto (Athena from 1 GiB of objects)').default('local'))
+    .option('--workgroup <name>', 'Athena workgroup (default: primary)')
+    .option('--max-scan-cost <usd>', 'Athena: refuse to run a query whose scan would cost more than this');
   withCommonOptions(command, true);
   command.addHelpText(
     'after',
@@ -74,6 +80,17 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
     const explicit = flags.logFormat ? resolveFormat(flags.logFormat, '--log-format') : undefined;
     // fail before the (possibly long) analysis, not after it
     if (flags.html !== undefined) await checkWritableFolder(flags.html);
+    if (flags.engine !== undefined && flags.engine !== 'local') {
+      // loaded only for these engines: Athena's client and SQL
+      const { athenaSummary, engineLine } = await import('../athena-analyze.js');
+      if (flags.html !== undefined) throw new UsageError('--html needs the records for its ladder diagrams: use it with --engine local', { code: 'bad-flag' });
+      const summary = await athenaSummary(ctx, args, flags, explicit, 50);
+      if (summary) {
+        if (flags.json) printJson(ctx, summary);
+        else ctx.io.stdout.write(`${flags.markdown ? renderSummaryMarkdown(summary, top) : renderSummaryText(summary, { paint: ctx.paint, top })}${engineLine(summary)}\n`);
+        return;
+      }
+    }
     const input = await resolveCommandInput(ctx, args, { afterDashDash: operandsAfterDashDash(rawArgsOf(self)), aws: flags });
     // headerless CloudWatch Logs data: the format of the flow log (or capture) that wrote it
     const format = explicit ?? input.format;
