@@ -26,7 +26,7 @@ export interface AthenaRequest {
   workgroup: string;
   /** refuse to run when the estimate is above it */
   maxScanCostUsd?: number;
-  /** where results go when the workgroup names no location: s3://flowdump-<account>-<region>/athena-results/ */
+  /** where results go when the workgroup names no location: s3://flowdump-<account>-<region>/flowdump/athena-results/ */
   defaultResults: string;
   maxPeers?: number;
   /** a run id (idempotency tokens of its statements) */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseAwsSource, parseTimeFlag } from '../analyze/aws-sources.js';
 import type { Summary } from '../analyze/summary.js';
 import { analyzeWithAthena, estimateScan, formatBytes, formatUsd, type AthenaProgress } from '../athena/run.js';
+import { DEFAULT_S3_BASE } from '../capture/destination.js';
 import { UsageError } from '../errors.js';
 import type { LogFormat } from '../format/template.js';
 import { cliClock, identity, openAws } from './aws.js';
@@ -97,7 +98,8 @@ export async function athenaSummary(ctx: CliContext, sources: readonly string[],
         ...window,
         workgroup: flags.workgroup ?? 'primary',
         maxScanCostUsd,
-        defaultResults: `s3://${who.defaultBucket}/athena-results/`,
+        // under the prefix the bucket's lifecycle rule expires (flowdump setup)
+        defaultResults: `s3://${who.defaultBucket}/${DEFAULT_S3_BASE}/athena-results/`,
         maxPeers,
         runId: randomBytes(8).toString('hex'),
       },
