@@ -20,7 +20,7 @@ function filesUnder(path: string): string[] {
     if (entry.name.startsWith('.')) continue;
     const full = join(path, entry.name);
     if (entry.isDirectory()) out.push(...filesUnder(full));
-    else if (/\.(log|gz)$/.test(entry.name)) out.push(full);
+    else if (/\.(log|gz|parquet)$/.test(entry.name)) out.push(full);
   }
   return out;
 }
@@ -41,6 +41,7 @@ const CASES = [
   'test/fixtures/report-small.log',
   'test/fixtures/show/mixed.log',
   'test/fixtures/schedule/window-1.log',
+  'test/fixtures/parquet/handshake.parquet',
 ];
 
 describe('the Athena summary SELECT, run in DuckDB, gives the local analyzer\'s summary', { timeout: 120_000 }, () => {
@@ -101,4 +102,33 @@ describe('a planted bug in the SQL fails the comparison', { timeout: 120_000 }, 
       expect(comparable(planted.summary)).not.toEqual(comparable(expected));
     });
   }
+});
+
+describe('Parquet, as S3 delivers it with FileFormat=parquet', { timeout: 120_000 }, () => {
+  test('the bundled example written as Parquet (hyparquet-writer): the same summary from both engines', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const { athenaColumns } = await import('../../src/athena/columns.js');
+    const { gunzipSync } = await import('node:zlib');
+    const lines = filesUnder(join(ROOT, 'examples/incident-capture')).flatMap((file) => gunzipSync(readFileSync(file)).toString('utf8').trim().split('\n'));
+    const fields = lines[0].split(' ');
+    const records = lines.filter((line) => line !== lines[0]).map((line) => line.split(' '));
+    const columns = athenaColumns(fields);
+    const buffer = parquetWriteBuffer({
+      columnData: columns.map((column, i) => ({
+        name: column.name,
+        type: column.type === 'string' ? 'STRING' : column.type === 'int' ? 'INT32' : 'INT64',
+        data: records.map((record) => (record[i] === '-' ? null : column.type === 'string' ? record[i] : column.type === 'int' ? Number(record[i]) : BigInt(record[i]))),
+      })),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'flowdump-parquet-'));
+    try {
+      const file = join(dir, 'capture.parquet');
+      writeFileSync(file, Buffer.from(buffer));
+      const expected = await local(file);
+      expect(expected.tcp.connections).toBe((await local(join(ROOT, 'examples/incident-capture'))).tcp.connections);
+      expect(comparable((await duckdbSummary([file])).summary)).toEqual(comparable(expected));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -53,11 +53,20 @@ export interface DuckdbRun {
   fields: string[];
 }
 
+/** The fields of a Parquet file: its column names, `_` read as `-` (as S3 writes them). */
+async function parquetFields(file: string): Promise<string[]> {
+  const { parquetMetadata, parquetSchema } = await import('hyparquet');
+  const bytes = readFileSync(file);
+  const schema = parquetSchema(parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer));
+  return schema.children.map((child) => child.element.name.replace(/_/g, '-'));
+}
+
 /** `fields`: for headerless files (default: version 2), as `--log-format` gives them. */
 export async function duckdbSummary(files: readonly string[], options: { fields?: readonly string[]; sql?: (sql: string) => string } = {}): Promise<DuckdbRun> {
-  const loaded = files.map(fileLines);
+  const parquet = files.length > 0 && files.every((file) => file.endsWith('.parquet'));
+  const loaded = parquet ? [] : files.map(fileLines);
   const header = loaded.length > 0 ? headerOf(loaded[0][0] ?? '') : undefined;
-  const fields = header ?? [...(options.fields ?? DEFAULT_FIELDS)];
+  const fields = parquet ? await parquetFields(files[0]) : (header ?? [...(options.fields ?? DEFAULT_FIELDS)]);
   const columns = athenaColumns(fields);
   const dir = mkdtempSync(join(tmpdir(), 'flowdump-duckdb-'));
   const instance = await DuckDBInstance.create(':memory:');
@@ -80,7 +89,11 @@ export async function duckdbSummary(files: readonly string[], options: { fields?
     await connection.run('CREATE SCHEMA flowdump');
     const duckType = { int: 'INTEGER', bigint: 'BIGINT', string: 'VARCHAR' } as const;
     await connection.run(`CREATE TABLE flowdump.flows (${columns.map((column) => `"${column.name}" ${duckType[column.type]}`).join(', ')})`);
-    if (out.length > 0) {
+    if (parquet) {
+      // Athena's Parquet table: the file's columns under the table's types (null stays null)
+      const list = files.map((file) => `'${file}'`).join(', ');
+      await connection.run(`INSERT INTO flowdump.flows SELECT ${columns.map((column) => `CAST("${column.name}" AS ${duckType[column.type]})`).join(', ')} FROM read_parquet([${list}])`);
+    } else if (out.length > 0) {
       const spec = columns.map((column) => `'${column.name}': '${duckType[column.type]}'`).join(', ');
       await connection.run(`INSERT INTO flowdump.flows SELECT * FROM read_csv('${tsv}', delim='\t', header=false, quote='', escape='', nullstr='\\N', columns={${spec}})`);
     }
