@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GENERATOR_VERSION, generateFlowLog } from './generate.mjs';
-import { measureS3Latency } from './s3-latency.mjs';
+import { describeS3Latency, measureS3Latency } from './s3-latency.mjs';
 import { splitFlowLog } from './split.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -221,6 +221,6 @@ if (!wanted || wanted.has('s3-latency')) {
   const s3 = await measureS3Latency({ objects: 200, delay: 50, runs: Math.max(1, Math.min(runs, 3)), cli: args.cli });
   process.stderr.write('\n');
   extras.s3 = s3;
-  console.log(`\nS3, ${s3.objects} objects with ${s3.delay} ms before each GET's first byte (moto behind a delaying proxy): --concurrency 1 ${s3.serial.toFixed(2)} s, --concurrency ${s3.concurrency} ${s3.parallel.toFixed(2)} s (${(s3.parallel / s3.serial).toFixed(2)} of one at a time)`);
+  console.log(`\nS3 (moto behind a delaying proxy): ${describeS3Latency(s3)}`);
 }
 if (args.json) console.log(JSON.stringify({ results, ...extras }, null, 2));

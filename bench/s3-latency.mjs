@@ -38,6 +38,7 @@ async function startMoto() {
 
 /** An HTTP proxy to `target` that delays the response of every object GET by `delayMs`. */
 async function startDelayProxy(target, delayMs) {
+  const state = { delay: delayMs };
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://proxy');
     // path style: /bucket/key…; a listing is GET /bucket?list-type=2
@@ -50,12 +51,12 @@ async function startDelayProxy(target, delayMs) {
       upstream.on('error', (error) => res.destroy(error));
       req.pipe(upstream);
     };
-    if (objectGet) setTimeout(forward, delayMs);
+    if (objectGet && state.delay > 0) setTimeout(forward, state.delay);
     else forward();
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { port: server.address().port, stop: () => server.close() };
+  return { port: server.address().port, stop: () => server.close(), setDelay: (ms) => (state.delay = ms) };
 }
 
 function objectBody(i) {
@@ -119,14 +120,17 @@ export async function measureS3Latency({ objects = 200, delay = 50, runs = 3, cl
       NO_COLOR: '1',
     };
     const source = `s3://${bucket}/${prefix}`;
-    const times = { serial: [], parallel: [] };
+    const times = { serial: [], parallel: [], serialNoDelay: [], parallelNoDelay: [] };
     let records;
-    // alternate the two, so both see the same load on a shared machine
+    // alternate them, so all see the same load on a shared machine; without the delay, what is left is moto's and flowdump's own work
     for (let i = 0; i < runs; i++) {
-      for (const [name, value] of [
-        ['serial', '1'],
-        ['parallel', String(concurrency)],
+      for (const [name, value, ms] of [
+        ['serial', '1', delay],
+        ['parallel', String(concurrency), delay],
+        ['serialNoDelay', '1', 0],
+        ['parallelNoDelay', String(concurrency), 0],
       ]) {
+        proxy.setDelay(ms);
         const result = await run(cli, ['analyze', source, '--json', '--concurrency', value], env);
         if (result.code !== 0) throw new Error(`flowdump analyze ${source} --concurrency ${value} exited with ${result.code}:\n${result.stderr}`);
         const summary = JSON.parse(result.stdout);
@@ -137,7 +141,10 @@ export async function measureS3Latency({ objects = 200, delay = 50, runs = 3, cl
         log('.');
       }
     }
-    return { objects, delay, concurrency, records: records.records.total, serial: median(times.serial), parallel: median(times.parallel), samples: times };
+    const m = Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+    // the waiting: what the delay added to each
+    const waiting = { serial: m.serial - m.serialNoDelay, parallel: m.parallel - m.parallelNoDelay };
+    return { objects, delay, concurrency, records: records.records.total, ...m, waiting, samples: times };
   } finally {
     proxy.stop();
     moto.stop();
@@ -145,12 +152,17 @@ export async function measureS3Latency({ objects = 200, delay = 50, runs = 3, cl
   }
 }
 
+export function describeS3Latency(r) {
+  return (
+    `${r.objects} S3 objects (${r.records.toLocaleString('en-US')} records), ${r.delay} ms before each GET's first byte: ` +
+    `--concurrency 1 ${r.serial.toFixed(2)} s, --concurrency ${r.concurrency} ${r.parallel.toFixed(2)} s (${(r.parallel / r.serial).toFixed(2)} of the time); ` +
+    `without the delay ${r.serialNoDelay.toFixed(2)} s and ${r.parallelNoDelay.toFixed(2)} s, so the waiting is ${r.waiting.serial.toFixed(2)} s one at a time and ${r.waiting.parallel.toFixed(2)} s read ahead (${(r.waiting.parallel / r.waiting.serial).toFixed(2)}); medians of ${r.samples.serial.length} runs each`
+  );
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { objects: { type: 'string', default: '200' }, delay: { type: 'string', default: '50' }, runs: { type: 'string', default: '3' }, cli: { type: 'string', default: join(root, 'bin', 'flowdump') }, concurrency: { type: 'string', default: '16' } } });
   const result = await measureS3Latency({ objects: Number(values.objects), delay: Number(values.delay), runs: Number(values.runs), cli: values.cli, concurrency: Number(values.concurrency) });
   process.stderr.write('\n');
-  console.log(
-    `${result.objects} S3 objects (${result.records.toLocaleString('en-US')} records), ${result.delay} ms before each GET's first byte: ` +
-      `--concurrency 1 ${result.serial.toFixed(2)} s, --concurrency ${result.concurrency} ${result.parallel.toFixed(2)} s (${(result.parallel / result.serial).toFixed(2)} of the one-at-a-time time); medians of ${result.samples.serial.length} runs each`,
-  );
+  console.log(describeS3Latency(result));
 }
