@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { parseAwsSource, parseTimeFlag } from '../analyze/aws-sources.js';
 import type { Summary } from '../analyze/summary.js';
 import { analyzeWithAthena, estimateScan, formatBytes, formatUsd, type AthenaProgress } from '../athena/run.js';
 import { DEFAULT_S3_BASE } from '../capture/destination.js';
+import type { AwsContext } from '../aws/clients.js';
+import { isCaptureId } from '../capture/ids.js';
+import { discoverCaptures } from '../capture/sweep.js';
 import { UsageError } from '../errors.js';
-import type { LogFormat } from '../format/template.js';
-import { cliClock, identity, openAws } from './aws.js';
+import { parseLogFormat, type LogFormat } from '../format/template.js';
+import { cliClock, identity, localCache, openAws } from './aws.js';
 import type { CliContext, CommonOptions } from './context.js';
 
 /**
@@ -46,24 +50,39 @@ export function parseMaxScanCost(text: string | undefined): number | undefined {
  * The summary from Athena, or undefined when the local analyzer should run (auto below the
  * threshold, or sources that are not one S3 prefix). Says which engine and why on stderr.
  */
-export async function athenaSummary(ctx: CliContext, sources: readonly string[], flags: AthenaFlags, format: LogFormat | undefined, maxPeers: number): Promise<Summary | undefined> {
+export async function athenaSummary(ctx: CliContext, sources: readonly string[], flags: AthenaFlags, explicitFormat: LogFormat | undefined, maxPeers: number): Promise<Summary | undefined> {
   const engine = parseEngine(flags.engine);
+  let format = explicitFormat;
   const maxScanCostUsd = parseMaxScanCost(flags.maxScanCost);
-  const spec = sources.length === 1 ? parseAwsSource(sources[0]) : undefined;
+  const captureId = sources.length === 1 && isCaptureId(sources[0]) && !existsSync(sources[0]) ? sources[0] : undefined;
+  let spec = sources.length === 1 ? parseAwsSource(sources[0]) : undefined;
   const note = (text: string) => {
     if (!flags.json) ctx.io.stderr.write(`${ctx.paintErr.dim(text)}\n`);
   };
-  if (spec?.type !== 's3') {
-    if (engine === 'athena') throw new UsageError(`--engine athena reads one S3 prefix (s3://bucket/prefix), not ${sources.join(' ')}`, { code: 'bad-source' });
+  if (spec?.type !== 's3' && !captureId) {
+    if (engine === 'athena') throw new UsageError(`--engine athena reads one S3 prefix (s3://bucket/prefix) or one capture id, not ${sources.join(' ')}`, { code: 'bad-source' });
     return undefined;
   }
   const aws = await openAws(ctx, flags, 'flowdump-athena.json');
   const now = cliClock(ctx.io.env).now();
   const window = { since: seconds(parseTimeFlag(flags.since, '--since', now)), until: seconds(parseTimeFlag(flags.until, '--until', now)) };
+  if (captureId) {
+    // a capture's data: its prefix in its bucket, its format, its window
+    const capture = await captureLocation(ctx, aws, captureId);
+    if (!capture) {
+      if (engine === 'athena') throw new UsageError(`capture ${captureId} has no data in S3 to query (it delivered to CloudWatch Logs, or it was cleaned); analyze it with --engine local`, { code: 'bad-source' });
+      return undefined;
+    }
+    spec = { type: 's3', bucket: capture.bucket, prefix: capture.prefix };
+    format ??= capture.format;
+    window.since ??= capture.since;
+    window.until ??= capture.until;
+  }
+  if (spec?.type !== 's3') return undefined;
   if (engine === 'auto') {
     const estimate = await estimateScan(aws.s3, { bucket: spec.bucket, prefix: spec.prefix, ...window });
     if (estimate.bytes < AUTO_ATHENA_BYTES) {
-      if (window.since !== undefined || window.until !== undefined) throw new UsageError('--since/--until apply to logs:/group sources and to --engine athena only', { code: 'bad-flag' });
+      if (flags.since !== undefined || flags.until !== undefined) throw new UsageError('--since/--until apply to logs:/group sources and to --engine athena only', { code: 'bad-flag' });
       note(`engine: local (${formatBytes(estimate.bytes)} in ${estimate.objects} objects, below the ${formatBytes(AUTO_ATHENA_BYTES)} at which auto uses Athena)`);
       return undefined;
     }
@@ -107,6 +126,25 @@ export async function athenaSummary(ctx: CliContext, sources: readonly string[],
   } finally {
     unsubscribe?.();
   }
+}
+
+/** Where a capture's S3 data is (the prefix its flow logs deliver to), its format and its window; undefined for CloudWatch Logs or a cleaned capture. */
+async function captureLocation(ctx: CliContext, aws: AwsContext, id: string): Promise<{ bucket: string; prefix: string; format: LogFormat; since: number; until: number } | undefined> {
+  const who = await identity(aws);
+  const known = await localCache(ctx).known(aws.region);
+  const records = await discoverCaptures(aws, { account: who.account, region: aws.region, defaultBucket: who.defaultBucket, extraLocations: known.map((k) => ({ id: k.id, location: k.location })) });
+  const manifest = records.find((candidate) => candidate.id === id)?.manifest;
+  if (!manifest) throw new UsageError(`no capture "${id}" in ${aws.region}; see flowdump list --all`, { code: 'no-capture' });
+  if (manifest.destination.type !== 's3' || manifest.state === 'cleaned') return undefined;
+  const since = Date.parse(manifest.createdAt) / 1000;
+  const until = Date.parse(manifest.stoppedAt ?? manifest.expiresAt) / 1000;
+  return {
+    bucket: manifest.destination.bucket,
+    prefix: `${manifest.destination.prefix}AWSLogs/`,
+    format: parseLogFormat(manifest.format.template, 'flow-log', `capture ${id}`),
+    since: Math.floor(since) - manifest.aggregationSeconds,
+    until: Math.ceil(until) + manifest.aggregationSeconds,
+  };
 }
 
 function seconds(ms: number | undefined): number | undefined {

@@ -5,7 +5,7 @@ describe('analyze --concurrency / --engine: bad values', () => {
   const cases: [string, string[], RegExp][] = [
     ['--concurrency 0', ['analyze', 'examples/incident-capture', '--concurrency', '0'], /--concurrency must be a whole number from 1 to 256, not "0"/],
     ['--engine bigquery', ['analyze', 's3://bucket/AWSLogs/', '--engine', 'bigquery'], /--engine must be local, athena or auto, not "bigquery"/],
-    ['--engine athena on a local folder', ['analyze', 'examples/incident-capture', '--engine', 'athena'], /--engine athena reads one S3 prefix \(s3:\/\/bucket\/prefix\), not examples\/incident-capture/],
+    ['--engine athena on a local folder', ['analyze', 'examples/incident-capture', '--engine', 'athena'], /--engine athena reads one S3 prefix \(s3:\/\/bucket\/prefix\) or one capture id, not examples\/incident-capture/],
     ['--max-scan-cost lots', ['analyze', 's3://bucket/AWSLogs/', '--engine', 'athena', '--max-scan-cost', 'lots'], /--max-scan-cost must be an amount in USD such as 0\.50, not "lots"/],
     ['--engine athena with --html', ['analyze', 's3://bucket/AWSLogs/', '--engine', 'athena', '--html', 'report.html'], /--html needs the records for its ladder diagrams: use it with --engine local/],
   ];

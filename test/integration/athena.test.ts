@@ -4,14 +4,15 @@
  * The SELECT's answer is what DuckDB gives for the same SQL over the same files, so the summary
  * the CLI prints must be the local analyzer's.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient, GetQueryExecutionCommand, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
 import { SUMMARY_COLUMNS } from '../../src/athena/summary-sql.js';
 import { comparable, duckdbSummary } from '../helpers/athena-duckdb.js';
-import { ACCOUNT, cliEnv, endpoint, runCli, sdk, INTEGRATION_TIMEOUT } from './helpers.js';
+import { ACCOUNT, bucketName, cliEnv, endpoint, flowdumpFlowLogs, handshakeRecords, makeFixture, runCli, sdk, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'incident-capture');
@@ -95,5 +96,37 @@ describe('flowdump analyze --engine athena', { timeout: INTEGRATION_TIMEOUT }, (
     expect(JSON.parse(auto.stdout).engine).toBeUndefined();
     expect(JSON.parse(auto.stdout).tcp.connections).toBeGreaterThan(0);
     expect(await statementsRun(region)).toHaveLength(before);
+  });
+
+  test('a capture id: its prefix, its format and its window (ap-southeast-4)', async () => {
+    const region = 'ap-southeast-4';
+    const aws = sdk(region);
+    const fixture = await makeFixture(aws);
+    const env = cliEnv({ region });
+    expect((await runCli(['setup'], env)).code).toBe(0);
+    const started = await runCli(['start', '--eni', fixture.eniIds[0], '--for', '5m', '--yes', '--detach', '--keep'], env);
+    const id = started.stdout.split('\n')[0];
+    const [flowLog] = await flowdumpFlowLogs(aws);
+    const bucket = bucketName(region);
+    const key = await seedS3FlowLogFile(aws, { bucket, prefix: `flowdump/${id}/`, flowLogId: flowLog.FlowLogId!, windowStart: windowStart(new Date()), lines: handshakeRecords(fixture.eniIds[0], '10.0.1.4', Math.floor(Date.now() / 1000)) });
+    const dir = mkdtempSync(join(tmpdir(), 'flowdump-athena-capture-'));
+    try {
+      const file = join(dir, 'data.log.gz');
+      writeFileSync(file, await (await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+      const answer = await duckdbSummary([file]);
+      await queueResults(region, [{ rows: [] }, { rows: [] }, { rows: [[...SUMMARY_COLUMNS], ...answer.rows] }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const run = await runCli(['analyze', id, '--engine', 'athena', '--json'], env);
+    expect(run.code).toBe(0);
+    const local = JSON.parse((await runCli(['analyze', id, '--json'], env)).stdout);
+    expect(comparable(JSON.parse(run.stdout))).toEqual(comparable(local));
+    const statements = await statementsRun(region);
+    expect(statements[1]).toContain(`'storage.location.template'='s3://${bucket}/flowdump/${id}/AWSLogs/${ACCOUNT}/vpcflowlogs/${region}/\${dt}/'`);
+    // the capture's window prunes the partitions and the records
+    expect(statements[2]).toMatch(/dt >= '\d{4}\/\d{2}\/\d{2}' AND dt <= '\d{4}\/\d{2}\/\d{2}'/);
+    expect(statements[2]).toMatch(/coalesce\("end", "start"\) >= \d+ AND coalesce\("start", "end"\) <= \d+/);
+    await runCli(['stop', id, '--settle-timeout', '0s'], env);
   });
 });
