@@ -62,6 +62,7 @@ Examples:
   flowdump analyze capture/ 'tcp[tcpflags] & tcp-rst != 0'   the connections that saw a RST, with their full verdicts
   flowdump analyze export.log --log-format '\${version} \${interface-id} \${srcaddr} \${dstaddr}'
   flowdump analyze s3://my-flow-logs/AWSLogs/123456789012/vpcflowlogs/eu-west-1/2026/05/01/
+  flowdump analyze s3://my-flow-logs/AWSLogs/ --engine athena --since 1d --max-scan-cost 1   one Athena query (docs/athena.md)
   flowdump analyze logs:/vpc/flow-logs --since 2h
   flowdump analyze fd-20260501-120000-3fa9              a capture of yours (its stored summary once cleaned)
 
