@@ -29,7 +29,7 @@ const CLASSES: readonly TcpClass[] = ['established', 'refused', 'unanswered', 'r
  * cannot know is said, not made up: lines Athena could not read as records are not counted
  * (malformed is 0 with a warning), and NODATA/SKIPDATA windows are counted but not listed.
  */
-export function summaryFromAnswer(rows: readonly AnswerRow[], facts: { fields: readonly string[]; sources: number; engine: EngineFacts; maxPeers?: number }): EngineSummary {
+export function summaryFromAnswer(rows: readonly AnswerRow[], facts: { fields: readonly string[]; sources: number; engine: EngineFacts; maxPeers?: number; maxFailures?: number }): EngineSummary {
   const at = new Map(SUMMARY_COLUMNS.map((name, i) => [name, i]));
   const text = (row: AnswerRow, name: (typeof SUMMARY_COLUMNS)[number]): string | null => row[at.get(name)!] ?? null;
   const num = (row: AnswerRow, name: (typeof SUMMARY_COLUMNS)[number]): number => {
@@ -137,7 +137,7 @@ export function summaryFromAnswer(rows: readonly AnswerRow[], facts: { fields: r
     timeline,
     peers: peers.slice(0, facts.maxPeers ?? 50),
     peersTotal,
-    failures: failures.map(({ rank: _rank, ...report }) => report),
+    failures: failures.slice(0, facts.maxFailures ?? 200).map(({ rank: _rank, ...report }) => report),
     failuresTotal: tcp.refused + tcp.unanswered + tcp.rejected,
     malformed: { count: 0, examples: [] },
     warnings: [

@@ -116,11 +116,11 @@ conn AS (
     bitwise_or_agg(f0) AS f0, bitwise_or_agg(f1) AS f1, max(synack_ok) AS synack_ok,
     sum(pk0) AS pk0, sum(pk1) AS pk1,
     min(s0_first) AS s0_first,
-    min_by(CASE WHEN s0_last > s0_first THEN 1 ELSE 0 END, coalesce(s0_first, 9000000000000000000)) AS s0_cross,
-    min_by(s0_pk, coalesce(s0_first, 9000000000000000000)) AS s0_pk,
+    min_by(CASE WHEN s0_last > s0_first THEN 1 ELSE 0 END, coalesce(s0_first * 8 + (3 - least(s0_pk, 3)) * 2 + CASE WHEN s0_last > s0_first THEN 0 ELSE 1 END, 9000000000000000000)) AS s0_cross,
+    min_by(s0_pk, coalesce(s0_first * 8 + (3 - least(s0_pk, 3)) * 2 + CASE WHEN s0_last > s0_first THEN 0 ELSE 1 END, 9000000000000000000)) AS s0_pk,
     min(s1_first) AS s1_first,
-    min_by(CASE WHEN s1_last > s1_first THEN 1 ELSE 0 END, coalesce(s1_first, 9000000000000000000)) AS s1_cross,
-    min_by(s1_pk, coalesce(s1_first, 9000000000000000000)) AS s1_pk
+    min_by(CASE WHEN s1_last > s1_first THEN 1 ELSE 0 END, coalesce(s1_first * 8 + (3 - least(s1_pk, 3)) * 2 + CASE WHEN s1_last > s1_first THEN 0 ELSE 1 END, 9000000000000000000)) AS s1_cross,
+    min_by(s1_pk, coalesce(s1_first * 8 + (3 - least(s1_pk, 3)) * 2 + CASE WHEN s1_last > s1_first THEN 0 ELSE 1 END, 9000000000000000000)) AS s1_pk
   FROM g1
   WHERE NOT (gs = 15 AND ka IS NULL) AND NOT (gs = 62 AND kind <> 'skipdata') AND NOT (gs = 119 AND ifc IS NULL)
     AND NOT (gs = 123 AND via_s IS NULL) AND NOT (gs = 125 AND via_d IS NULL)
@@ -200,14 +200,18 @@ ranked AS (
   SELECT *,
     CASE WHEN cls IN (1, 2, 3) THEN row_number() OVER (
       ORDER BY CASE WHEN cls IN (1, 2, 3) THEN 0 ELSE 1 END ASC, CASE cls WHEN 1 THEN 0 WHEN 2 THEN 1 ELSE 2 END ASC, retried DESC,
-        st_min ASC NULLS FIRST, ka ASC, kap ASC NULLS FIRST, kb ASC, kbp ASC NULLS FIRST) END AS fail_rank
+        st_min ASC NULLS FIRST, ka ASC, kap ASC NULLS FIRST, kb ASC, kbp ASC NULLS FIRST) END AS fail_rank,
+    -- ties at the cut are all kept: the report breaks them by connection id, which is worked out from the rows
+    CASE WHEN cls IN (1, 2, 3) THEN rank() OVER (
+      ORDER BY CASE WHEN cls IN (1, 2, 3) THEN 0 ELSE 1 END ASC, CASE cls WHEN 1 THEN 0 WHEN 2 THEN 1 ELSE 2 END ASC, retried DESC,
+        st_min ASC NULLS FIRST) END AS fail_cut
   FROM placed
 ),
 shown AS (
   SELECT *,
     CASE WHEN part = 'conn' THEN 1 END AS all_conn,
     CASE WHEN part <> 'conn' THEN part END AS other_part,
-    CASE WHEN fail_rank <= ${maxFailures} THEN fail_rank END AS fail_key
+    CASE WHEN fail_cut <= ${maxFailures} THEN fail_rank END AS fail_key
   FROM ranked
 ),
 totals AS (

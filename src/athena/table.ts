@@ -98,7 +98,8 @@ export function createTableSql(location: DataLocation, fields: readonly string[]
     ...(location.parquet ? [] : ["'skip.header.line.count'='1'"]),
     "'projection.enabled'='true'",
     "'projection.dt.type'='date'",
-    `'projection.dt.format'='${format.replace(/'/g, "''")}'`,
+    // a format with quoted literals ('year='yyyy…) goes in a double-quoted Hive string: no escaping needed
+    format.includes("'") ? `'projection.dt.format'="${format}"` : `'projection.dt.format'='${format}'`,
     `'projection.dt.range'='${start},NOW'`,
     "'projection.dt.interval'='1'",
     `'projection.dt.interval.unit'='${unit}'`,

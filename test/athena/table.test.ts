@@ -7,8 +7,8 @@ describe('the Athena table over the four S3 key layouts', () => {
   const cases = [
     ['vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/05/01/f.log.gz', 'vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/', 'yyyy/MM/dd', 'DAYS'],
     ['vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/2026/05/01/13/f.log.gz', 'vpc/AWSLogs/111122223333/vpcflowlogs/eu-west-1/', 'yyyy/MM/dd/HH', 'HOURS'],
-    ['vpc/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=05/day=01/f.log.gz', 'vpc/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/', "''year=''yyyy''/month=''MM''/day=''dd", 'DAYS'],
-    ['vpc/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=05/day=01/hour=13/f.log.parquet', 'vpc/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/', "''year=''yyyy''/month=''MM''/day=''dd''/hour=''HH", 'HOURS'],
+    ['vpc/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=05/day=01/f.log.gz', 'vpc/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/', `"'year='yyyy'/month='MM'/day='dd"`, 'DAYS'],
+    ['vpc/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/year=2026/month=05/day=01/hour=13/f.log.parquet', 'vpc/AWSLogs/aws-account-id=111122223333/aws-service=vpcflowlogs/aws-region=eu-west-1/', `"'year='yyyy'/month='MM'/day='dd'/hour='HH"`, 'HOURS'],
   ] as const;
   for (const [key, base, format, unit] of cases) {
     test(key, () => {
@@ -16,7 +16,7 @@ describe('the Athena table over the four S3 key layouts', () => {
       expect(location.base).toBe(base);
       const ddl = createTableSql(location, FIELDS);
       expect(ddl).toContain(`'storage.location.template'='s3://bkt/${base}\${dt}/'`);
-      expect(ddl).toContain(`'projection.dt.format'='${format}'`);
+      expect(ddl).toContain(`'projection.dt.format'=${format.startsWith('"') ? format : `'${format}'`}`);
       expect(ddl).toContain(`'projection.dt.interval.unit'='${unit}'`);
       expect(ddl).toContain('`tcp_flags` int');
       expect(ddl).toContain('`end` bigint');
