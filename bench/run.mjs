@@ -6,7 +6,12 @@
 // peak RSS; beside it, the time of a plain Node gunzip + line count of the same file. The first
 // run's JSON is checked against the generator's ground truth: a fast wrong answer is a failure.
 //
-// Options: --runs N (default 5, after one warm-up run), --only NAME[,NAME] (1m, 5m, 5m-long),
+// Then two more: the 5 M-record file split into a folder of 500 gzip objects against the one file
+// (alternating runs; the ratio is what to read on a shared machine), and `analyze s3://…` over 200
+// objects on moto behind a 50 ms first-byte delay, one at a time and with the default read-ahead
+// (bench/s3-latency.mjs; needs moto, as the integration tests do).
+//
+// Options: --runs N (default 5, after one warm-up run), --only NAME[,NAME] (1m, 5m, 5m-long, 500-files, s3-latency),
 //          --no-gunzip (skip the yardstick), --json (print the results as JSON too),
 //          --cli PATH (another build's bin/flowdump, e.g. to measure main before a change)
 import { spawn } from 'node:child_process';
@@ -16,6 +21,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GENERATOR_VERSION, generateFlowLog } from './generate.mjs';
+import { describeS3Latency, measureS3Latency } from './s3-latency.mjs';
+import { splitFlowLog } from './split.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, '.bench');
@@ -42,8 +49,9 @@ const { values: args } = parseArgs({
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number, not "${args.runs}"`);
 const wanted = args.only ? new Set(args.only.split(',')) : null;
+const EXTRAS = ['500-files', 's3-latency'];
 const sets = DATA_SETS.filter((set) => !wanted || wanted.has(set.name));
-if (sets.length === 0) throw new Error(`--only names none of: ${DATA_SETS.map((set) => set.name).join(', ')}`);
+if (sets.length === 0 && !EXTRAS.some((name) => wanted?.has(name))) throw new Error(`--only names none of: ${[...DATA_SETS.map((set) => set.name), ...EXTRAS].join(', ')}`);
 
 /** GNU time reports the child's peak RSS from the kernel; without it, a preload asks Node itself. */
 const GNU_TIME = '/usr/bin/time';
@@ -174,5 +182,45 @@ for (const r of results) {
   const rss = r.analyze.rssMax < TARGET_RSS_MB ? 'under' : 'over';
   lines.push(`${r.name} (${fmt(r.connections)} connections): ${speed} the ${fmt(TARGET_RECORDS_PER_SECOND)} records/s target; peak RSS ${rss} ${TARGET_RSS_MB} MB (largest of the runs ${fmt(r.analyze.rssMax)} MB)`);
 }
-console.log(lines.join('\n'));
-if (args.json) console.log(JSON.stringify(results, null, 2));
+if (results.length > 0) console.log(lines.join('\n'));
+
+const extras = {};
+if (!wanted || wanted.has('500-files')) {
+  // the same 5 M records as one file and as a folder of 500 objects, runs alternating
+  const set = DATA_SETS.find((candidate) => candidate.name === '5m');
+  const { file, truth } = await dataSet(set);
+  const folder = `${file.replace(/\.log\.gz$/, '')}-500`;
+  if (!existsSync(folder)) {
+    process.stderr.write(`splitting ${file} into 500 objects (once, then cached) … `);
+    await splitFlowLog(file, `${folder}.partial`, 500, truth.records.total);
+    renameSync(`${folder}.partial`, folder);
+    process.stderr.write('done\n');
+  }
+  process.stderr.write('500-files: ');
+  const one = [];
+  const many = [];
+  for (let i = 0; i <= runs; i++) {
+    const a = await runNode([args.cli, 'analyze', file, '--json']);
+    const b = await runNode([args.cli, 'analyze', folder, '--json']);
+    if (a.code !== 0 || b.code !== 0) throw new Error(`analyze exited with ${a.code}/${b.code}: ${a.stderr}${b.stderr}`);
+    if (i === 0) {
+      const [x, y] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+      if (JSON.stringify(x.tcp) !== JSON.stringify(y.tcp) || x.records.total !== y.records.total) throw new Error('the folder of 500 objects gave another summary than the one file');
+      continue;
+    }
+    one.push(a.seconds);
+    many.push(b.seconds);
+    process.stderr.write('.');
+  }
+  process.stderr.write('\n');
+  extras.files = { one: median(one), many: median(many), ratio: median(many.map((value, i) => value / one[i])) };
+  console.log(`\n500 gzip objects vs one file (5 M records): one file ${extras.files.one.toFixed(2)} s, folder ${extras.files.many.toFixed(2)} s (medians of ${runs}); folder/file ${extras.files.ratio.toFixed(2)}× (median of the per-run ratios)`);
+}
+if (!wanted || wanted.has('s3-latency')) {
+  process.stderr.write('s3-latency: ');
+  const s3 = await measureS3Latency({ objects: 200, delay: 50, runs: Math.max(1, Math.min(runs, 3)), cli: args.cli });
+  process.stderr.write('\n');
+  extras.s3 = s3;
+  console.log(`\nS3 (moto behind a delaying proxy): ${describeS3Latency(s3)}`);
+}
+if (args.json) console.log(JSON.stringify({ results, ...extras }, null, 2));

@@ -38,6 +38,25 @@ export async function s3Sources(s3: S3Port, bucket: string, prefix: string): Pro
   return sources;
 }
 
+/**
+ * The same objects as s3Sources(), listed page by page while they are read: a prefix of a month
+ * of flow logs holds hundreds of thousands of objects, and the first downloads start with the
+ * first page. Iterable again (each pass lists anew, for a second read such as the HTML report's).
+ */
+export function s3SourceStream(s3: S3Port, bucket: string, prefix: string): AsyncIterable<Source> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let found = 0;
+      for await (const object of s3.listObjects(bucket, prefix)) {
+        if (!FLOW_LOG_OBJECT.test(object.key) || object.size === 0) continue;
+        found++;
+        yield { name: `s3://${bucket}/${object.key}`, size: object.size, bytes: () => s3.getObject(bucket, object.key) };
+      }
+      if (found === 0) throw new UsageError(`no flow-log objects (*.log.gz, *.log.parquet) under s3://${bucket}/${prefix}; check the prefix (it should contain AWSLogs/)`, { code: 'empty-prefix' });
+    },
+  };
+}
+
 export interface TimeWindow {
   startTime?: number;
   endTime?: number;

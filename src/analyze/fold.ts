@@ -1075,7 +1075,7 @@ function overlaps(windows: RawGap[], start: number, end: number): boolean {
   return false;
 }
 
-function headline(summary: Summary): string {
+export function headline(summary: Summary): string {
   const { tcp, records } = summary;
   if (records.total === 0) return 'no flow-log records in the input';
   if (records.malformed === records.total) return `no well-formed flow-log records: all ${records.total} line(s) are malformed (wrong format? see --log-format)`;

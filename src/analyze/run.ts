@@ -73,7 +73,8 @@ export async function analyzeSources(sources: Iterable<Source> | AsyncIterable<S
 function wantsParallel(sources: Iterable<Source> | AsyncIterable<Source>, options: AnalyzeOptions): boolean {
   if (options.filter || options.focus || options.afterChunk || options.signal || options.parallel === false) return false;
   if (options.parallel === true) return true;
-  if (!Array.isArray(sources)) return false;
+  // sources read ahead from S3 say their size when their list was known up front
+  if (!Array.isArray(sources)) return ((sources as { totalBytes?: number }).totalBytes ?? 0) >= PARALLEL_MIN_BYTES;
   let bytes = 0;
   for (const source of sources as Source[]) bytes += source.size ?? 0;
   return bytes >= PARALLEL_MIN_BYTES;

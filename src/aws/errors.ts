@@ -26,7 +26,7 @@ export interface AwsCall {
 }
 
 /** The user policies shipped under templates/iam/, smallest first. */
-export const USER_POLICIES = ['flowdump-analyze.json', 'flowdump-capture-s3.json', 'flowdump-capture-logs.json', 'flowdump-setup.json'] as const;
+export const USER_POLICIES = ['flowdump-analyze.json', 'flowdump-capture-s3.json', 'flowdump-capture-logs.json', 'flowdump-setup.json', 'flowdump-athena.json'] as const;
 
 const DENIED = new Set([
   'AccessDenied',

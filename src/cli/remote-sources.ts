@@ -1,8 +1,9 @@
-import { logsSources, parseAwsSource, parseTimeFlag, s3Sources } from '../analyze/aws-sources.js';
+import { logsSources, parseAwsSource, parseTimeFlag, s3SourceStream } from '../analyze/aws-sources.js';
 import type { Source } from '../analyze/sources.js';
 import type { Summary } from '../analyze/summary.js';
 import type { AwsContext } from '../aws/clients.js';
-import { storeFor } from '../capture/lifecycle.js';
+import { storeFor, type CaptureDeps } from '../capture/lifecycle.js';
+import type { CaptureManifest } from '../capture/manifest.js';
 import { discoverCaptures } from '../capture/sweep.js';
 import { UsageError } from '../errors.js';
 import { parseLogFormat, type LogFormat } from '../format/template.js';
@@ -20,11 +21,13 @@ export async function remoteSources(ctx: CliContext, names: readonly string[], f
   const now = cliClock(ctx.io.env).now();
   const window = { startTime: parseTimeFlag(flags.since, '--since', now), endTime: parseTimeFlag(flags.until, '--until', now) };
   const sources: Source[] = [];
+  /** S3 prefixes, listed while they are read */
+  const streams: AsyncIterable<Source>[] = [];
   let format: LogFormat | undefined;
   let storedSummary: Summary | undefined;
   for (const name of names) {
     const spec = parseAwsSource(name);
-    if (spec?.type === 's3') sources.push(...(await s3Sources(aws.s3, spec.bucket, spec.prefix)));
+    if (spec?.type === 's3') streams.push(s3SourceStream(aws.s3, spec.bucket, spec.prefix));
     else if (spec?.type === 'logs') {
       sources.push(...(await logsSources(aws.logs, spec.group, window)));
       format ??= await flowLogFormat(aws, spec.group);
@@ -35,7 +38,14 @@ export async function remoteSources(ctx: CliContext, names: readonly string[], f
       format ??= capture.format;
     }
   }
-  return { sources, format, storedSummary };
+  if (streams.length === 0) return { sources, format, storedSummary };
+  const all: AsyncIterable<Source> = {
+    async *[Symbol.asyncIterator]() {
+      yield* sources;
+      for (const stream of streams) yield* stream;
+    },
+  };
+  return { sources: all, format, storedSummary };
 }
 
 /** The LogFormat of the flow log delivering to this group, when there is one (DescribeFlowLogs). */
@@ -46,13 +56,18 @@ async function flowLogFormat(aws: AwsContext, group: string): Promise<LogFormat 
 }
 
 /** A capture's data while it is there; its stored summary once it was cleaned. */
-async function captureSources(ctx: CliContext, aws: AwsContext, id: string): Promise<{ sources: Source[]; format?: LogFormat; summary?: Summary }> {
+/** One capture of this account and region, found as `list` finds it (its own place only), and the deps to read its store. */
+export async function findCapture(ctx: CliContext, aws: AwsContext, id: string): Promise<{ manifest: CaptureManifest; deps: Pick<CaptureDeps, 'ec2' | 's3' | 'logs' | 'places'> }> {
   const who = await identity(aws);
   const deps = { ec2: aws.ec2, s3: aws.ownedS3(who.account), logs: aws.logs, places: await capturePlaces(ctx, aws, who) };
   const { captures } = await discoverCaptures(deps, { account: who.account, region: aws.region });
-  const record = captures.find((candidate) => candidate.id === id);
-  if (!record?.manifest) throw new UsageError(`no capture "${id}" in ${aws.region}; see flowdump list --all`, { code: 'no-capture' });
-  const manifest = record.manifest;
+  const manifest = captures.find((candidate) => candidate.id === id)?.manifest;
+  if (!manifest) throw new UsageError(`no capture "${id}" in ${aws.region}; see flowdump list --all`, { code: 'no-capture' });
+  return { manifest, deps };
+}
+
+async function captureSources(ctx: CliContext, aws: AwsContext, id: string): Promise<{ sources: Source[]; format?: LogFormat; summary?: Summary }> {
+  const { manifest, deps } = await findCapture(ctx, aws, id);
   const format = manifest.format.template ? parseLogFormat(manifest.format.template, 'flow-log', `capture ${id}`) : undefined;
   if (manifest.state === 'cleaned') {
     const text = (await storeFor(manifest, deps).readSummary()) ?? (await localCache(ctx).readSummary(id));

@@ -70,7 +70,8 @@ export function splitSourcesAndExpression(args: readonly string[], options: Spli
 }
 
 export interface CommandInput {
-  sources: Source[];
+  /** an S3 prefix is listed while it is read: then the sources come as they are listed */
+  sources: Source[] | AsyncIterable<Source>;
   /** the source operands as given */
   names: string[];
   /** the filter expression as given ('' for none) */
@@ -108,7 +109,7 @@ export async function resolveCommandInput(ctx: CliContext, args: readonly string
 }
 
 export interface ResolvedSources {
-  sources: Source[];
+  sources: Source[] | AsyncIterable<Source>;
   format?: LogFormat;
   storedSummary?: Summary;
 }
@@ -123,8 +124,18 @@ export async function resolveSources(ctx: CliContext, names: readonly string[], 
   // the AWS SDK and the capture code load only here: a local file needs neither
   const { remoteSources } = await import('./remote-sources.js');
   const opened = await remoteSources(ctx, remote, flags, { single: names.length === 1 });
-  sources.push(...opened.sources);
-  return { sources, format: opened.format, storedSummary: opened.storedSummary };
+  return { sources: concatSources(sources, opened.sources), format: opened.format, storedSummary: opened.storedSummary };
+}
+
+/** The local sources, then the remote ones; a plain list while both are. */
+function concatSources(local: Source[], remote: Source[] | AsyncIterable<Source>): Source[] | AsyncIterable<Source> {
+  if (Array.isArray(remote)) return [...local, ...remote];
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* local;
+      yield* remote;
+    },
+  };
 }
 
 /** How many operands follow `--` in the raw command line (commander drops the marker). */

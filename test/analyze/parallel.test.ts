@@ -58,7 +58,9 @@ describe('parsing in a worker thread gives the same summary as one thread', () =
       const lines = Array.from({ length: 50 }, (_, k) => `2 123456789012 eni-0aaa 10.0.0.1 10.0.0.2 ${40000 + k} 443 6 1 60 1700000000 1700000030 ACCEPT OK`);
       const reading = (async () => {
         await input.push(Buffer.from(`${lines.join('\n')}\n`));
+        // the end of a source does not wait for the parsing thread: the failure comes by the end of the analysis at the latest
         await input.endSource();
+        await input.finish();
       })();
       await expect(reading).rejects.toMatchObject({ code: 'too-many-connections' });
     } finally {
