@@ -2,7 +2,7 @@ import type { TcpClass } from './classify.js';
 
 export const SUMMARY_SCHEMA = 'flowdump.summary/v1';
 
-/** The stable core of `flowdump analyze --json` (DESIGN.md §3); more keys may be added, these never change meaning. */
+/** The stable core of `flowdump analyze --json` (docs/analyzer.md, JSON); more keys may be added, these never change meaning. */
 export interface RecordCounts {
   total: number;
   tcp: number;
@@ -132,3 +132,12 @@ export interface Summary {
 }
 
 export const FAILURE_CLASSES: readonly TcpClass[] = ['refused', 'unanswered', 'rejected'];
+
+/**
+ * Whether nothing read was a flow-log record: at least one line, and every line malformed
+ * (a wrong format or not flow-log data at all). An empty input, or a capture that saw no
+ * traffic (NODATA records only), is an answer, not this.
+ */
+export function nothingWellFormed(records: RecordCounts): boolean {
+  return records.total > 0 && records.malformed === records.total;
+}
