@@ -95,7 +95,7 @@ const CATEGORIES = 10;
 const GAP_SLACK_SECONDS = 60;
 
 /**
- * The connection table: a pure, order-independent fold over records (DESIGN.md §3).
+ * The connection table: a pure, order-independent fold over records (docs/architecture.md).
  * Memory grows with distinct connections, never with records: per connection it keeps
  * its key (three 32-bit words for IPv4, see ConnectionIndex) and a few typed-array slots.
  */
@@ -356,23 +356,6 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     return crossWindow || syn - Math.floor(syn / 4) * 4 > 1;
   }
 
-  /** Finds a connection by the id shown in reports, or by its two endpoints. */
-  findConnection(idOrTuple: string): number {
-    this.flush();
-    for (let i = 0; i < this.size; i++) {
-      if (connectionId(this.keyOf(i)) === idOrTuple) return i;
-    }
-    return -1;
-  }
-
-  /** Index of the connection between two endpoints, or -1. */
-  indexOfEndpoints(a: Endpoint, b: Endpoint): number {
-    this.flush();
-    const text = (e: Endpoint): string => `${e.address} ${e.port ?? '-'}`;
-    const forward = this.index.find(`${text(a)} ${text(b)}`);
-    return forward >= 0 ? forward : this.index.find(`${text(b)} ${text(a)}`);
-  }
-
   /**
    * finish()'s pass over every reported connection: counts them by evidence (the totals follow
    * from the verdicts) and into the timeline and peer rows by category, and offers the failing
@@ -380,13 +363,11 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
    * numbers only (the verdict as one number, verdictCode(); the keys as the index's words in id
    * order) and makes no objects.
    *
-   * It runs once, so most of it runs as the code V8 compiles while the loop runs (on-stack
-   * replacement, ~10x faster than before it); that code is the slower to come the larger it is,
-   * and it is thrown away when the loop does something it had not done before it was compiled.
-   * Hence one loop (not one per block of state, whose second turn would be new), tables that
-   * rarely grow, and counts added rather than incremented under a rare condition (see also
-   * MinuteRows, PeerRows, FailureRanking). The part for each connection is a method of its own:
-   * too large to be compiled into the loop, it is compiled (sooner) by itself.
+   * It runs once, so it must stay one loop the engine can compile while it runs: one loop (not
+   * one per block of state), tables that rarely grow, counts added rather than incremented under
+   * a rare condition (also in MinuteRows, PeerRows, FailureRanking), and the part for each
+   * connection a method of its own. Why, and what it gained: docs/performance.md
+   * ("Why the code is shaped as it is").
    */
   private countConnections(skip: RawGap[], timeline: MinuteRows, peers: PeerRows, failures: FailureRanking): ConnectionCounts {
     const counts: ConnectionCounts = { byEvidence: new Int32Array(1 << 14), retriedSyn: 0, unansweredLowConfidence: 0, failuresTotal: 0 };
