@@ -1,10 +1,10 @@
 // The connection table's per-record fold, compiled to WebAssembly (AssemblyScript: TypeScript
 // syntax, wasm types).
 //
-// Why: at a million connections, finding a record's connection and updating its state was the
-// busiest thread's biggest cost (~1.9 s of CPU for 5 M records, docs/performance.md): a hash
-// lookup and a state update per record, each usually a cache miss, with JavaScript's checks
-// around every typed-array access. Here they are plain loads and stores.
+// Why: at a million connections, finding a record's connection and updating its state is the
+// busiest thread's biggest cost: a hash lookup and a state update per record, each usually a
+// cache miss, with JavaScript's checks around every typed-array access. Here they are plain
+// loads and stores (figures: docs/performance.md).
 //
 // What it keeps, for ConnectionTable (src/analyze/fold.ts) and ConnectionIndex
 // (src/analyze/connection-index.ts), which read it through typed views of this memory:
@@ -16,9 +16,9 @@
 //    which gets its id here, in the same sequence as every other key;
 //  * per connection, STRIDE float64 numbers in blocks of BLOCK_SIZE connections, laid out as
 //    fold.ts reads them (PACKETS … SYN below mirror its constants).
-// apply() does for each row of "TCP facts" (FACT_* in src/analyze/record-tally.ts) exactly what
-// ConnectionTable.update() did in JavaScript, in the same floating-point operations, so the
-// summary is the same to the byte (test/analyze/fold.test.ts, parallel.test.ts, plain-records.test.ts).
+// apply() folds each row of "TCP facts" (FACT_* in src/analyze/record-tally.ts) into its
+// connection's state in the same floating-point operations as the JavaScript fold it replaced
+// (docs/architecture.md), so the summary is the same to the byte (test/analyze/fold.test.ts, parallel.test.ts, plain-records.test.ts).
 //
 // Memory comes from AssemblyScript's allocator (--runtime minimal: heap.alloc / heap.free, no
 // garbage collector): state blocks, the hash table (replaced when it grows) and the key arrays.
@@ -62,7 +62,7 @@ const ACK_FLAG: i32 = 16;
 /**
  * Rows of facts apply() takes at a time, written by JavaScript at FACTS. What its passes read
  * ahead for a batch (the rows, a cache and a table slot, and a state line each) must still be
- * in the processor's 1 MB level-2 cache when the next pass comes: 4096 rows were ~10 % slower.
+ * in the processor's level-2 cache when the next pass comes (docs/performance.md).
  */
 const MAX_ROWS: i32 = 1024;
 const FACTS = memory.data(MAX_ROWS * TCP_FACTS * 8, 16);
@@ -276,7 +276,7 @@ export function stateCount(): i32 {
 
 /**
  * Applies `count` rows of facts at FACTS, in order: each row's connection (a new id and state if
- * unseen), then ConnectionTable.update() of fold.ts. Done in passes (every key's memory read
+ * unseen), then update() below. Done in passes (every key's memory read
  * ahead, every id, every state read ahead, every update): at a million connections each step is
  * a cache miss, and a loop of independent steps lets the processor wait for several at once.
  */
@@ -308,7 +308,7 @@ export function apply(count: i32): void {
   for (let k = 0; k < count; k++) update(load<i32>(IDS + (<usize>k << 2)), FACTS + <usize>(k * TCP_FACTS) * 8);
 }
 
-/** One record's facts at `row` into connection i's state (ConnectionTable.update() in fold.ts, before). */
+/** One record's facts at `row` into connection i's state, laid out as fold.ts reads it (PACKETS … SYN above). */
 // @ts-ignore: decorator
 @inline
 function update(i: i32, row: usize): void {

@@ -2,11 +2,11 @@
 //
 // Why: tokenizing every byte of hundreds of MB is most of `flowdump analyze`'s work, and a byte loop
 // in JavaScript costs ~2 ns a byte on our machines; the same loop in WebAssembly about half
-// (docs/performance.md). This file does exactly what `scanLineJs()` in src/format/line-reader.ts does
-// (the reference, kept beside it; test/format/line-scanner.test.ts runs both on generated lines and
-// compares every output), and nothing else: headers, JSON-wrapped lines, CSV and messages stay in
-// JavaScript. Built by `npm run build` into dist/format/line-scanner.wasm; loaded by
-// src/format/wasm-scanner.ts.
+// (docs/performance.md). This file does exactly what the JavaScript reference in
+// test/helpers/scan-line-reference.ts does (test/format/line-scanner.test.ts runs both on generated
+// lines and compares every output), and nothing else: headers, JSON-wrapped lines, CSV and messages
+// stay in JavaScript. Built by `npm run build` into dist/format/line-scanner.wasm; loaded by
+// src/format/line-scanner.ts. Where it sits in `analyze`: docs/architecture.md.
 //
 // Memory: the static areas below (the outputs of one line), then the input window, which the
 // JavaScript side fills with chunks and grows when a line does not fit.
@@ -476,7 +476,7 @@ const FACT_PACKETS = 4;
 const FACT_BYTES = 5;
 const FACT_START = 6;
 const FACT_END = 7;
-const OTHER_ROW: i32 = 4; // protocol, packets, bytes, rejected (PLAIN_* in src/format/line-reader.ts)
+const OTHER_ROW: i32 = 4; // protocol, packets, bytes, rejected (OTHER_ROW in src/format/line-scanner.ts)
 const FACTS = memory.data(MAX_ROWS * TCP_FACTS * 8, 16);
 const OTHERS = memory.data(MAX_ROWS * OTHER_ROW * 8, 16);
 /** NAT hops: per record that shows one, the interface-level source and destination address where each differs, else -1 */
@@ -492,7 +492,7 @@ const DASH: i32 = <i32>memory.data<u8>([45]);
 const NOTED = memory.data(MAX_IDS, 16);
 /** The rank of each octet's decimal text among "0"…"255" as strings sort (written by JavaScript; see ipv4TextOrder()) */
 const RANK = memory.data(256, 16);
-/** Results of readRecords(), as int32 (PLAIN_STATUS_* offsets), and the batch's earliest start / latest end (f64) */
+/** Results of readRecords(), as int32 (the PS_* byte offsets below; PS_* in src/format/line-scanner.ts count int32s), and the batch's earliest start / latest end (f64) */
 const PLAIN_STATUS = memory.data(64, 16);
 const PS_REASON = 0;
 const PS_LINE_END = 4; // REASON_SLOW: where the line handed to JavaScript ends (its newline)

@@ -147,7 +147,7 @@ export interface TallyState {
 }
 
 /**
- * The per-record half of the fold (DESIGN.md §3): record counts, time window, interfaces,
+ * The per-record half of the fold (docs/architecture.md): record counts, time window, interfaces,
  * NAT hops, NODATA/SKIPDATA gaps, UDP/ICMP tallies, malformed lines, warnings. For each TCP
  * record it works out the connection key and which side sent it, and hands the facts to the
  * connection table (`target`). Its memory does not grow with connections.

@@ -30,7 +30,7 @@ export interface DiscoverOptions {
 /**
  * Every capture in this account and region: flow logs tagged flowdump:capture-id, manifests in
  * the setup bucket, capture log groups under /flowdump/, and the locations the local index knows.
- * Needs no local state (CONVENTIONS §14).
+ * Needs no local state: everything flowdump creates carries its own expiry (docs/capture.md).
  */
 export async function discoverCaptures(deps: Pick<CaptureDeps, 'ec2' | 's3' | 'logs' | 'wallTime'>, options: DiscoverOptions): Promise<CaptureRecord[]> {
   const records = new Map<string, CaptureRecord>();
@@ -77,7 +77,7 @@ export async function discoverCaptures(deps: Pick<CaptureDeps, 'ec2' | 's3' | 'l
   return [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
-/** What a sweep will do (CONVENTIONS §2): pure, over plain data. */
+/** What a sweep will do: pure, over plain data (decide, then act). */
 export interface SweepPlan {
   /** expired and not finished: stop (if running) → settle → analyze → clean */
   finish: CaptureRecord[];

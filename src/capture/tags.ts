@@ -1,6 +1,6 @@
 import type { Tags } from '../aws/ec2.js';
 
-/** The tags every flow log flowdump creates carries (DESIGN §1); teardown selects by them. */
+/** The tags every flow log flowdump creates carries (docs/capture.md); teardown selects by them. */
 export const TAG_CAPTURE_ID = 'flowdump:capture-id';
 export const TAG_EXPIRES_AT = 'flowdump:expires-at';
 export const TAG_CREATED_BY = 'flowdump:created-by';

@@ -234,7 +234,7 @@ export interface LineReaderOptions {
 }
 
 /**
- * Turns text into records following DESIGN.md §3 "Reading": whitespace-separated
+ * Turns text into records as docs/analyzer.md "Reading" states it: whitespace-separated
  * fields, header lines (which may repeat mid-input) set the format for what follows,
  * blank lines are skipped, everything else is a record or a malformed line.
  * Also accepts Security Lake / Athena CSV (a `,` header with `_` names) and
