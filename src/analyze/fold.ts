@@ -1,6 +1,23 @@
 import type { PlainBatch, PlainFields, RecordSink, RecordView, Where } from '../format/line-reader.js';
 import { formatIpv4, ipv4Value } from '../format/line-reader.js';
 import type { CompiledFormat } from '../format/compiled.js';
+import {
+  STATE_BLOCK_BITS as BLOCK_BITS,
+  STATE_BYTES as BYTES,
+  STATE_FIRST_START as FIRST_START,
+  STATE_FLAGS as FLAGS,
+  STATE_FOCUS_BIT as FOCUS_BIT,
+  STATE_LAST_END as LAST_END,
+  STATE_PACKETS as PACKETS,
+  STATE_RECORDS as RECORDS,
+  STATE_REJECT_BIT as REJECT_BIT,
+  STATE_RETRY_BIT0 as RETRY_BIT0,
+  STATE_RETRY_BIT1 as RETRY_BIT1,
+  STATE_STRIDE as STRIDE,
+  STATE_SYN as SYN,
+  STATE_SYN_START as SYN_START,
+  STATE_SYNACK_ACCEPT_BIT as SYNACK_ACCEPT_BIT,
+} from '../layout.js';
 import { canonicalPort, ConnectionIndex, fnv1a, FNV_OFFSET, KEY_WORDS } from './connection-index.js';
 import { classifyConnection, flagLetters, hasSyn, type TcpClass, type Verdict } from './classify.js';
 import {
@@ -35,35 +52,14 @@ export interface FoldOptions extends TallyOptions {
 }
 
 /*
- * Per-connection state: STRIDE numbers per connection, side by side, in blocks of BLOCK_SIZE
+ * Per-connection state (STATE_* in src/layout.ts): STRIDE numbers per connection, side by side, in blocks of BLOCK_SIZE
  * connections. One record then touches one or two cache lines instead of one per array (a
  * million connections spread over ten arrays cost ten cache misses per record), and a new
  * block never copies the old ones (growing by doubling would briefly hold both, at the peak).
  * Fields "+ side" hold two values: side 0, then side 1. The state lives in the memory of the
- * WebAssembly module that applies records (assembly/connection-table.ts, which mirrors these
- * constants); this class reads it through views.
+ * WebAssembly module that applies records (assembly/connection-table.ts); this class reads it
+ * through views.
  */
-const PACKETS = 0; // + side
-const BYTES = 2;
-const FIRST_START = 3; // 0: none yet
-const LAST_END = 4;
-const RECORDS = 5;
-/** tcp-flags OR-ed per side (6 bits each: side 0, side 1) and the bits below */
-const FLAGS = 6;
-const SYN_START = 7; // + side: start of the first SYN record (NaN: none)
-/**
- * + side: the first SYN record's interface and the packets of the SYN records on it, as
- * hash * 4 + min(packets, 2): only "more than one packet" is ever asked (retried()), and two
- * numbers in one keep the state at 88 bytes a connection.
- */
-const SYN = 9;
-const STRIDE = 11;
-const REJECT_BIT = 1 << 12; // some record has action REJECT
-const SYNACK_ACCEPT_BIT = 2 << 12; // a SYN-ACK in an ACCEPT record
-const RETRY_BIT0 = 4 << 12; // SYN from side 0 seen in two windows
-const RETRY_BIT1 = 8 << 12;
-const FOCUS_BIT = 16 << 12; // a record of this connection matched the focus expression
-const BLOCK_BITS = 16;
 const BLOCK_SIZE = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_SIZE - 1;
 

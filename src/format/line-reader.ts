@@ -472,7 +472,7 @@ export class FlowLineReader {
     if (format.csv || format.fields.length > MAX_TOKENS || !sink.plainFields || !sink.plainRecords) return;
     const p = sink.plainFields(format);
     if (p === undefined) return;
-    this.scanner.plainOn(p.status, p.protocol, p.srcaddr, p.dstaddr, p.pktSrc, p.pktDst, p.srcport, p.dstport, p.flags, p.action, p.packets, p.bytes, p.start, p.end, p.iface);
+    this.scanner.plainOn(p);
     this.plainFormat = format;
   }
 
