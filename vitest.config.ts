@@ -14,8 +14,9 @@ export default defineConfig({
           name: 'flowdump',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/audit/**'],
-          // one moto server (AWS API emulator) for the run: test/integration/global-setup.ts
-          globalSetup: ['test/integration/global-setup.ts'],
+          // the build from the current source (test/build-setup.ts), then one moto server (AWS API
+          // emulator) for the run (test/integration/global-setup.ts)
+          globalSetup: ['test/build-setup.ts', 'test/integration/global-setup.ts'],
           setupFiles: ['test/setup-env.ts'],
           sequence: { groupOrder: 0 },
         },

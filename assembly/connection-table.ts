@@ -1,10 +1,10 @@
 // The connection table's per-record fold, compiled to WebAssembly (AssemblyScript: TypeScript
 // syntax, wasm types).
 //
-// Why: at a million connections, finding a record's connection and updating its state was the
-// busiest thread's biggest cost (~1.9 s of CPU for 5 M records, docs/performance.md): a hash
-// lookup and a state update per record, each usually a cache miss, with JavaScript's checks
-// around every typed-array access. Here they are plain loads and stores.
+// Why: at a million connections, finding a record's connection and updating its state is the
+// busiest thread's biggest cost: a hash lookup and a state update per record, each usually a
+// cache miss, with JavaScript's checks around every typed-array access. Here they are plain
+// loads and stores (figures: docs/performance.md).
 //
 // What it keeps, for ConnectionTable (src/analyze/fold.ts) and ConnectionIndex
 // (src/analyze/connection-index.ts), which read it through typed views of this memory:
@@ -16,41 +16,47 @@
 //    which gets its id here, in the same sequence as every other key;
 //  * per connection, STRIDE float64 numbers in blocks of BLOCK_SIZE connections, laid out as
 //    fold.ts reads them (PACKETS … SYN below mirror its constants).
-// apply() does for each row of "TCP facts" (FACT_* in src/analyze/record-tally.ts) exactly what
-// ConnectionTable.update() did in JavaScript, in the same floating-point operations, so the
-// summary is the same to the byte (test/analyze/fold.test.ts, parallel.test.ts, plain-records.test.ts).
+// apply() folds each row of "TCP facts" (FACT_* in src/analyze/record-tally.ts) into its
+// connection's state in the same floating-point operations as the JavaScript fold it replaced
+// (docs/architecture.md), so the summary is the same to the byte (test/analyze/fold.test.ts, parallel.test.ts, plain-records.test.ts).
 //
 // Memory comes from AssemblyScript's allocator (--runtime minimal: heap.alloc / heap.free, no
 // garbage collector): state blocks, the hash table (replaced when it grows) and the key arrays.
 
 import { toInt32 } from './js-numbers';
+import {
+  FACT_BYTES,
+  FACT_END,
+  FACT_KEY,
+  FACT_META,
+  FACT_PACKETS,
+  FACT_START,
+  META_FLAGS_SHIFT,
+  META_FOCUSED,
+  META_IFACE_SHIFT,
+  META_NO_FLAGS,
+  META_REJECTED,
+  META_SIDE,
+  STATE_BLOCK_BITS as BLOCK_BITS,
+  STATE_BYTES as BYTES,
+  STATE_FIRST_START as FIRST_START,
+  STATE_FLAGS as FLAGS,
+  STATE_FOCUS_BIT as FOCUS_BIT,
+  STATE_LAST_END as LAST_END,
+  STATE_PACKETS as PACKETS,
+  STATE_RECORDS as RECORDS,
+  STATE_REJECT_BIT as REJECT_BIT,
+  STATE_RETRY_BIT0 as RETRY_BIT0,
+  STATE_RETRY_BIT1 as RETRY_BIT1,
+  STATE_STRIDE as STRIDE,
+  STATE_SYN as SYN,
+  STATE_SYN_START as SYN_START,
+  STATE_SYNACK_ACCEPT_BIT as SYNACK_ACCEPT_BIT,
+  TCP_FACTS,
+} from '../src/layout';
 
-/** Numbers per row of facts, and their offsets (as in src/analyze/record-tally.ts). */
-const TCP_FACTS: i32 = 8;
-const FACT_KEY: i32 = 0; // + 0, 1, 2; NaN at + 0 for a text key, whose text index is then at + 1
-/** interface * 1024 + flags * 8 + side + rejected * 2 + focused * 4 (factMeta() in record-tally.ts; flags 64: none) */
-const FACT_META: i32 = 3;
-const FACT_PACKETS: i32 = 4;
-const FACT_BYTES: i32 = 5;
-const FACT_START: i32 = 6;
-const FACT_END: i32 = 7;
-
-/** Per-connection state (as in src/analyze/fold.ts). */
-const PACKETS: i32 = 0; // + side
-const BYTES: i32 = 2;
-const FIRST_START: i32 = 3;
-const LAST_END: i32 = 4;
-const RECORDS: i32 = 5;
-const FLAGS: i32 = 6;
-const SYN_START: i32 = 7; // + side
-const SYN: i32 = 9; // + side
-const STRIDE: i32 = 11;
-const REJECT_BIT: i32 = 1 << 12;
-const SYNACK_ACCEPT_BIT: i32 = 2 << 12;
-const RETRY_BIT0: i32 = 4 << 12;
-const RETRY_BIT1: i32 = 8 << 12;
-const FOCUS_BIT: i32 = 16 << 12;
-const BLOCK_BITS: i32 = 16;
+// Numbers per row of facts and their offsets, the FACT_META bits and the per-connection state:
+// src/layout.ts, shared with TypeScript.
 const BLOCK_SIZE: i32 = 1 << BLOCK_BITS;
 const BLOCK_MASK: i32 = BLOCK_SIZE - 1;
 const MAX_BLOCKS: i32 = 1 << 15;
@@ -62,7 +68,7 @@ const ACK_FLAG: i32 = 16;
 /**
  * Rows of facts apply() takes at a time, written by JavaScript at FACTS. What its passes read
  * ahead for a batch (the rows, a cache and a table slot, and a state line each) must still be
- * in the processor's 1 MB level-2 cache when the next pass comes: 4096 rows were ~10 % slower.
+ * in the processor's level-2 cache when the next pass comes (docs/performance.md).
  */
 const MAX_ROWS: i32 = 1024;
 const FACTS = memory.data(MAX_ROWS * TCP_FACTS * 8, 16);
@@ -276,7 +282,7 @@ export function stateCount(): i32 {
 
 /**
  * Applies `count` rows of facts at FACTS, in order: each row's connection (a new id and state if
- * unseen), then ConnectionTable.update() of fold.ts. Done in passes (every key's memory read
+ * unseen), then update() below. Done in passes (every key's memory read
  * ahead, every id, every state read ahead, every update): at a million connections each step is
  * a cache miss, and a loop of independent steps lets the processor wait for several at once.
  */
@@ -308,15 +314,15 @@ export function apply(count: i32): void {
   for (let k = 0; k < count; k++) update(load<i32>(IDS + (<usize>k << 2)), FACTS + <usize>(k * TCP_FACTS) * 8);
 }
 
-/** One record's facts at `row` into connection i's state (ConnectionTable.update() in fold.ts, before). */
+/** One record's facts at `row` into connection i's state, laid out as fold.ts reads it (PACKETS … SYN above). */
 // @ts-ignore: decorator
 @inline
 function update(i: i32, row: usize): void {
   const meta = <i64>load<f64>(row, FACT_META << 3);
-  const side = <i32>(meta & 1);
-  const rejected = (meta & 2) != 0;
-  const flagBits = <i32>((meta >> 3) & 127); // 64: no flags
-  const iface = <f64>(meta >> 10);
+  const side = <i32>(meta & META_SIDE);
+  const rejected = (meta & META_REJECTED) != 0;
+  const flagBits = <i32>((meta >> META_FLAGS_SHIFT) & (2 * META_NO_FLAGS - 1)); // META_NO_FLAGS: no flags
+  const iface = <f64>(meta >> META_IFACE_SHIFT);
   const packets = load<f64>(row, FACT_PACKETS << 3);
   const bytes = load<f64>(row, FACT_BYTES << 3);
   const start = load<f64>(row, FACT_START << 3);
@@ -332,7 +338,7 @@ function update(i: i32, row: usize): void {
   if (!isNaN(end) && end > load<f64>(state + (<usize>LAST_END << 3))) store<f64>(state + (<usize>LAST_END << 3), end);
   let bits = toInt32(load<f64>(state + (<usize>FLAGS << 3)));
   if (rejected) bits |= REJECT_BIT;
-  if ((meta & 4) != 0) bits |= FOCUS_BIT;
+  if ((meta & META_FOCUSED) != 0) bits |= FOCUS_BIT;
   if (flagBits != 64) {
     const f = flagBits;
     bits |= f << (6 * side);
@@ -358,4 +364,42 @@ function update(i: i32, row: usize): void {
     }
   }
   store<f64>(state + (<usize>FLAGS << 3), <f64>bits);
+}
+
+/**
+ * The shared layout as this module was built with it (src/layout.ts): Σ (k + 1) × value over the
+ * constants it exchanges with TypeScript, in the order test/layout.test.ts lists them. A test
+ * compares it with the same sum over the TypeScript side's values.
+ */
+export function layoutSignature(): f64 {
+  return (
+    1 * <f64>TCP_FACTS +
+    2 * <f64>FACT_KEY +
+    3 * <f64>FACT_META +
+    4 * <f64>FACT_PACKETS +
+    5 * <f64>FACT_BYTES +
+    6 * <f64>FACT_START +
+    7 * <f64>FACT_END +
+    8 * <f64>META_SIDE +
+    9 * <f64>META_REJECTED +
+    10 * <f64>META_FOCUSED +
+    11 * <f64>META_FLAGS_SHIFT +
+    12 * <f64>META_NO_FLAGS +
+    13 * <f64>META_IFACE_SHIFT +
+    14 * <f64>PACKETS +
+    15 * <f64>BYTES +
+    16 * <f64>FIRST_START +
+    17 * <f64>LAST_END +
+    18 * <f64>RECORDS +
+    19 * <f64>FLAGS +
+    20 * <f64>SYN_START +
+    21 * <f64>SYN +
+    22 * <f64>STRIDE +
+    23 * <f64>REJECT_BIT +
+    24 * <f64>SYNACK_ACCEPT_BIT +
+    25 * <f64>RETRY_BIT0 +
+    26 * <f64>RETRY_BIT1 +
+    27 * <f64>FOCUS_BIT +
+    28 * <f64>BLOCK_BITS
+  );
 }

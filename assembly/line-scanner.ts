@@ -2,16 +2,64 @@
 //
 // Why: tokenizing every byte of hundreds of MB is most of `flowdump analyze`'s work, and a byte loop
 // in JavaScript costs ~2 ns a byte on our machines; the same loop in WebAssembly about half
-// (docs/performance.md). This file does exactly what `scanLineJs()` in src/format/line-reader.ts does
-// (the reference, kept beside it; test/format/line-scanner.test.ts runs both on generated lines and
-// compares every output), and nothing else: headers, JSON-wrapped lines, CSV and messages stay in
-// JavaScript. Built by `npm run build` into dist/format/line-scanner.wasm; loaded by
-// src/format/wasm-scanner.ts.
+// (docs/performance.md). This file does exactly what the JavaScript reference in
+// test/helpers/scan-line-reference.ts does (test/format/line-scanner.test.ts runs both on generated
+// lines and compares every output), and nothing else: headers, JSON-wrapped lines, CSV and messages
+// stay in JavaScript. Built by `npm run build` into dist/format/line-scanner.wasm; loaded by
+// src/format/line-scanner.ts. Where it sits in `analyze`: docs/architecture.md.
 //
 // Memory: the static areas below (the outputs of one line), then the input window, which the
 // JavaScript side fills with chunks and grows when a line does not fit.
 
 import { toInt32 } from './js-numbers';
+import {
+  FACT_BYTES,
+  FACT_END,
+  FACT_KEY,
+  FACT_META,
+  FACT_PACKETS,
+  FACT_START,
+  HOP_ROW,
+  META_FLAGS_SHIFT,
+  META_FOCUSED,
+  META_IFACE_SHIFT,
+  META_NO_FLAGS,
+  META_REJECTED,
+  META_SIDE,
+  OTHER_ROW,
+  PF_ACTION,
+  PF_BYTES,
+  PF_DSTADDR,
+  PF_DSTPORT,
+  PF_END,
+  PF_FLAGS,
+  PF_IFACE,
+  PF_PACKETS,
+  PF_PKT_DST,
+  PF_PKT_SRC,
+  PF_PROTOCOL,
+  PF_SRCADDR,
+  PF_SRCPORT,
+  PF_START,
+  PF_STATUS,
+  PLAIN_FIELDS,
+  PS_HOPS,
+  PS_LINE_END,
+  PS_LINES,
+  PS_MAX_END,
+  PS_MIN_START,
+  PS_OTHER_PROTOCOLS,
+  PS_OTHERS,
+  PS_REASON,
+  PS_TCP,
+  PS_TEXT_KEYS,
+  STATUS_BAD_ADDRESS,
+  STATUS_BAD_NUMBER,
+  STATUS_COUNT,
+  STATUS_HASH,
+  STATUS_ID,
+  TCP_FACTS,
+} from '../src/layout';
 
 /** Tokens whose positions are kept (a line may have more: they are counted only). */
 const MAX_TOKENS: i32 = 256;
@@ -39,11 +87,11 @@ const KINDS = memory.data(MAX_TOKENS, 16);
 const PARTNERS = memory.data(MAX_TOKENS, 16);
 /** The results of scanLine() besides its return value, as int32: see the STATUS_* offsets. */
 const STATUS = memory.data(32, 16);
-const STATUS_COUNT = 0; // tokens on the line
-const STATUS_BAD_NUMBER = 4; // the first number field that is not a number or `-`, or -1
-const STATUS_BAD_ADDRESS = 8; // the first address field that is not an address or `-`, or -1
-const STATUS_HASH = 12; // FNV-1a of the token at `hashAt` (0 when the line is shorter)
-const STATUS_ID = 16; // the number of the token at `hashAt` among the distinct values seen (see idOf()), or -1
+// STATUS_COUNT: tokens on the line; STATUS_BAD_NUMBER: the first number field that is not a number
+// or `-`, or -1; STATUS_BAD_ADDRESS: the first address field that is not an address or `-`, or -1;
+// STATUS_HASH: FNV-1a of the token at `hashAt` (0 when the line is shorter); STATUS_ID: the number
+// of the token at `hashAt` among the distinct values seen (see idOf()), or -1. Int32 indexes, in
+// src/layout.ts.
 
 /*
  * Distinct values of the hashed field (interface ids: a few thousand in any capture), numbered
@@ -313,16 +361,16 @@ function octet(at: i32, length: i32): i32 {
 // @ts-ignore: decorator
 @inline
 function finish(count: i32, badNumber: i32, badAddress: i32, hashStart: i32, hashEnd: i32): void {
-  store<i32>(STATUS + STATUS_COUNT, count);
-  store<i32>(STATUS + STATUS_BAD_NUMBER, badNumber);
-  store<i32>(STATUS + STATUS_BAD_ADDRESS, badAddress);
+  store<i32>(STATUS + (STATUS_COUNT << 2), count);
+  store<i32>(STATUS + (STATUS_BAD_NUMBER << 2), badNumber);
+  store<i32>(STATUS + (STATUS_BAD_ADDRESS << 2), badAddress);
   if (hashEnd < 0) {
-    store<u32>(STATUS + STATUS_HASH, 0);
-    store<i32>(STATUS + STATUS_ID, -1);
+    store<u32>(STATUS + (STATUS_HASH << 2), 0);
+    store<i32>(STATUS + (STATUS_ID << 2), -1);
   } else {
     const id = idOf(hashStart, hashEnd);
-    store<i32>(STATUS + STATUS_ID, id);
-    store<u32>(STATUS + STATUS_HASH, id >= 0 ? load<u32>(ID_FNV + (id << 2)) : fnv1a(hashStart, hashEnd));
+    store<i32>(STATUS + (STATUS_ID << 2), id);
+    store<u32>(STATUS + (STATUS_HASH << 2), id >= 0 ? load<u32>(ID_FNV + (id << 2)) : fnv1a(hashStart, hashEnd));
   }
 }
 
@@ -469,18 +517,11 @@ function fnv1a(start: i32, end: i32): u32 {
 
 /** Rows of each kind before readRecords() stops to have them handed over (REASON_FULL). */
 const MAX_ROWS: i32 = 4096;
-const TCP_FACTS: i32 = 8; // as TCP_FACTS in src/analyze/record-tally.ts, and FACT_* below
-const FACT_KEY = 0;
-const FACT_META = 3; // interface * 1024 + flags * 8 + side + rejected * 2 + focused * 4 (factMeta() in record-tally.ts)
-const FACT_PACKETS = 4;
-const FACT_BYTES = 5;
-const FACT_START = 6;
-const FACT_END = 7;
-const OTHER_ROW: i32 = 4; // protocol, packets, bytes, rejected (PLAIN_* in src/format/line-reader.ts)
+// TCP_FACTS and FACT_* (a TCP record's row), OTHER_ROW (protocol, packets, bytes, rejected) and
+// HOP_ROW: src/layout.ts, shared with TypeScript.
 const FACTS = memory.data(MAX_ROWS * TCP_FACTS * 8, 16);
 const OTHERS = memory.data(MAX_ROWS * OTHER_ROW * 8, 16);
 /** NAT hops: per record that shows one, the interface-level source and destination address where each differs, else -1 */
-const HOP_ROW: i32 = 2;
 const HOPS = memory.data(MAX_ROWS * HOP_ROW * 8, 16);
 /** The text keys of TCP rows (textKey()): their bytes, and which rows have one */
 const KEY_TEXT_BYTES: i32 = 1 << 19;
@@ -492,18 +533,14 @@ const DASH: i32 = <i32>memory.data<u8>([45]);
 const NOTED = memory.data(MAX_IDS, 16);
 /** The rank of each octet's decimal text among "0"…"255" as strings sort (written by JavaScript; see ipv4TextOrder()) */
 const RANK = memory.data(256, 16);
-/** Results of readRecords(), as int32 (PLAIN_STATUS_* offsets), and the batch's earliest start / latest end (f64) */
+/**
+ * Results of readRecords() (PS_* in src/layout.ts), as int32: PS_REASON; PS_LINE_END (REASON_SLOW:
+ * where the line handed to JavaScript ends, its newline); PS_LINES (lines read here, records and
+ * blank lines, by the last call); PS_TCP, PS_OTHERS, PS_HOPS (rows in FACTS, OTHERS, HOPS);
+ * PS_OTHER_PROTOCOLS (records of other protocols); PS_TEXT_KEYS (rows with a text key,
+ * TEXT_ROWS); and as f64, the batch's earliest start (PS_MIN_START) and latest end (PS_MAX_END).
+ */
 const PLAIN_STATUS = memory.data(64, 16);
-const PS_REASON = 0;
-const PS_LINE_END = 4; // REASON_SLOW: where the line handed to JavaScript ends (its newline)
-const PS_LINES = 8; // lines read here (records and blank lines) by the last call
-const PS_TCP = 12; // rows in FACTS
-const PS_OTHERS = 16; // rows in OTHERS
-const PS_OTHER_PROTOCOLS = 20; // records of other protocols
-const PS_HOPS = 24; // rows in HOPS
-const PS_TEXT_KEYS = 28; // rows with a text key (TEXT_ROWS)
-const PS_MIN_START = 32; // f64
-const PS_MAX_END = 40; // f64
 const REASON_MORE: i32 = 0; // the input ends (an unfinished line waits for more)
 const REASON_SLOW: i32 = 1;
 const REASON_FULL: i32 = 2;
@@ -548,8 +585,27 @@ export function plainOff(): void {
   plain = false;
 }
 
-/** Turns the fast path on for the current format, with the positions of the fields RecordTally reads (-1: absent). */
-export function plainOn(status: i32, protocol: i32, srcaddr: i32, dstaddr: i32, pktSrc: i32, pktDst: i32, srcport: i32, dstport: i32, flags: i32, action: i32, packets: i32, bytes: i32, start: i32, end: i32, iface: i32): void {
+/** The positions of the fields the fast path reads (-1: absent), PLAIN_FIELDS int32s at PF_* (written by JavaScript). */
+const PLAIN_FIELD_AT = memory.data(PLAIN_FIELDS * 4, 16);
+export function plainFieldsAt(): usize { return PLAIN_FIELD_AT; }
+
+/** Turns the fast path on for the current format, with the positions at plainFieldsAt(). */
+export function plainOn(): void {
+  const status = load<i32>(PLAIN_FIELD_AT + (PF_STATUS << 2));
+  const protocol = load<i32>(PLAIN_FIELD_AT + (PF_PROTOCOL << 2));
+  const srcaddr = load<i32>(PLAIN_FIELD_AT + (PF_SRCADDR << 2));
+  const dstaddr = load<i32>(PLAIN_FIELD_AT + (PF_DSTADDR << 2));
+  const pktSrc = load<i32>(PLAIN_FIELD_AT + (PF_PKT_SRC << 2));
+  const pktDst = load<i32>(PLAIN_FIELD_AT + (PF_PKT_DST << 2));
+  const srcport = load<i32>(PLAIN_FIELD_AT + (PF_SRCPORT << 2));
+  const dstport = load<i32>(PLAIN_FIELD_AT + (PF_DSTPORT << 2));
+  const flags = load<i32>(PLAIN_FIELD_AT + (PF_FLAGS << 2));
+  const action = load<i32>(PLAIN_FIELD_AT + (PF_ACTION << 2));
+  const packets = load<i32>(PLAIN_FIELD_AT + (PF_PACKETS << 2));
+  const bytes = load<i32>(PLAIN_FIELD_AT + (PF_BYTES << 2));
+  const start = load<i32>(PLAIN_FIELD_AT + (PF_START << 2));
+  const end = load<i32>(PLAIN_FIELD_AT + (PF_END << 2));
+  const iface = load<i32>(PLAIN_FIELD_AT + (PF_IFACE << 2));
   // fields past MAX_TOKENS have no position kept: such formats stay on the JavaScript path
   plain = status >= 0 && protocol >= 0 && max(status, max(protocol, max(srcaddr, max(dstaddr, max(pktSrc, max(pktDst, max(srcport, max(dstport, max(flags, max(action, max(packets, max(bytes, max(start, max(end, iface)))))))))))))) < MAX_TOKENS;
   pStatus = status;
@@ -579,13 +635,13 @@ export function clearRows(): void {
   keyTextUsed = 0;
   minStart = Infinity;
   maxEnd = -Infinity;
-  store<i32>(PLAIN_STATUS + PS_HOPS, 0);
-  store<i32>(PLAIN_STATUS + PS_TEXT_KEYS, 0);
-  store<i32>(PLAIN_STATUS + PS_TCP, 0);
-  store<i32>(PLAIN_STATUS + PS_OTHERS, 0);
-  store<i32>(PLAIN_STATUS + PS_OTHER_PROTOCOLS, 0);
-  store<f64>(PLAIN_STATUS + PS_MIN_START, minStart);
-  store<f64>(PLAIN_STATUS + PS_MAX_END, maxEnd);
+  store<i32>(PLAIN_STATUS + (PS_HOPS << 2), 0);
+  store<i32>(PLAIN_STATUS + (PS_TEXT_KEYS << 2), 0);
+  store<i32>(PLAIN_STATUS + (PS_TCP << 2), 0);
+  store<i32>(PLAIN_STATUS + (PS_OTHERS << 2), 0);
+  store<i32>(PLAIN_STATUS + (PS_OTHER_PROTOCOLS << 2), 0);
+  store<f64>(PLAIN_STATUS + (PS_MIN_START << 3), minStart);
+  store<f64>(PLAIN_STATUS + (PS_MAX_END << 3), maxEnd);
 }
 
 /**
@@ -606,23 +662,23 @@ export function readRecords(start: i32, limit: i32): i32 {
     }
     const nl = scanLine(pos, limit, 10);
     if (nl < 0) break;
-    if (load<i32>(STATUS + STATUS_COUNT) != 0 && !plainRecord()) {
+    if (load<i32>(STATUS + (STATUS_COUNT << 2)) != 0 && !plainRecord()) {
       reason = REASON_SLOW;
-      store<i32>(PLAIN_STATUS + PS_LINE_END, nl);
+      store<i32>(PLAIN_STATUS + (PS_LINE_END << 2), nl);
       break;
     }
     lines++;
     pos = nl + 1;
   }
-  store<i32>(PLAIN_STATUS + PS_REASON, reason);
-  store<i32>(PLAIN_STATUS + PS_LINES, lines);
-  store<i32>(PLAIN_STATUS + PS_TCP, tcpRows);
-  store<i32>(PLAIN_STATUS + PS_OTHERS, otherRows);
-  store<i32>(PLAIN_STATUS + PS_OTHER_PROTOCOLS, otherProtocols);
-  store<i32>(PLAIN_STATUS + PS_HOPS, hopRows);
-  store<i32>(PLAIN_STATUS + PS_TEXT_KEYS, textRows);
-  store<f64>(PLAIN_STATUS + PS_MIN_START, minStart);
-  store<f64>(PLAIN_STATUS + PS_MAX_END, maxEnd);
+  store<i32>(PLAIN_STATUS + (PS_REASON << 2), reason);
+  store<i32>(PLAIN_STATUS + (PS_LINES << 2), lines);
+  store<i32>(PLAIN_STATUS + (PS_TCP << 2), tcpRows);
+  store<i32>(PLAIN_STATUS + (PS_OTHERS << 2), otherRows);
+  store<i32>(PLAIN_STATUS + (PS_OTHER_PROTOCOLS << 2), otherProtocols);
+  store<i32>(PLAIN_STATUS + (PS_HOPS << 2), hopRows);
+  store<i32>(PLAIN_STATUS + (PS_TEXT_KEYS << 2), textRows);
+  store<f64>(PLAIN_STATUS + (PS_MIN_START << 3), minStart);
+  store<f64>(PLAIN_STATUS + (PS_MAX_END << 3), maxEnd);
   return pos;
 }
 
@@ -783,14 +839,14 @@ function appendText(at: i32, from: i32, length: i32, space: bool): i32 {
 /** The line just scanned: tallied here when it is a plain record (true), else left for JavaScript (false). */
 function plainRecord(): bool {
   if (!plain) return false;
-  if (load<i32>(STATUS + STATUS_COUNT) != expected) return false; // incl. a trailing # comment
-  if (load<i32>(STATUS + STATUS_BAD_NUMBER) >= 0 || load<i32>(STATUS + STATUS_BAD_ADDRESS) >= 0) return false;
+  if (load<i32>(STATUS + (STATUS_COUNT << 2)) != expected) return false; // incl. a trailing # comment
+  if (load<i32>(STATUS + (STATUS_BAD_NUMBER << 2)) >= 0 || load<i32>(STATUS + (STATUS_BAD_ADDRESS << 2)) >= 0) return false;
   const first = <i32>load<u8>(tokenStartOf(0));
   if (<u32>(first - 97) <= 25 || first == 123) return false; // a header, or a JSON line (a-z, {)
   const status = codeOf(pStatus);
   if (status == 78 || status == 83) return false; // NODATA, SKIPDATA
   if (pIface >= 0) {
-    const id = load<i32>(STATUS + STATUS_ID);
+    const id = load<i32>(STATUS + (STATUS_ID << 2));
     if (id < 0 || load<u8>(NOTED + id) == 0) return false;
   }
   const viaSrc = hopVia(pPktSrc, pSrc);
@@ -826,9 +882,9 @@ function plainRecord(): bool {
       store<f64>(row + ((FACT_KEY + 2) << 3), <f64>(side == 0 ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort));
     }
     const flags = numberOf(pFlags);
-    const flagBits: i64 = isNaN(flags) ? 64 : <i64>(toInt32(flags) & 63);
-    const iface: i64 = pIface >= 0 ? <i64>load<u32>(STATUS + STATUS_HASH) : 0;
-    store<f64>(row + (FACT_META << 3), <f64>((iface << 10) | (flagBits << 3) | <i64>side | (<i64>rejected << 1) | 4));
+    const flagBits: i64 = isNaN(flags) ? <i64>META_NO_FLAGS : <i64>(toInt32(flags) & (META_NO_FLAGS - 1));
+    const iface: i64 = pIface >= 0 ? <i64>load<u32>(STATUS + (STATUS_HASH << 2)) : 0;
+    store<f64>(row + (FACT_META << 3), <f64>((iface << META_IFACE_SHIFT) | (flagBits << META_FLAGS_SHIFT) | <i64>side * META_SIDE | <i64>rejected * META_REJECTED | META_FOCUSED));
     store<f64>(row + (FACT_PACKETS << 3), packets);
     store<f64>(row + (FACT_BYTES << 3), bytes);
     store<f64>(row + (FACT_START << 3), start);
@@ -853,4 +909,60 @@ function plainRecord(): bool {
   if (start < minStart) minStart = start;
   if (end > maxEnd) maxEnd = end;
   return true;
+}
+
+/**
+ * The shared layout as this module was built with it (src/layout.ts): Σ (k + 1) × value over the
+ * constants it exchanges with TypeScript, in the order test/layout.test.ts lists them. A test
+ * compares it with the same sum over the TypeScript side's values.
+ */
+export function layoutSignature(): f64 {
+  return (
+    1 * <f64>TCP_FACTS +
+    2 * <f64>FACT_KEY +
+    3 * <f64>FACT_META +
+    4 * <f64>FACT_PACKETS +
+    5 * <f64>FACT_BYTES +
+    6 * <f64>FACT_START +
+    7 * <f64>FACT_END +
+    8 * <f64>META_SIDE +
+    9 * <f64>META_REJECTED +
+    10 * <f64>META_FOCUSED +
+    11 * <f64>META_FLAGS_SHIFT +
+    12 * <f64>META_NO_FLAGS +
+    13 * <f64>META_IFACE_SHIFT +
+    14 * <f64>STATUS_COUNT +
+    15 * <f64>STATUS_BAD_NUMBER +
+    16 * <f64>STATUS_BAD_ADDRESS +
+    17 * <f64>STATUS_HASH +
+    18 * <f64>STATUS_ID +
+    19 * <f64>PS_REASON +
+    20 * <f64>PS_LINE_END +
+    21 * <f64>PS_LINES +
+    22 * <f64>PS_TCP +
+    23 * <f64>PS_OTHERS +
+    24 * <f64>PS_OTHER_PROTOCOLS +
+    25 * <f64>PS_HOPS +
+    26 * <f64>PS_TEXT_KEYS +
+    27 * <f64>PS_MIN_START +
+    28 * <f64>PS_MAX_END +
+    29 * <f64>OTHER_ROW +
+    30 * <f64>HOP_ROW +
+    31 * <f64>PF_STATUS +
+    32 * <f64>PF_PROTOCOL +
+    33 * <f64>PF_SRCADDR +
+    34 * <f64>PF_DSTADDR +
+    35 * <f64>PF_PKT_SRC +
+    36 * <f64>PF_PKT_DST +
+    37 * <f64>PF_SRCPORT +
+    38 * <f64>PF_DSTPORT +
+    39 * <f64>PF_FLAGS +
+    40 * <f64>PF_ACTION +
+    41 * <f64>PF_PACKETS +
+    42 * <f64>PF_BYTES +
+    43 * <f64>PF_START +
+    44 * <f64>PF_END +
+    45 * <f64>PF_IFACE +
+    46 * <f64>PLAIN_FIELDS
+  );
 }

@@ -33,7 +33,7 @@ const DATA_SETS = [
   { name: '5m-long', records: 5_000_000, recordsPerConnection: 50, about: '5 M records, ~100 k long-lived connections' },
 ];
 
-/** RSS target at ~1 M connections and the speed target, from the issue that asked for this bench. */
+/** The RSS target at ~1 M connections and the speed target the bench checks against (docs/performance.md). */
 const TARGET_RECORDS_PER_SECOND = 1_500_000;
 const TARGET_RSS_MB = 300;
 

@@ -8,7 +8,7 @@
 // expected parse of obsrvbl flowlogs-reader, Elastic beats and integrations, and the
 // OpenTelemetry collector, after the normalisations CONFORMANCE.md lists. Prints one line per
 // check, writes {"passed","failed","checks"} to --summary-file (.ci/run adds it to its count)
-// and exits 1 when a check fails. Where a peer deliberately differs from DESIGN.md the check
+// and exits 1 when a check fails. Where a peer deliberately differs from flowdump's rules (docs/analyzer.md) the check
 // passes and names the difference; docs/conformance.md lists them.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -361,7 +361,7 @@ for (const name of ['packets-lost-no-route', 'packets-lost-blackhole', 'packets-
   ELASTIC[name] = [`aws.vpcflow.${name.replace(/-/g, '_')}`, 'int'];
 }
 
-/** DESIGN §3: `-` means "no value". Elastic keeps a literal `-` in these (CONFORMANCE.md (a) 3). */
+/** `-` means "no value" (docs/analyzer.md). Elastic keeps a literal `-` in these (docs/conformance.md). */
 const ELASTIC_KEEPS_DASH = new Set(['region', 'az-id']);
 
 function flatten(object, prefix = '', out = {}) {
@@ -389,7 +389,7 @@ function compareElastic(d, label, ours, format, event) {
     const mine = ours.record[field];
     const theirs = elasticValue(event[key], kind);
     if (theirs === '-' && mine === undefined && ELASTIC_KEEPS_DASH.has(field)) {
-      d.deliberate.add(`Elastic keeps "-" in ${key}; flowdump reads "-" as no value (DESIGN §3)`);
+      d.deliberate.add(`Elastic keeps "-" in ${key}; flowdump reads "-" as no value`);
       continue;
     }
     d.equal(`${label} ${field} (${key})`, mine, theirs);

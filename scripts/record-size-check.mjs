@@ -63,7 +63,7 @@ const classify = (fields, tokens) => {
   const status = tokens[fields.indexOf('log-status')];
   if (status === 'NODATA' || status === 'SKIPDATA') return 'nodata';
   if (!fields.includes('log-status')) {
-    // without log-status: all flow fields `-` means NODATA (DESIGN.md §3)
+    // without log-status: all flow fields `-` means NODATA (docs/analyzer.md)
     const flow = ['srcaddr', 'dstaddr', 'srcport', 'dstport'].filter((f) => fields.includes(f));
     if (flow.length > 0 && flow.every((f) => tokens[fields.indexOf(f)] === '-')) return 'nodata';
   }

@@ -1,5 +1,5 @@
 /**
- * One error type with a stable code and an exit code (CONVENTIONS §5).
+ * One error type with a stable code and an exit code (docs/architecture.md).
  * The message is one sentence: what is wrong, the bad value, how to fix it.
  */
 export const ExitCode = {

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The package root, resolved from this module's own location (never the cwd),
- * so templates are found wherever flowdump is installed (CONVENTIONS §18).
+ * so templates are found wherever flowdump is installed.
  * Works from src/ (tests) and dist/ (the built CLI): both sit one level below the root.
  */
 export function packageRoot(): string {

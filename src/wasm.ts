@@ -18,7 +18,8 @@ const compiled = new Map<string, object>();
 /**
  * A new instance of a module `npm run build` compiles from assembly/ into dist/: `path` is its
  * place under dist/ (e.g. "format/line-scanner.wasm"). Compiled once, on first use (never at
- * start-up: `--help` does not pay for it). From src/ (tests) the built one in dist/ is used.
+ * start-up: `--help` does not pay for it). From src/ (tests) the built one in dist/ is used; the
+ * tests build it from the current assembly/ first (test/build-setup.ts).
  */
 export function wasmInstance<T>(path: string, imports: object = {}): T {
   let module = compiled.get(path);

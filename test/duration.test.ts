@@ -54,3 +54,21 @@ describe('one duration parser for every flag (milliseconds)', () => {
     for (const text of ['90s', '15m', '2h', '1h30m', '1h5m30s']) expect(formatDuration(parseDuration(text, '--for'))).toBe(text === '90s' ? '1m30s' : text);
   });
 });
+
+describe('how long ago (--since/--until): the same parser, with days', () => {
+  const now = new Date('2026-05-01T12:00:00Z');
+
+  test('2h, 90m, 1d and 1d12h count back from now; an ISO time is taken as it is', async () => {
+    const { parseTimeFlag } = await import('../src/analyze/aws-sources.js');
+    expect(parseTimeFlag('2h', '--since', now)).toBe(now.getTime() - 120 * MIN);
+    expect(parseTimeFlag('90m', '--since', now)).toBe(now.getTime() - 90 * MIN);
+    expect(parseTimeFlag('1d', '--since', now)).toBe(now.getTime() - 24 * 60 * MIN);
+    expect(parseTimeFlag('1d12h', '--since', now)).toBe(now.getTime() - 36 * 60 * MIN);
+    expect(parseTimeFlag('2026-05-01T10:00:00Z', '--until', now)).toBe(Date.parse('2026-05-01T10:00:00Z'));
+    expect(() => parseTimeFlag('yesterday', '--since', now)).toThrow('--since "yesterday" is neither a time (2026-05-01T12:00:00Z) nor a duration ago (90m, 2h, 1d)');
+  });
+
+  test('days are for how long ago only: a capture flag still refuses them', () => {
+    expect(thrown(() => parseDuration('1d', '--for')).message).toBe('--for must be a duration like 90s, 15m, 2h or 1h30m, not "1d"');
+  });
+});

@@ -1,6 +1,7 @@
 import type { LogsPort } from '../aws/logs.js';
 import type { S3Port } from '../aws/s3.js';
 import { UsageError } from '../errors.js';
+import { durationMs } from '../duration.js';
 import type { Source } from './sources.js';
 
 /**
@@ -83,8 +84,8 @@ export async function logsSources(logs: LogsPort, group: string, window: TimeWin
 /** `--since 2h` (ago) or an ISO date → ms since epoch. */
 export function parseTimeFlag(text: string | undefined, flag: string, now: Date): number | undefined {
   if (text === undefined) return undefined;
-  const ago = /^(\d+)([smhd])$/.exec(text.trim());
-  if (ago) return now.getTime() - Number(ago[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[ago[2] as 's']! * 1000;
+  const ago = durationMs(text, true);
+  if (ago !== undefined) return now.getTime() - ago;
   const time = Date.parse(text);
   if (Number.isNaN(time)) throw new UsageError(`${flag} "${text}" is neither a time (2026-05-01T12:00:00Z) nor a duration ago (90m, 2h, 1d)`, { code: 'bad-time' });
   return time;

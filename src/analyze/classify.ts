@@ -1,5 +1,5 @@
 /**
- * TCP handshake classification, exactly as DESIGN.md §3 states it. Pure functions
+ * TCP handshake classification, exactly as docs/analyzer.md states it. Pure functions
  * over the OR-ed tcp-flags of each direction of one connection.
  *
  * tcp-flags bits (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html):

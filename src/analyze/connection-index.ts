@@ -37,19 +37,6 @@ export class ConnectionIndex {
     return this.table.idCount();
   }
 
-  /**
-   * The id of the connection between (address0, port0) and (address1, port1), side 0 first,
-   * given as canonical IPv4 values and ports 0–65535; a new id if it was not seen before.
-   */
-  internPacked(address0: number, port0: number, address1: number, port1: number): number {
-    return this.table.internWords(address0 | 0, address1 | 0, (port0 << 16) | port1);
-  }
-
-  /** The id of a connection whose key is not packable (see the class comment); new if unseen. */
-  internText(key: string): number {
-    return this.table.internText(this.textIndex(key));
-  }
-
   /** The text index of a key that is not packable (the module's row format carries it instead of the text). */
   textIndex(key: string): number {
     let index = this.textIndexes.get(key);
@@ -73,12 +60,6 @@ export class ConnectionIndex {
     }
     const index = this.textIndexes.get(key);
     return index === undefined ? -1 : this.table.textId(index);
-  }
-
-  /** Whether the id's key is packed (then address/port below are cheap). */
-  isPacked(id: number): boolean {
-    if (this.texts.length === 0) return true;
-    return ((this.textKeyBits() as Int32Array)[id >> 5] & (1 << (id & 31))) === 0;
   }
 
   /**

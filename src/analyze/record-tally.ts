@@ -1,6 +1,7 @@
 import type { CompiledFormat } from '../format/compiled.js';
 import { formatIpv4, ipv4TextOrder, type PlainBatch, type PlainFields, type RecordSink, type RecordView, type Where } from '../format/line-reader.js';
 import { HOP_ROW, OTHER_ROW } from '../format/line-scanner.js';
+import { FACT_BYTES, FACT_END, FACT_KEY, FACT_META, FACT_PACKETS, FACT_START, META_FLAGS_SHIFT, META_FOCUSED, META_IFACE_SHIFT, META_NO_FLAGS, META_REJECTED, META_SIDE, TCP_FACTS } from '../layout.js';
 import type { Problem, Tally } from './summary.js';
 
 /** Positions of the fields the fold reads, per format (those of the scanner's fast path, and more). */
@@ -63,30 +64,14 @@ export function comparePorts(a: number, b: number): number {
  * that the two can run in different threads (analyzeSources() parses in a worker; see
  * docs/performance.md); 8 of them, 64 bytes: the facts of 5 M records cross between threads.
  */
-/** The connection key as three int32 words (packed IPv4 key, see ConnectionIndex); NaN when it has a text key. */
-export const FACT_KEY = 0; // + 0, 1, 2
-/**
- * The small facts in one number (exact: below 2^42): interface * 1024 + flags * 8 + side +
- * (rejected ? 2 : 0) + (focused ? 4 : 0), where
- *  - side: which endpoint sent the record, 0 or 1;
- *  - rejected: the action is REJECT;
- *  - focused: the record matches the focus expression (or there is none);
- *  - flags: the low 6 bits of tcp-flags (all the table reads: `flags & 63` as JavaScript takes
- *    it, from a double), or 64 for `-` or no such field;
- *  - interface: the interface id's hash (unsigned), for SYN records (SYNs are counted on one
- *    interface only).
- */
-export const FACT_META = 3;
-export const FACT_PACKETS = 4; // NaN for `-`
-export const FACT_BYTES = 5;
-export const FACT_START = 6;
-export const FACT_END = 7;
-export const TCP_FACTS = 8;
+// The row's offsets (FACT_*, TCP_FACTS) and FACT_META's bits (META_*): src/layout.ts, shared with
+// the scanner's fast path and the connection table module.
+export { FACT_BYTES, FACT_END, FACT_KEY, FACT_META, FACT_PACKETS, FACT_START, TCP_FACTS } from '../layout.js';
 
-/** FACT_META of a record (see there). */
+/** FACT_META of a record: the interface hash, tcp-flags, focused, rejected and side (META_* in src/layout.ts). */
 export function factMeta(side: number, rejected: boolean, focused: boolean, flags: number, iface: number): number {
-  const flagBits = Number.isNaN(flags) ? 64 : flags & 63;
-  return (iface >>> 0) * 1024 + flagBits * 8 + side + (rejected ? 2 : 0) + (focused ? 4 : 0);
+  const flagBits = Number.isNaN(flags) ? META_NO_FLAGS : flags & (META_NO_FLAGS - 1);
+  return (iface >>> 0) * (1 << META_IFACE_SHIFT) + flagBits * (1 << META_FLAGS_SHIFT) + side * META_SIDE + (rejected ? META_REJECTED : 0) + (focused ? META_FOCUSED : 0);
 }
 
 /** Receives the facts of each TCP record, in input order; `textKey` when the key is not packed. */
@@ -147,7 +132,7 @@ export interface TallyState {
 }
 
 /**
- * The per-record half of the fold (DESIGN.md §3): record counts, time window, interfaces,
+ * The per-record half of the fold (docs/architecture.md): record counts, time window, interfaces,
  * NAT hops, NODATA/SKIPDATA gaps, UDP/ICMP tallies, malformed lines, warnings. For each TCP
  * record it works out the connection key and which side sent it, and hands the facts to the
  * connection table (`target`). Its memory does not grow with connections.

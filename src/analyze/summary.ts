@@ -3,7 +3,7 @@ import type { TcpClass } from './classify.js';
 
 export const SUMMARY_SCHEMA = 'flowdump.summary/v1';
 
-/** The stable core of `flowdump analyze --json` (DESIGN.md §3); more keys may be added, these never change meaning. */
+/** The stable core of `flowdump analyze --json` (docs/analyzer.md, JSON); more keys may be added, these never change meaning. */
 export interface RecordCounts {
   total: number;
   tcp: number;
@@ -135,3 +135,29 @@ export interface Summary {
 }
 
 export const FAILURE_CLASSES: readonly TcpClass[] = ['refused', 'unanswered', 'rejected'];
+
+/**
+ * Whether nothing read was a flow-log record: at least one line, and every line malformed
+ * (a wrong format or not flow-log data at all). An empty input, or a capture that saw no
+ * traffic (NODATA records only), is an answer, not this.
+ */
+export function nothingWellFormed(records: RecordCounts): boolean {
+  return records.total > 0 && records.malformed === records.total;
+}
+
+/** The summary's one-line verdict. */
+export function headline(summary: Summary): string {
+  const { tcp, records } = summary;
+  if (records.total === 0) return 'no flow-log records in the input';
+  if (records.malformed === records.total) return `no well-formed flow-log records: all ${records.total} line(s) are malformed (wrong format? see --log-format)`;
+  if (!tcp.classified) return `${tcp.connections} TCP connection(s) seen; ${tcp.reason}`;
+  const failing = tcp.refused + tcp.unanswered + tcp.rejected;
+  if (tcp.connections === 0) return 'no TCP connections in the data';
+  if (failing === 0 && tcp.reset === 0) return `all ${tcp.connections} TCP connection(s) look healthy: no refused, unanswered or rejected handshakes`;
+  const parts: string[] = [];
+  if (tcp.unanswered) parts.push(`${tcp.unanswered} unanswered SYN`);
+  if (tcp.refused) parts.push(`${tcp.refused} refused`);
+  if (tcp.rejected) parts.push(`${tcp.rejected} rejected`);
+  if (tcp.reset) parts.push(`${tcp.reset} reset after the handshake`);
+  return `${failing} of ${tcp.connections} TCP connection(s) failed to open (${parts.join(', ')})`;
+}

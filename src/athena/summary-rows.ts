@@ -1,6 +1,6 @@
 import { classifyConnection, flagLetters, type TcpClass } from '../analyze/classify.js';
-import { connectionId, headline } from '../analyze/fold.js';
-import { SUMMARY_SCHEMA, type ConnectionReport, type PeerRow, type Summary, type TimelineRow } from '../analyze/summary.js';
+import { connectionId } from '../analyze/fold.js';
+import { headline, SUMMARY_SCHEMA, type ConnectionReport, type PeerRow, type Summary, type TimelineRow } from '../analyze/summary.js';
 import { SUMMARY_COLUMNS } from './summary-sql.js';
 
 /** A row of the answer as Athena gives it: text cells, null for a cell without a value. */

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { callAws, type AwsScope } from './errors.js';
 
-/** The Athena calls flowdump makes (CONVENTIONS §3). */
+/** The Athena calls flowdump makes, and nothing else (a port: docs/architecture.md). */
 export interface AthenaPort {
   /** the workgroup's result location and whether it manages results itself (then no OutputLocation may be given) */
   getWorkGroup(name: string): Promise<WorkGroupInfo>;

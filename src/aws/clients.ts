@@ -9,7 +9,7 @@ import type { S3Port } from './s3.js';
 import type { StsPort } from './sts.js';
 
 /**
- * The one place real AWS clients are built (CONVENTIONS §3, §12): once, in the entry point,
+ * The one place real AWS clients are built (docs/architecture.md): once, in the entry point,
  * from --profile, --region, the SDK's default credential chain and AWS_ENDPOINT_URL.
  */
 export interface AwsClientOptions {
@@ -83,7 +83,7 @@ export async function resolveRegion(options: Pick<AwsClientOptions, 'profile' | 
   return region;
 }
 
-/** An unknown region is an error, never a silent default (CONVENTIONS §12). */
+/** An unknown region is an error, never a silent default. */
 export function checkRegion(region: string, from = '--region'): void {
   const known = partition(region) as { description?: string; name?: string };
   if (known.description !== undefined && !/global/.test(region)) return;

@@ -102,7 +102,7 @@ export interface DescribeFlowLogsFilter {
   resourceIds?: string[];
 }
 
-/** The EC2 calls flowdump makes (CONVENTIONS §3). */
+/** The EC2 calls flowdump makes, and nothing else (a port: docs/architecture.md). */
 export interface Ec2Port {
   describeInstances(filter: { ids?: string[]; nameTag?: string[] }): Promise<InstanceInfo[]>;
   describeNetworkInterfaces(filter: { ids?: string[]; instanceIds?: string[]; subnetIds?: string[]; vpcIds?: string[]; privateIps?: string[] }): Promise<EniInfo[]>;

@@ -3,7 +3,7 @@ import { AwsAccessError, FlowdumpError, ExitCode } from '../errors.js';
 import { templatePath } from '../paths.js';
 
 /**
- * Maps AWS SDK errors to one sentence (CONVENTIONS §6): what was denied or failed, for whom,
+ * Maps AWS SDK errors to one sentence: what was denied or failed, for whom,
  * and how to fix it. Every adapter call goes through `callAws`, so no SDK error reaches the CLI raw.
  */
 
@@ -68,7 +68,7 @@ export function awsHttpStatus(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
 
-/** Runs one SDK call and maps whatever it throws (CONVENTIONS §5). */
+/** Runs one SDK call and maps whatever it throws to a FlowdumpError (src/errors.ts). */
 export async function callAws<T>(scope: AwsScope, call: AwsCall, run: () => Promise<T>): Promise<T> {
   try {
     return await run();

@@ -40,7 +40,7 @@ export interface LogEvent {
   id?: string;
 }
 
-/** The CloudWatch Logs calls flowdump makes (CONVENTIONS §3). */
+/** The CloudWatch Logs calls flowdump makes, and nothing else (a port: docs/architecture.md). */
 export interface LogsPort {
   createLogGroup(name: string, tags: Tags): Promise<'created' | 'exists'>;
   putRetentionPolicy(name: string, days: number): Promise<void>;

@@ -13,7 +13,7 @@ import type { AclEntry, InterfaceConfig, NetworkAclConfig, SecurityGroupConfig, 
 import { callAws, type AwsScope } from './errors.js';
 
 /**
- * The read-only EC2 calls `--explain` makes (CONVENTIONS §3): who owns an address, its security
+ * The read-only EC2 calls `--explain` makes (a port: docs/architecture.md): who owns an address, its security
  * groups, its subnet's network ACL, prefix-list entries. Nothing here changes anything in AWS.
  */
 export interface NetworkConfigPort {

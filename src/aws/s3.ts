@@ -37,7 +37,7 @@ export interface LifecycleConfiguration {
 
 export type { LifecycleRule };
 
-/** The S3 calls flowdump makes (CONVENTIONS §3). */
+/** The S3 calls flowdump makes, and nothing else (a port: docs/architecture.md). */
 export interface S3Port {
   /** 'mine' (exists, we can reach it), 'missing', or 'foreign' (exists, owned by someone else) */
   bucketStatus(bucket: string): Promise<'mine' | 'missing' | 'foreign'>;

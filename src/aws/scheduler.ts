@@ -10,7 +10,7 @@ import {
 import { AwsAccessError, ExitCode, FlowdumpError } from '../errors.js';
 
 /**
- * The EventBridge Scheduler calls flowdump makes, and nothing else (CONVENTIONS §3).
+ * The EventBridge Scheduler calls flowdump makes, and nothing else (a port: docs/architecture.md).
  * The safety net (src/schedule/safety-net.ts) depends on this interface; tests use a fake.
  */
 export interface SchedulerPort {
@@ -97,7 +97,7 @@ function isConflict(error: unknown): boolean {
 }
 
 /**
- * One sentence for each way a Scheduler call fails (CONVENTIONS §6): what, where, how to fix.
+ * One sentence for each way a Scheduler call fails: what, where, how to fix.
  * The SDK has already retried throttling and 5xx by the time an error arrives here.
  */
 export function explainSchedulerError(error: unknown, action: string, region: string, subject: string): FlowdumpError {

@@ -1,5 +1,5 @@
 /**
- * Time as a dependency (CONVENTIONS §4): expiry, settling and the live line are tested
+ * Time as a dependency: expiry, settling and the live line are tested
  * with a fake clock; the CLI uses the system clock.
  */
 export interface Clock {
@@ -37,27 +37,4 @@ export function scaledClock(offsetMs: number, scale: number, base: () => number 
     now: () => new Date(start + offsetMs + (base() - start) * scale),
     sleep: (ms, signal) => realSleep(ms / scale, signal),
   };
-}
-
-/** A clock that only moves when told to, or when someone sleeps on it (tests). */
-export class FakeClock implements Clock {
-  private current: number;
-  constructor(start: Date | string) {
-    this.current = new Date(start).getTime();
-  }
-  now(): Date {
-    return new Date(this.current);
-  }
-  advance(ms: number): void {
-    this.current += ms;
-  }
-  set(time: Date | string): void {
-    this.current = new Date(time).getTime();
-  }
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return;
-    this.current += Math.max(0, ms);
-    // let other promise chains run, as a real sleep would
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }

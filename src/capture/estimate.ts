@@ -11,7 +11,7 @@ import type { ResolvedTarget } from './targets.js';
 /**
  * The estimate a capture shows before it starts: the same figures as `flowdump estimate`
  * (src/cost/run-estimate.ts), from the target's CloudWatch metrics over the last hour.
- * A missing or failed estimate never blocks a capture (DESIGN §2): it comes back as a reason.
+ * A missing or failed estimate never blocks a capture: it comes back as a reason.
  */
 
 export interface CaptureEstimateOptions {

@@ -23,7 +23,7 @@ import { isPlaceOf, judgeFlowLog, type Places } from './places.js';
 import type { LiveEvent } from './live.js';
 import { readCaptureTags, TAG_CAPTURE_ID } from './tags.js';
 
-/** Progress as events (CONVENTIONS §9): the CLI turns them into a live line, or JSON, or nothing. */
+/** Progress as events: the CLI turns them into a live line, or JSON, or nothing. */
 export type CaptureEvent =
   | { type: 'created'; manifest: CaptureManifest; adopted: string[] }
   | {
@@ -340,7 +340,7 @@ export interface FinishResult {
   deferred?: string;
 }
 
-/** stop → settle → analyze → write the summary → clean (DESIGN §1). Safe to run twice, and from two processes at once. */
+/** stop → settle → analyze → write the summary → clean (docs/capture.md). Safe to run twice, and from two processes at once. */
 export async function finishCapture(manifest: CaptureManifest, deps: CaptureDeps, options: FinishOptions): Promise<FinishResult> {
   let current = await stopCapture(manifest, deps, options.reason);
   if (options.skipSignal?.aborted) return deferred(current, deps, 'analysis skipped (second interrupt)');

@@ -8,7 +8,7 @@ import type { TargetKind } from './targets.js';
 
 export const MANIFEST_SCHEMA = 'flowdump.capture/v1';
 
-/** DESIGN §1: plan → active → stopping → settling → analyzed → cleaned. */
+/** plan → active → stopping → settling → analyzed → cleaned (docs/capture.md). */
 export type CaptureState = 'active' | 'stopping' | 'settling' | 'analyzed' | 'cleaned';
 
 export const STATE_ORDER: readonly CaptureState[] = ['active', 'stopping', 'settling', 'analyzed', 'cleaned'];

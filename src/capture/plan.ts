@@ -29,13 +29,13 @@ export interface CapturePlanOptions {
   keep: boolean;
   /** the cost estimate, made before planning (it needs metrics); absent with `estimateError` when it failed */
   estimate?: CaptureEstimate;
-  /** why there is no estimate: a missing or failed estimate never blocks a capture (DESIGN §2) */
+  /** why there is no estimate: a missing or failed estimate never blocks a capture */
   estimateError?: string;
   /** --max-cost in USD */
   maxCostUsd?: number;
 }
 
-/** Everything `start` will do, decided before anything is made (CONVENTIONS §2). `--dry-run` renders it. */
+/** Everything `start` will do, decided before anything is made. `--dry-run` renders it. */
 export interface CapturePlan {
   id: string;
   account: string;

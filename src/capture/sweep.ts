@@ -89,7 +89,7 @@ export async function discoverCaptures(deps: Pick<CaptureDeps, 'ec2' | 's3' | 'l
   return { captures: [...records.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), foreign };
 }
 
-/** What a sweep will do (CONVENTIONS §2): pure, over plain data. */
+/** What a sweep will do: pure, over plain data (decide, then act). */
 export interface SweepPlan {
   /** expired and not finished: stop (if running) → settle → analyze → clean */
   finish: CaptureRecord[];

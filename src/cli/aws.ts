@@ -18,7 +18,7 @@ import { renderSummaryText } from './render/summary-text.js';
 import { renderCaptureFacts } from './render/capture.js';
 import { paint } from './io.js';
 
-/** Builds the AWS ports once for a command (CONVENTIONS §12). `policy` is named in access-denied messages. */
+/** Builds the AWS ports once for a command (credentials and region resolved once, at the edge). `policy` is named in access-denied messages. */
 export async function openAws(ctx: CliContext, flags: CommonOptions, policy: string): Promise<AwsContext> {
   // loaded here, not at the top: it brings @aws-sdk/core, which `--help` and usage errors never need
   const { createAwsContext } = await import('../aws/clients.js');
@@ -128,7 +128,7 @@ export async function capturePlaces(ctx: CliContext, aws: AwsContext, who: Ident
   return { account: who.account, defaultBucket: who.defaultBucket, recorded: recorded.map((entry) => ({ id: entry.id, location: entry.location })) };
 }
 
-/** Everything the capture actions need, built once (CONVENTIONS §4). */
+/** Everything the capture actions need, built once and passed in (docs/architecture.md). */
 export async function captureDeps(
   ctx: CliContext,
   aws: AwsContext,

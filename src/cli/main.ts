@@ -81,7 +81,7 @@ Docs: README.md. Exit codes: 0 ok, 1 bug, 2 bad arguments, 3 AWS access, 4 unrea
 }
 
 /**
- * Runs the CLI and returns the exit code; never calls process.exit (CONVENTIONS §7).
+ * Runs the CLI and returns the exit code; never calls process.exit (src/cli/entry.ts does).
  * Every error ends here, as one sentence (and a stack trace only with --debug).
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

@@ -1,5 +1,5 @@
 /**
- * The one module that talks to enquirer (CONVENTIONS §10): switching prompt libraries touches
+ * The one module that talks to enquirer: switching prompt libraries touches
  * only this file. A cancelled prompt (Esc, Ctrl-C) throws UserAbort.
  */
 import { UserAbort } from '../errors.js';

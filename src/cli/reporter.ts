@@ -5,7 +5,7 @@ import { describeEvent } from './render/capture.js';
 import { composeLiveLine, describeLiveEvent, renderLiveStatus } from './render/live.js';
 
 /**
- * Capture progress on stderr (CONVENTIONS §9): a live line rewritten in place on a TTY, one
+ * Capture progress on stderr, from the lifecycle's events: a live line rewritten in place on a TTY, one
  * line at most every `throttleMs` otherwise (CI logs), nothing under --json. Milestones
  * (created, stopped, summary written…) are always their own line.
  */

@@ -93,9 +93,11 @@ export async function resolveCommandInput(ctx: CliContext, args: readonly string
   try {
     filter = compileExpression(split.expression);
   } catch (error) {
-    // "flowdump show capture.lgo" (a typo): the expression starts with a word no expression starts with
+    // "flowdump show capture.lgo" (a typo): the expression starts with a word no expression starts with.
+    // A quoted expression ('port 99999') is one operand: its first word decides, so its own error stands.
     const first = args[split.sources.length] ?? '';
-    if (error instanceof FilterSyntaxError && error.column <= first.length && options.afterDashDash === 0 && !options.read?.length && !isFilterKeyword(first)) {
+    const firstWord = /^\s*([(!]|[^\s()!]+)/.exec(first)?.[1] ?? first;
+    if (error instanceof FilterSyntaxError && error.column <= first.length && options.afterDashDash === 0 && !options.read?.length && !isFilterKeyword(firstWord)) {
       throw new UsageError(`no such file or directory: ${first}; check the path (a filter expression starts with a word such as host, port or tcp)`, { code: 'no-such-file' });
     }
     throw error;

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { listPresets, defaultPresetName } from '../format/presets.js';
 import type { PromptChoice, Prompts } from './prompts.js';
 
-/** What the wizard fills; every field has a flag (CONVENTIONS §11). */
+/** What the wizard fills; every field has a flag. */
 export interface StartAnswers {
   target?: TargetRequest;
   format?: string;
@@ -26,7 +26,7 @@ export interface WizardContext {
   say(text: string): void;
 }
 
-/** Asks for whatever the flags left open, in the order of DESIGN §2; answers given as flags are not asked again. */
+/** Asks for whatever the flags left open (target, format, destination, duration, traffic); answers given as flags are not asked again. */
 export async function runWizard(given: StartAnswers, ctx: WizardContext): Promise<Required<StartAnswers>> {
   const { prompts } = ctx;
   ctx.say(`flowdump — account ${ctx.account}, region ${ctx.region}${ctx.profile ? `, profile ${ctx.profile}` : ''} (change with --region / --profile)`);

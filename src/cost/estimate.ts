@@ -5,7 +5,7 @@ import type { RecordRateResult } from './record-rate.js';
 import type { RecordSizeResult } from './record-size.js';
 
 /**
- * The cost of a capture before it starts (DESIGN.md §4): records/minute × bytes/record ×
+ * The cost of a capture before it starts (docs/cost.md): records/minute × bytes/record ×
  * minutes × the destination's price in the interface's region, as a low–high range with
  * every assumption in words. `estimateCost` decides; the CLI renders.
  */

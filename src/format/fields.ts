@@ -134,7 +134,7 @@ export function isKnownField(name: string): boolean {
 export const DEFAULT_FIELDS: readonly string[] = FIELDS.filter((spec) => spec.version === 2).map((spec) => spec.name);
 
 /**
- * Fields the analyzer validates as numbers (DESIGN.md §3): a record whose value
+ * Fields the analyzer validates as numbers (docs/analyzer.md, Reading): a record whose value
  * in one of these is neither a number nor `-` is malformed.
  */
 export const NUMERIC_FIELDS: ReadonlySet<string> = new Set([

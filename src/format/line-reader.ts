@@ -1,7 +1,13 @@
 import { isKnownField } from './fields.js';
 import { compileFormat, type CompiledFormat } from './compiled.js';
-import { LineScanner, MAX_TOKENS, OCTET_TEXT_RANK, SLACK, FACT_ROW, PS_HOPS, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, PS_TEXT_KEYS, REASON_FULL, REASON_MORE, type ScannerViews, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from './line-scanner.js';
+import { LineScanner, MAX_TOKENS, SLACK, FACT_ROW, PS_HOPS, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, PS_TEXT_KEYS, REASON_FULL, REASON_MORE, type ScannerViews, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from './line-scanner.js';
+import { RecordView } from './record-view.js';
 import type { LogFormat } from './template.js';
+import { INVALID_ADDRESS, parseAddress, parseNumber } from './values.js';
+
+// the record view and the field values live in their own files; taken from here too
+export { RecordView } from './record-view.js';
+export { formatIpv4, INVALID_ADDRESS, ipv4TextOrder, ipv4Value, NOT_IPV4, parseAddress, parseNumber } from './values.js';
 
 /** Where a line came from, for messages a user can act on. */
 export interface Where {
@@ -74,157 +80,9 @@ export interface PlainBatch {
   maxEnd: number;
 }
 
-const NaNValue = Number.NaN;
 const NO_TEXT_KEYS: readonly [number, string][] = [];
-/** `RecordView.ipv4()` of an address field that is not a canonical dotted quad (IPv6, `-`, `010.0.0.1`). */
-export const NOT_IPV4 = -1;
-export const INVALID_ADDRESS = -2;
-const EMPTY = Buffer.alloc(0);
 
-/**
- * One parsed line, reused across lines to keep the hot loop free of allocation.
- *
- * The reader works on the input's bytes, not on decoded text: decoding hundreds of MB to
- * strings only to split them again cost as much as the whole analysis (see docs/performance.md).
- * Token i spans bytes[starts[i], ends[i]); fields are split on ASCII space/tab, which never
- * occur inside a UTF-8 multi-byte sequence, so the tokens are the same as on the decoded text.
- * `nums[i]` holds the value of numeric fields (NaN for `-`); `ipv4s[i]`, for address fields,
- * the 32-bit value of a canonical IPv4 address (NOT_IPV4 otherwise). `-` and empty values read
- * as undefined. Strings are only made (decoded as UTF-8) when a consumer asks for one.
- */
-export class RecordView {
-  bytes: Buffer = EMPTY;
-  count = 0;
-  // the line reader points these at its scanner's memory
-  starts: Int32Array = new Int32Array(MAX_TOKENS);
-  ends: Int32Array = new Int32Array(MAX_TOKENS);
-  nums: Float64Array = new Float64Array(MAX_TOKENS);
-  ipv4s: Float64Array = new Float64Array(MAX_TOKENS);
-  /** FNV-1a (as int32) of the interface-id field's bytes; 0 when the format has none */
-  idHash = 0;
-  /**
-   * For the analyzer: 1 at an interface id's number (idNumber) once it has noted it; the fast
-   * path then tallies the id's plain records without it (RecordSink.plainFields()).
-   */
-  idNoted: Uint8Array = new Uint8Array(0);
-  /**
-   * The interface id's number among the distinct ids this reader has seen (the same number for
-   * the same text, 0, 1, 2, … as first seen), or -1 (CSV, an id of over 128 bytes, past 16,384 ids)
-   */
-  idNumber = -1;
-  format!: CompiledFormat;
-  source = '';
-  line = 0;
-
-  /** The field's text, or undefined for `-` / empty / absent (index -1). */
-  str(index: number): string | undefined {
-    if (this.missing(index)) return undefined;
-    return this.bytes.toString('utf8', this.starts[index], this.ends[index]);
-  }
-
-  /** The numeric field's value, NaN for `-` or absent. Only numeric fields are parsed. */
-  num(index: number): number {
-    return index < 0 ? NaNValue : this.nums[index];
-  }
-
-  /**
-   * The address field's value as a 32-bit unsigned number when it is an IPv4 address written
-   * the canonical way (no leading zeros: exactly what formatIpv4() prints back); NOT_IPV4 for
-   * IPv6, `-`, other spellings, or an absent field.
-   */
-  ipv4(index: number): number {
-    return index < 0 ? NOT_IPV4 : this.ipv4s[index];
-  }
-
-  /** The first byte of the field (enough to tell ACCEPT/REJECT, OK/NODATA/SKIPDATA), or -1. */
-  code(index: number): number {
-    if (index < 0 || this.ends[index] === this.starts[index]) return -1;
-    return this.bytes[this.starts[index]];
-  }
-
-  /** True when both fields hold the same text (no allocation). */
-  same(a: number, b: number): boolean {
-    const length = this.ends[a] - this.starts[a];
-    if (length !== this.ends[b] - this.starts[b]) return false;
-    const bytes = this.bytes;
-    const sa = this.starts[a];
-    const sb = this.starts[b];
-    for (let i = 0; i < length; i++) if (bytes[sa + i] !== bytes[sb + i]) return false;
-    return true;
-  }
-
-  /** True when the field is ASCII and its text is `text` (no allocation). */
-  equals(index: number, text: string): boolean {
-    const start = this.starts[index];
-    const length = this.ends[index] - start;
-    if (length !== text.length) return false;
-    const bytes = this.bytes;
-    for (let i = 0; i < length; i++) {
-      const c = bytes[start + i];
-      if (c >= 128 || c !== text.charCodeAt(i)) return false;
-    }
-    return true;
-  }
-
-  /**
-   * Compares the text of two fields as JavaScript compares strings (`<`), without making them:
-   * byte order equals UTF-16 order for ASCII, and address fields are validated ASCII.
-   */
-  compare(a: number, b: number): number {
-    const bytes = this.bytes;
-    const sa = this.starts[a];
-    const sb = this.starts[b];
-    const la = this.ends[a] - sa;
-    const lb = this.ends[b] - sb;
-    const length = la < lb ? la : lb;
-    for (let i = 0; i < length; i++) {
-      const d = bytes[sa + i] - bytes[sb + i];
-      if (d !== 0) return d;
-    }
-    return la - lb;
-  }
-
-  /** True when the field is absent or holds `-` (or nothing). */
-  missing(index: number): boolean {
-    if (index < 0) return true;
-    const start = this.starts[index];
-    const end = this.ends[index];
-    return end === start || (end - start === 1 && this.bytes[start] === 45);
-  }
-
-  /** The whole line as written (for messages and `show`). */
-  lineText(): string {
-    return this.count === 0 ? '' : this.bytes.toString('utf8', this.starts[0], this.ends[this.count - 1]);
-  }
-
-  /** A plain object of the record: numbers for the catalog's integer fields, `-` fields left out. */
-  toRecord(): FlowRecord {
-    const record: FlowRecord = {};
-    const fields = this.format.fields;
-    const numeric = this.format.numericPositions;
-    for (let i = 0; i < fields.length; i++) {
-      const value = this.str(i);
-      if (value === undefined) continue;
-      record[fields[i]] = value;
-    }
-    for (let k = 0; k < numeric.length; k++) {
-      const index = numeric[k];
-      const value = this.nums[index];
-      if (!Number.isNaN(value)) record[fields[index]] = value;
-    }
-    // Integer fields the analyzer does not validate (traffic-path, packets-lost-*) are typed when they are digits.
-    const otherInt = this.format.otherIntPositions;
-    for (let k = 0; k < otherInt.length; k++) {
-      const name = fields[otherInt[k]];
-      const value = record[name];
-      if (typeof value === 'string' && /^\d+$/.test(value)) record[name] = Number(value);
-    }
-    return record;
-  }
-}
-
-/** A record as plain data, keyed by AWS field name; `-` values are absent. */
-export type FlowRecord = Record<string, string | number>;
+export type { FlowRecord } from './record-view.js';
 
 export interface LineReaderOptions {
   /** format used until a header line says otherwise: --log-format, the flow log's LogFormat, or the default */
@@ -234,7 +92,7 @@ export interface LineReaderOptions {
 }
 
 /**
- * Turns text into records following DESIGN.md §3 "Reading": whitespace-separated
+ * Turns text into records as docs/analyzer.md "Reading" states it: whitespace-separated
  * fields, header lines (which may repeat mid-input) set the format for what follows,
  * blank lines are skipped, everything else is a record or a malformed line.
  * Also accepts Security Lake / Athena CSV (a `,` header with `_` names) and
@@ -472,7 +330,7 @@ export class FlowLineReader {
     if (format.csv || format.fields.length > MAX_TOKENS || !sink.plainFields || !sink.plainRecords) return;
     const p = sink.plainFields(format);
     if (p === undefined) return;
-    this.scanner.plainOn(p.status, p.protocol, p.srcaddr, p.dstaddr, p.pktSrc, p.pktDst, p.srcport, p.dstport, p.flags, p.action, p.packets, p.bytes, p.start, p.end, p.iface);
+    this.scanner.plainOn(p);
     this.plainFormat = format;
   }
 
@@ -714,77 +572,6 @@ function tokenizeCsv(bytes: Uint8Array, start: number, end: number, view: Record
   view.count = count;
 }
 
-/** Digits → value; `-` or empty → NaN; anything else → -1 (malformed). */
-export function parseNumber(bytes: Uint8Array, start: number, end: number): number {
-  if (end === start) return NaNValue;
-  if (end - start === 1 && bytes[start] === 45) return NaNValue;
-  let value = 0;
-  for (let i = start; i < end; i++) {
-    const digit = bytes[i] - 48;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
-/**
- * IPv4 dotted quad or IPv6 (hex, colons, optional embedded IPv4), or `-`: returns the IPv4 value
- * when the address is a canonical dotted quad (the analyzer keys connections by it), NOT_IPV4
- * for any other valid value, INVALID_ADDRESS when it is not an address.
- */
-export function parseAddress(bytes: Uint8Array, start: number, end: number): number {
-  const length = end - start;
-  if (length === 0 || (length === 1 && bytes[start] === 45)) return NOT_IPV4;
-  let dots = 0;
-  let colons = 0;
-  let letters = false;
-  for (let i = start; i < end; i++) {
-    const c = bytes[i];
-    if (c === 46) dots++;
-    else if (c === 58) colons++;
-    else if (c >= 48 && c <= 57) continue;
-    else if ((c >= 97 && c <= 102) || (c >= 65 && c <= 70)) letters = true;
-    else return INVALID_ADDRESS;
-  }
-  if (colons >= 2) return NOT_IPV4;
-  if (colons === 0 && dots === 3 && !letters) return canonicalIpv4(bytes, start, end);
-  return INVALID_ADDRESS;
-}
-
-/** A dotted quad of digits → its value if written canonically (0–255, no leading zeros), else NOT_IPV4. */
-function canonicalIpv4(bytes: Uint8Array, start: number, end: number): number {
-  let value = 0;
-  let octet = 0;
-  let digits = 0;
-  for (let i = start; i <= end; i++) {
-    if (i === end || bytes[i] === 46) {
-      if (digits === 0 || octet > 255) return NOT_IPV4;
-      value = value * 256 + octet;
-      octet = 0;
-      digits = 0;
-      continue;
-    }
-    if (digits === 1 && octet === 0) return NOT_IPV4; // a leading zero
-    octet = octet * 10 + (bytes[i] - 48);
-    digits++;
-  }
-  return value;
-}
-
-/**
- * A number that orders canonical IPv4 addresses as their dotted-quad texts sort as strings:
- * texts compare octet by octet, an octet's digits as a string ("1" < "10" < "2"; the `.` after
- * a shorter octet sorts before any digit), so the rank of each octet's text stands for it.
- */
-export function ipv4TextOrder(ip: number): number {
-  return OCTET_TEXT_RANK[ip >>> 24] * 16_777_216 + OCTET_TEXT_RANK[(ip >>> 16) & 255] * 65_536 + OCTET_TEXT_RANK[(ip >>> 8) & 255] * 256 + OCTET_TEXT_RANK[ip & 255];
-}
-
-/** The canonical text of an IPv4 value (the inverse of canonicalIpv4). */
-export function formatIpv4(value: number): string {
-  return `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
-}
-
 function looksLikeFieldName(bytes: Uint8Array, start: number, end: number): boolean {
   const first = bytes[start];
   if (first < 97 || first > 122) return false;
@@ -793,11 +580,4 @@ function looksLikeFieldName(bytes: Uint8Array, start: number, end: number): bool
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return false;
   }
   return true;
-}
-
-/** The value of an IPv4 address given as text when written canonically, else NOT_IPV4. */
-export function ipv4Value(text: string): number {
-  const bytes = Buffer.from(text, 'utf8');
-  const value = parseAddress(bytes, 0, bytes.length);
-  return value >= 0 ? value : NOT_IPV4;
 }

@@ -1,4 +1,6 @@
+import { HOP_ROW, OTHER_ROW, PF_ACTION, PF_BYTES, PF_DSTADDR, PF_DSTPORT, PF_END, PF_FLAGS, PF_IFACE, PF_PACKETS, PF_PKT_DST, PF_PKT_SRC, PF_PROTOCOL, PF_SRCADDR, PF_SRCPORT, PF_START, PF_STATUS, PLAIN_FIELDS, TCP_FACTS } from '../layout.js';
 import { wasmInstance, type WasmMemory } from '../wasm.js';
+import type { PlainFields } from './line-reader.js';
 
 /**
  * The line reader's hot loop in WebAssembly: assembly/line-scanner.ts, built by `npm run build`
@@ -30,39 +32,21 @@ interface ScannerExports {
   plainStatusAt(): number;
   maxRows(): number;
   plainOff(): void;
-  plainOn(...positions: number[]): void;
+  plainFieldsAt(): number;
+  plainOn(): void;
   clearRows(): void;
   readRecords(start: number, limit: number): number;
 }
 
-/** Offsets (in int32 units) of readRecords()'s results in `plainStatus` (PS_* in the assembly). */
-export const PS_REASON = 0;
-export const PS_LINE_END = 1;
-export const PS_LINES = 2;
-export const PS_TCP = 3;
-export const PS_OTHERS = 4;
-export const PS_OTHER_PROTOCOLS = 5;
-export const PS_HOPS = 6;
-export const PS_TEXT_KEYS = 7;
-/** in float64 units */
-export const PS_MIN_START = 4;
-export const PS_MAX_END = 5;
+// readRecords()'s and scanLine()'s result slots, and the rows it writes: src/layout.ts, shared
+// with the assembly.
+export { HOP_ROW, OTHER_ROW, PS_HOPS, PS_LINE_END, PS_LINES, PS_MAX_END, PS_MIN_START, PS_OTHER_PROTOCOLS, PS_OTHERS, PS_REASON, PS_TCP, PS_TEXT_KEYS } from '../layout.js';
+export { STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH, STATUS_ID } from '../layout.js';
 export const REASON_MORE = 0;
 export const REASON_SLOW = 1;
 export const REASON_FULL = 2;
-/** Numbers per row of `others` (OTHER_ROW in the assembly): protocol, packets, bytes, rejected (1/0). */
-export const OTHER_ROW = 4;
-/** Numbers per row of `hops` (HOP_ROW in the assembly): the interface-level source and destination address of a NAT hop, or -1. */
-export const HOP_ROW = 2;
-/** Numbers per row of `facts` (TCP_FACTS in src/analyze/record-tally.ts). */
-export const FACT_ROW = 8;
-
-/** Offsets (in int32 units) of scanLine()'s results in `status`. */
-export const STATUS_COUNT = 0;
-export const STATUS_BAD_NUMBER = 1;
-export const STATUS_BAD_ADDRESS = 2;
-export const STATUS_HASH = 3;
-export const STATUS_ID = 4;
+/** Numbers per row of `facts`: a TCP record's facts (TCP_FACTS in src/layout.ts). */
+export const FACT_ROW = TCP_FACTS;
 /** How many distinct interface ids the scanner numbers (MAX_IDS in assembly/line-scanner.ts). */
 export const MAX_IDS = 1 << 14;
 
@@ -99,6 +83,25 @@ export const OCTET_TEXT_RANK: Uint8Array = (() => {
   return rank;
 })();
 
+/** Where each of the fast path's field positions goes in the scanner's memory (PF_* in src/layout.ts): every field has its slot. */
+const PLAIN_FIELD_INDEX: Record<keyof PlainFields, number> = {
+  status: PF_STATUS,
+  protocol: PF_PROTOCOL,
+  srcaddr: PF_SRCADDR,
+  dstaddr: PF_DSTADDR,
+  pktSrc: PF_PKT_SRC,
+  pktDst: PF_PKT_DST,
+  srcport: PF_SRCPORT,
+  dstport: PF_DSTPORT,
+  flags: PF_FLAGS,
+  action: PF_ACTION,
+  packets: PF_PACKETS,
+  bytes: PF_BYTES,
+  start: PF_START,
+  end: PF_END,
+  iface: PF_IFACE,
+};
+
 /**
  * One scanner: a WebAssembly instance and typed views of its memory. `memory` grows when a
  * line does not fit (views() must then be taken again: growing detaches the old buffer).
@@ -107,7 +110,6 @@ export class LineScanner {
   readonly scanLine: (start: number, limit: number, newline: number) => number;
   readonly setFormat: (fields: number, hashField: number) => void;
   readonly readRecords: (start: number, limit: number) => number;
-  readonly plainOn: (...positions: number[]) => void;
   readonly plainOff: () => void;
   readonly clearRows: () => void;
   readonly maxRows: number;
@@ -120,13 +122,19 @@ export class LineScanner {
     this.scanLine = this.exports.scanLine;
     this.setFormat = this.exports.setFormat;
     this.readRecords = this.exports.readRecords;
-    this.plainOn = this.exports.plainOn;
     this.plainOff = this.exports.plainOff;
     this.clearRows = this.exports.clearRows;
     this.maxRows = this.exports.maxRows();
     this.inputAt = this.exports.inputAt();
     new Uint8Array(this.exports.memory.buffer, this.exports.rankAt(), 256).set(OCTET_TEXT_RANK);
     this.clearRows();
+  }
+
+  /** Turns the fast path on for the current format: the positions of the fields it reads (-1: absent). */
+  plainOn(fields: PlainFields): void {
+    const positions = new Int32Array(this.exports.memory.buffer, this.exports.plainFieldsAt(), PLAIN_FIELDS);
+    for (const name of Object.keys(PLAIN_FIELD_INDEX) as (keyof PlainFields)[]) positions[PLAIN_FIELD_INDEX[name]] = fields[name];
+    this.exports.plainOn();
   }
 
   /** Makes the memory at least `bytes` long. */

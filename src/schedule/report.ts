@@ -78,7 +78,7 @@ function rowOf(entry: ScheduleReportEntry, position: number): ScheduleReportRow 
   const tcp = summary?.tcp;
   const classified = tcp ? tcp.classified : null;
   const count = (value: number | undefined) => (tcp && tcp.classified ? (value ?? 0) : null);
-  // the failure classes of DESIGN §3 (FAILURE_CLASSES in src/analyze/summary.ts)
+  // the failure classes (FAILURE_CLASSES in src/analyze/summary.ts)
   const failures = tcp && tcp.classified ? tcp.refused + tcp.unanswered + tcp.rejected : null;
   const connections = tcp ? tcp.connections : null;
   return {

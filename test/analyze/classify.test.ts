@@ -59,7 +59,7 @@ describe('tcp-flags decoding', () => {
   });
 });
 
-describe('classifyConnection (DESIGN §3 table)', () => {
+describe('classifyConnection (the classification table of docs/analyzer.md)', () => {
   it('established: a SYN-ACK from one side; the other side is the client', () => {
     expect(classifyConnection(evidence(2, 18))).toMatchObject({ cls: 'established', client: 0, reset: false, closed: false });
     expect(classifyConnection(evidence(18, 2))).toMatchObject({ cls: 'established', client: 1 });
@@ -113,7 +113,7 @@ describe('classifyConnection (DESIGN §3 table)', () => {
     expect(classifyConnection(evidence(2, 18, { anyReject: true, synAckAccepted: true }))).toMatchObject({ cls: 'established' });
   });
 
-  /** The table of DESIGN §3 written out independently, rule by rule. */
+  /** The classification table of docs/analyzer.md written out independently, rule by rule. */
   function byTheTable(e: ConnectionEvidence): TcpClass {
     const syn = (f: number) => (f & 2) !== 0 && (f & 16) === 0;
     const synAck = (f: number) => (f & 18) === 18;

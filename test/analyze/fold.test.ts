@@ -417,7 +417,7 @@ describe('records.total and malformed lines', () => {
 });
 
 describe('the JSON core schema', () => {
-  it('has exactly the keys DESIGN §3 lists, and the five classes sum to connections', async () => {
+  it('has exactly the keys of the stable --json core, and the five classes sum to connections', async () => {
     const summary = await analyzeText(fixture('aws-doc/example-tcp-flag.log'));
     const json = JSON.parse(JSON.stringify(summary));
     expect(json.schema).toBe('flowdump.summary/v1');

@@ -18,6 +18,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-clo
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { SUMMARY_COLUMNS } from '../../src/athena/summary-sql.js';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RecordedCall } from '../../src/aws/record.js';
@@ -206,6 +207,29 @@ describe('every command under its own policy, on moto with IAM enforcement', { t
     const byId = await as(policy, ['analyze', stoppedId!, '--json']);
     ok(byId, 'analyze <capture-id>');
     expect(JSON.parse(byId.stdout).records.total).toBe(0);
+  });
+});
+
+describe('the Athena engine under its own policy', { timeout: INTEGRATION_TIMEOUT }, () => {
+  test('analyze s3://… and analyze <capture-id> --engine athena under flowdump-athena.json (moto runs no SQL: each statement\'s answer is queued)', async () => {
+    const policy = 'flowdump-athena.json';
+    const at = Math.floor(Date.now() / 1000) - 600;
+    const prefix = 'flowdump/fd-20260101-000000-00000000000a7e4a/';
+    await seedS3FlowLogFile(admin, { bucket: BUCKET, prefix, flowLogId: 'fl-0123456789abcdef1', windowStart: windowStart(new Date(at * 1000)), lines: handshakeRecords(fixture.eniIds[0], fixture.privateIp, at) });
+    const queue = async () => {
+      // CREATE DATABASE, CREATE EXTERNAL TABLE, then the SELECT: its header row only (no records to summarize)
+      const results = [[], [], [[...SUMMARY_COLUMNS]]].map((rows) => ({ rows: rows.map((row) => ({ Data: row.map((cell) => ({ VarCharValue: cell })) })), column_info: [] }));
+      const answer = await fetch(`${moto.endpoint}/moto-api/static/athena/query-results`, { method: 'POST', body: JSON.stringify({ account_id: ACCOUNT, region: REGION, results }), headers: { 'content-type': 'application/json' } });
+      expect(answer.status).toBe(201);
+    };
+    await queue();
+    const s3 = await as(policy, ['analyze', `s3://${BUCKET}/${prefix}`, '--engine', 'athena', '--json']);
+    ok(s3, 'analyze s3:// --engine athena');
+    expect(JSON.parse(s3.stdout).engine).toMatchObject({ engine: 'athena' });
+    expect(stoppedId).toBeDefined();
+    await queue();
+    const byId = await as(policy, ['analyze', stoppedId!, '--engine', 'athena', '--json']);
+    expect(byId.stderr).not.toMatch(/AWS denied/);
   });
 });
 

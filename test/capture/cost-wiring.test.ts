@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import type { EniInfo } from '../../src/aws/ec2.js';
 import type { MetricQuery, MetricSeries, MetricsPort, MetricTimeRange } from '../../src/aws/metrics.js';
-import { FakeClock } from '../../src/capture/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { priceDelivered } from '../../src/capture/cost.js';
 import { CostWatch } from '../../src/capture/cost-guard.js';
 import { parseDestination } from '../../src/capture/destination.js';
@@ -370,7 +370,7 @@ describe('the estimate a capture carries', () => {
     expect(withEstimate.maxCostUsd).toBe(0.5);
   });
 
-  test('a failed or missing estimate is a reason, never an error (DESIGN §2)', async () => {
+  test('a failed or missing estimate is a reason, never an error', async () => {
     const aws = new FakeAws();
     aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'db-1', 1);
     const clock = new FakeClock(START);

@@ -1,5 +1,5 @@
 /**
- * Hand-written, in-memory fakes of the AWS ports (CONVENTIONS §16), with an operation log so
+ * Hand-written, in-memory fakes of the AWS ports, with an operation log so
  * tests can assert on order ("the summary was written before the first delete").
  */
 import { gzipSync } from 'node:zlib';
@@ -7,7 +7,7 @@ import type { CreateFlowLogsRequest, Ec2Port, EniInfo, FlowLogInfo, InstanceInfo
 import type { LogEvent, LogsPort } from '../../src/aws/logs.js';
 import type { ObjectInfo, S3Port } from '../../src/aws/s3.js';
 import { FlowdumpError } from '../../src/errors.js';
-import { FakeClock } from '../../src/capture/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { CaptureDeps, CaptureEvent } from '../../src/capture/lifecycle.js';
 import { loadPriceTable } from '../../src/cost/pricing.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FakeClock } from '../../src/capture/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { finishCapture, RECOVERED_KEEP_NOTE, startCapture, stopCapture } from '../../src/capture/lifecycle.js';
 import { planCapture, type CapturePlan } from '../../src/capture/plan.js';

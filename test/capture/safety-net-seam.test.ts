@@ -4,7 +4,7 @@
  * its expiry; stop disarms it; a net that cannot be armed rolls the flow logs back.
  */
 import { describe, expect, test } from 'vitest';
-import { FakeClock } from '../../src/capture/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { startCapture, stopCapture, type SafetyNet } from '../../src/capture/lifecycle.js';
 import { planCapture } from '../../src/capture/plan.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { FakeClock } from '../../src/capture/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { isCaptureId, newCaptureId, parseCaptureId } from '../../src/capture/ids.js';
 import { startCapture } from '../../src/capture/lifecycle.js';

@@ -74,6 +74,29 @@ describe('flowdump analyze (built CLI)', () => {
   });
 });
 
+describe('inputs with nothing to classify', () => {
+  it('input whose every line is malformed: exit 4, and the summary says why in one sentence', async () => {
+    const junk = 'this is not a flow log\nnor is this line\n';
+    const text = await runCli(['analyze', '-'], { input: junk });
+    expect(text.code).toBe(4);
+    expect(text.stdout).toMatch(/^VERDICT {2}no well-formed flow-log records: all 2 line\(s\) are malformed \(wrong format\? see --log-format\)$/m);
+    expect(text.stdout + text.stderr).not.toMatch(STACK);
+    const json = await runCli(['analyze', '-', '--json'], { input: junk });
+    expect(json.code).toBe(4);
+    expect(onlyJson(json.stdout).records).toMatchObject({ total: 2, malformed: 2 });
+  });
+
+  it('an empty input, or a capture that saw no traffic (NODATA only), is an answer: exit 0', async () => {
+    const empty = await runCli(['analyze', '-', '--json'], { input: '' });
+    expect(empty.code).toBe(0);
+    expect(onlyJson(empty.stdout).records.total).toBe(0);
+    const quiet = await runCli(['analyze', 'test/fixtures/aws-doc/example-no-data.log', '--json']);
+    expect(quiet.code).toBe(0);
+    expect(onlyJson(quiet.stdout).records).toMatchObject({ malformed: 0 });
+    expect(onlyJson(quiet.stdout).records.nodata).toBeGreaterThan(0);
+  });
+});
+
 describe('errors', () => {
   const cases: [string, string[], RegExp, string][] = [
     ['an unknown flag', ['analyze', 'examples/incident-capture', '--bogus'], /unknown option '--bogus'/, 'usage'],

@@ -5,7 +5,7 @@
  * stopped) and the list's columns.
  */
 import { describe, expect, test } from 'vitest';
-import { FakeClock } from '../../src/capture/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { captureEstimateOf } from '../../src/capture/cost.js';
 import { parseDestination } from '../../src/capture/destination.js';
 import { planCapture, type CapturePlanOptions } from '../../src/capture/plan.js';

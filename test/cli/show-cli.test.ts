@@ -159,6 +159,17 @@ describe('flowdump show (built CLI)', () => {
     expect(stderr).toBe('flowdump: no such file or directory: capture.lgo; check the path (a filter expression starts with a word such as host, port or tcp)\n');
   });
 
+  it('a quoted expression with a bad value gets the filter\'s own error, with its column', () => {
+    for (const command of ['show', 'analyze']) {
+      const { code, stderr } = run([command, EXAMPLE, 'port 99999']);
+      expect(code, command).toBe(2);
+      expect(stderr, command).toBe('flowdump: bad filter at column 6: expected a port number (0-65535) after "port", found "99999"\n');
+    }
+    const grouped = run(['show', EXAMPLE, '(host 10.0.0.999)']);
+    expect(grouped.code).toBe(2);
+    expect(grouped.stderr).toBe('flowdump: bad filter at column 7: expected an IP address after "host", found "10.0.0.999"\n');
+  });
+
   it('--connection prints the records, then the verdict analyze gives', () => {
     const summary = JSON.parse(run(['analyze', EXAMPLE, '--json']).stdout);
     const refused = summary.failures.find((f: { class: string }) => f.class === 'refused');

@@ -57,6 +57,26 @@ describe('the wizard', () => {
     expect(said[0]).toBe('flowdump — account 111122223333, region eu-west-1, profile dev (change with --region / --profile)');
   });
 
+  test('offers each format with what it records, in words a user can place', async () => {
+    const aws = new FakeAws();
+    const instance = aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'web-1');
+    const offered: { value: string; label: string; hint?: string }[] = [];
+    const base = scripted({ 'What to capture': 'instance', 'Pick the instance': instance.id, Format: 'tcpdump', Destination: 'logs:/flowdump', Duration: '5m', Traffic: 'ALL' }, []);
+    const prompts: Prompts = {
+      ...base,
+      select: async (message, choices) => {
+        if (message.startsWith('Format')) offered.push(...choices);
+        return base.select(message, choices);
+      },
+    };
+    await runWizard({}, { prompts, ec2: aws.ec2, region: 'eu-west-1', account: '1', defaultBucket: 'flowdump-1-eu-west-1', force: false, say: () => undefined });
+    expect(offered.map((choice) => [choice.value, choice.hint])).toEqual([
+      ['tcpdump', 'addresses, ports, tcp-flags and action, as tcpdump shows a packet'],
+      ['handshake', 'the tcpdump fields plus what the analyzer needs'],
+      ['full', 'every VPC field up to version 5'],
+    ]);
+  });
+
   test('does not ask what a flag already answered', async () => {
     const aws = new FakeAws();
     aws.addInstance('i-0aaaaaaaaaaaaaaa1', 'web-1');

@@ -44,7 +44,7 @@ describe('price math reproduces published worked examples to the cent', () => {
     expect(cents(ingestion + storage)).toBe(79.3);
   });
 
-  describe('AWS-FACTS §2.3 worked examples (us-east-1, 115 B/record)', () => {
+  describe('the pricing worked examples (us-east-1, 115 B/record)', () => {
     // "1 Nitro ENI, 500 concurrent TCP connections, 1-min windows, 1 hour: 500×2×60 = 60,000
     //  records ≈ 6.9 MB → CWL ≈ $0.0035, S3 ≈ $0.0017."
     it('one ENI with 500 connections for an hour: 60,000 records, 6.9 MB, CWL $0.0035, S3 $0.0017', () => {
@@ -52,7 +52,7 @@ describe('price math reproduces published worked examples to the cent', () => {
       const bytes = records * estimateRecordBytes(DEFAULT_FIELDS).ok;
       expect(records).toBe(60_000);
       expect(bytes).toBe(6_900_000);
-      // AWS-FACTS counts GB as 10^9 bytes: $0.00345 and $0.001725, which it rounds to 0.0035 and 0.0017.
+      // The worked examples count GB as 10^9 bytes: $0.00345 and $0.001725, which it rounds to 0.0035 and 0.0017.
       expect(tieredCost(bytes / DECIMAL_GB, usEast.delivery['cloudwatch-logs'].tiers).usd).toBeCloseTo(0.00345, 10);
       expect(tieredCost(bytes / DECIMAL_GB, usEast.delivery.s3.tiers).usd).toBeCloseTo(0.001725, 10);
       // to the cent, both GB conventions agree: nothing
@@ -88,7 +88,7 @@ describe('price math reproduces published worked examples to the cent', () => {
       });
       expect(estimate.records).toEqual({ low: 48_000_000, high: 48_000_000 });
       expect(estimate.bytes).toEqual({ low: 5_520_000_000, high: 5_520_000_000 });
-      // AWS bills GB as 2^30 bytes: 5.14 GB, not 5.52 (AWS-FACTS's $2.76 uses 10^9).
+      // AWS bills GB as 2^30 bytes: 5.14 GB, not 5.52 (the worked example's $2.76 uses 10^9).
       expect(cents(estimate.usd.high)).toBe(2.57);
       expect(cents(estimate.usdPerHourIfLeftRunning.high)).toBe(2.57);
       expect(cents(estimate.usdPerMonthIfLeftRunning.high)).toBe(cents(((5.52e9 * 730) / 2 ** 30) * 0.5));

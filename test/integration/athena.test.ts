@@ -98,8 +98,8 @@ describe('flowdump analyze --engine athena', { timeout: INTEGRATION_TIMEOUT }, (
     expect(await statementsRun(region)).toHaveLength(before);
   });
 
-  test('a capture id: its prefix, its format and its window (ap-southeast-4)', async () => {
-    const region = 'ap-southeast-4';
+  test('a capture id: its prefix, its format and its window (ap-southeast-6)', async () => {
+    const region = 'ap-southeast-6';
     const aws = sdk(region);
     const fixture = await makeFixture(aws);
     const env = cliEnv({ region });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FakeClock } from '../../src/capture/clock.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { DeliveryFeed } from '../../src/capture/deliveries.js';
 import type { CaptureManifest } from '../../src/capture/manifest.js';
 import { compileExpression } from '../../src/filter/compile.js';

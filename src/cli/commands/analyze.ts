@@ -5,6 +5,7 @@ import { bufferedSource, type BufferedSource } from '../../analyze/buffered-sour
 import { DEFAULT_CONCURRENCY, readAhead } from '../../analyze/read-ahead.js';
 import { analyzeSources } from '../../analyze/run.js';
 import type { Source } from '../../analyze/sources.js';
+import { nothingWellFormed } from '../../analyze/summary.js';
 import { UsageError } from '../../errors.js';
 import { resolveFormat } from '../../format/presets.js';
 import { ExitCode } from '../../errors.js';
@@ -73,7 +74,8 @@ A filter expression selects what is reported, never how it is judged: every reco
 and every verdict is the one the whole input gives; the summary lists the TCP connections with at
 least one matching record, and the UDP/ICMP records that match. Blind spots are always reported.
 
-Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its end (the summary covers what was read).`,
+Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its end (the summary covers what was read)
+or no line of it is a flow-log record.`,
   );
   command.action(async (args: string[], flags: AnalyzeFlags, self: Command) => {
     const top = Number(flags.top);
@@ -127,7 +129,7 @@ Exit codes: 0 analyzed, 2 bad arguments, 4 some input could not be read to its e
       });
       if (!flags.json) ctx.io.stderr.write(`${ctx.paintErr.dim(`HTML report written to ${report.path} (${report.ladders} ladder diagram${report.ladders === 1 ? '' : 's'}); open it in a browser`)}\n`);
     }
-    if (summary.errors.length > 0) ctx.exitCode = ExitCode.input;
+    if (summary.errors.length > 0 || nothingWellFormed(summary.records)) ctx.exitCode = ExitCode.input;
   });
   return command;
 }

@@ -289,7 +289,7 @@ async function makePlan(
   const custom = preset ? undefined : resolveFormat(formatText);
   const destination = parseDestination(answers.destination);
   const fileFormat = flags.fileFormat ?? 'text';
-  // the estimate needs the target's metrics: made before the plan, and never in its way (DESIGN §2)
+  // the estimate needs the target's metrics: made before the plan, and never in its way (a failed estimate is a reason, not an error)
   const estimated = await estimateCapture(
     {
       target,
