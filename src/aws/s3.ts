@@ -75,6 +75,29 @@ export interface S3Port {
  */
 export function createS3Port(client: S3Client, scope: AwsScope, expectedOwner?: string): S3Port {
   const owner = expectedOwner ? { ExpectedBucketOwner: expectedOwner } : {};
+  /** ListObjectsV2 page by page (after `startAfter`, when given); a bucket that is gone lists nothing. */
+  function listFrom(bucket: string, prefix: string, startAfter: string | undefined): AsyncIterable<ObjectInfo> {
+    return {
+      async *[Symbol.asyncIterator]() {
+        const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, ...(startAfter !== undefined ? { StartAfter: startAfter } : {}), ...owner });
+        const iterator = pages[Symbol.asyncIterator]();
+        for (;;) {
+          const next = await callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
+            try {
+              return await iterator.next();
+            } catch (error) {
+              if (awsErrorCode(error) === 'NoSuchBucket') return { done: true as const, value: undefined };
+              throw error;
+            }
+          });
+          if (next.done) return;
+          for (const object of next.value.Contents ?? []) {
+            if (object.Key) yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
+          }
+        }
+      },
+    };
+  }
   const missing = (error: unknown) => ['NoSuchKey', 'NotFound', 'NoSuchBucket'].includes(awsErrorCode(error) ?? '') || awsHttpStatus(error) === 404;
   return {
     async bucketStatus(bucket) {
@@ -185,26 +208,7 @@ export function createS3Port(client: S3Client, scope: AwsScope, expectedOwner?: 
       });
     },
     listObjects(bucket, prefix) {
-      return {
-        async *[Symbol.asyncIterator]() {
-          const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, ...owner });
-          const iterator = pages[Symbol.asyncIterator]();
-          for (;;) {
-            const next = await callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
-              try {
-                return await iterator.next();
-              } catch (error) {
-                if (awsErrorCode(error) === 'NoSuchBucket') return { done: true as const, value: undefined };
-                throw error;
-              }
-            });
-            if (next.done) return;
-            for (const object of next.value.Contents ?? []) {
-              if (object.Key) yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
-            }
-          }
-        },
-      };
+      return listFrom(bucket, prefix, undefined);
     },
     async listFolders(bucket, prefix) {
       return callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
@@ -273,26 +277,7 @@ export function createS3Port(client: S3Client, scope: AwsScope, expectedOwner?: 
       });
     },
     listObjectsAfter(bucket, prefix, startAfter) {
-      return {
-        async *[Symbol.asyncIterator]() {
-          const pages = paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix, ...(startAfter !== undefined ? { StartAfter: startAfter } : {}), ...owner });
-          const iterator = pages[Symbol.asyncIterator]();
-          for (;;) {
-            const next = await callAws(scope, { action: 's3:ListBucket', resource: `s3://${bucket}/${prefix}` }, async () => {
-              try {
-                return await iterator.next();
-              } catch (error) {
-                if (awsErrorCode(error) === 'NoSuchBucket') return { done: true as const, value: undefined };
-                throw error;
-              }
-            });
-            if (next.done) return;
-            for (const object of next.value.Contents ?? []) {
-              if (object.Key) yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
-            }
-          }
-        },
-      };
+      return listFrom(bucket, prefix, startAfter);
     },
   };
 }

@@ -16,7 +16,9 @@ import {
   ruleCoversTraffic,
   type MatchContext,
 } from './evaluate.js';
-import type { Direction, Explanation, InterfaceConfig, NetworkAclConfig, NetworkConfig, Packet, SecurityGroupConfig, SecurityGroupRule, Verdict } from './model.js';
+import type { Direction, Explanation, FlowVerdict, InterfaceConfig, NetworkAclConfig, NetworkConfig, Packet, SecurityGroupConfig, SecurityGroupRule } from './model.js';
+
+export type { FlowVerdict } from './model.js';
 
 /** The client port assumed for a reply when the records do not show it: the start of the IANA ephemeral range. */
 export const ASSUMED_CLIENT_PORT = 49152;
@@ -31,14 +33,6 @@ export interface FlowQuestion {
   protocol?: number;
 }
 
-export interface FlowVerdict {
-  verdict: Verdict;
-  resource?: string;
-  rule?: number;
-  direction?: Direction;
-  detail: string;
-  suggestion?: string;
-}
 
 export const NOT_BLOCKED_UNANSWERED = 'nothing in security groups or network ACLs blocks it; the host did not answer: not listening, a host firewall, or overloaded';
 

@@ -90,13 +90,8 @@ export type Direction = 'inbound' | 'outbound';
 
 export type Verdict = 'security-group' | 'network-acl' | 'not-blocked' | 'unknown';
 
-/** One line of `explanations[]` (flowdump analyze --explain --json). */
-export interface Explanation {
-  /** the server side, address:port */
-  peer: string;
-  class: 'rejected' | 'unanswered';
-  /** the client addresses this explanation covers (from the failed connections listed in the summary) */
-  clients: string[];
+/** What blocks one flow (or that nothing does): the verdict and its evidence. */
+export interface FlowVerdict {
   verdict: Verdict;
   resource?: string;
   rule?: number;
@@ -104,6 +99,15 @@ export interface Explanation {
   detail: string;
   /** a command that would add the missing security-group rule: printed for a person to review, never run */
   suggestion?: string;
+}
+
+/** One line of `explanations[]` (flowdump analyze --explain --json). */
+export interface Explanation extends FlowVerdict {
+  /** the server side, address:port */
+  peer: string;
+  class: 'rejected' | 'unanswered';
+  /** the client addresses this explanation covers (from the failed connections listed in the summary) */
+  clients: string[];
   /** when the configuration was read */
   readAt: string;
 }
