@@ -43,6 +43,14 @@ export function dataLocation(request: DestinationRequest, captureId: string, def
   return { type: 'logs', logGroup: `${request.base}/${captureId}` };
 }
 
+/** Whether a value read from a file (a manifest, the local index) has a location's shape. */
+export function isDataLocation(value: unknown): value is DataLocation {
+  if (!value || typeof value !== 'object') return false;
+  const location = value as Partial<{ type: string; bucket: unknown; prefix: unknown; logGroup: unknown }>;
+  if (location.type === 's3') return typeof location.bucket === 'string' && typeof location.prefix === 'string';
+  return location.type === 'logs' && typeof location.logGroup === 'string';
+}
+
 export function describeLocation(location: DataLocation): string {
   return location.type === 's3' ? `s3://${location.bucket}/${location.prefix}` : `logs:${location.logGroup}`;
 }

@@ -1,7 +1,8 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { FlowdumpError } from '../errors.js';
-import type { DataLocation } from './destination.js';
+import { stripControls } from '../text.js';
+import { isDataLocation, type DataLocation } from './destination.js';
 import { parseCaptureId } from './ids.js';
 import type { SummaryCache } from './lifecycle.js';
 import type { CaptureManifest } from './manifest.js';
@@ -35,7 +36,7 @@ export class LocalCache implements SummaryCache {
     const captures = resolve(this.dir, 'captures');
     const dir = parsed === undefined ? undefined : resolve(captures, parsed);
     if (dir === undefined || !dir.startsWith(`${captures}${sep}`)) {
-      throw new FlowdumpError('bad-capture-id', `"${String(id).replace(/[\u0000-\u001f\u007f]/g, '')}" is not a capture id (fd-YYYYMMDD-HHMMSS-<hex>); nothing was written`, { exitCode: 2 });
+      throw new FlowdumpError('bad-capture-id', `"${stripControls(String(id))}" is not a capture id (fd-YYYYMMDD-HHMMSS-<hex>); nothing was written`, { exitCode: 2 });
     }
     return dir;
   }
@@ -96,7 +97,5 @@ export class LocalCache implements SummaryCache {
 function isIndexEntry(value: unknown): value is IndexEntry {
   if (!value || typeof value !== 'object') return false;
   const entry = value as Partial<IndexEntry>;
-  const location = entry.location as Partial<{ type: string; bucket: unknown; prefix: unknown; logGroup: unknown }> | undefined;
-  const placeOk = location?.type === 's3' ? typeof location.bucket === 'string' && typeof location.prefix === 'string' : location?.type === 'logs' && typeof location.logGroup === 'string';
-  return parseCaptureId(entry.id) !== undefined && typeof entry.region === 'string' && Boolean(placeOk);
+  return parseCaptureId(entry.id) !== undefined && typeof entry.region === 'string' && isDataLocation(entry.location);
 }

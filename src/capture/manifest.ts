@@ -1,7 +1,7 @@
 import type { FlowLogResourceType } from '../aws/ec2.js';
 import type { CostGuardStop } from './cost-guard.js';
 import type { CaptureEstimate } from './cost.js';
-import type { DataLocation } from './destination.js';
+import { isDataLocation, type DataLocation } from './destination.js';
 import { parseCaptureId } from './ids.js';
 import { stripControlsDeep } from '../text.js';
 import type { TargetKind } from './targets.js';
@@ -98,7 +98,7 @@ export function parseManifest(text: string): CaptureManifest | undefined {
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   if (value.schema !== MANIFEST_SCHEMA || parseCaptureId(value.id) === undefined || !STATE_ORDER.includes(value.state as CaptureState)) return undefined;
-  if (!isLocation(value.destination) || !isStringArray(value.flowLogIds)) return undefined;
+  if (!isDataLocation(value.destination) || !isStringArray(value.flowLogIds)) return undefined;
   if (!isIsoTime(value.createdAt) || !isIsoTime(value.expiresAt)) return undefined;
   const target = value.target as Partial<CaptureManifest['target']> | undefined;
   if (!target || typeof target !== 'object' || typeof target.label !== 'string' || !isStringArray(target.resourceIds) || !isStringArray(target.enis)) return undefined;
@@ -114,9 +114,3 @@ function isIsoTime(value: unknown): value is string {
   return typeof value === 'string' && !Number.isNaN(Date.parse(value));
 }
 
-function isLocation(value: unknown): value is DataLocation {
-  if (!value || typeof value !== 'object') return false;
-  const location = value as Partial<{ type: string; bucket: unknown; prefix: unknown; logGroup: unknown }>;
-  if (location.type === 's3') return typeof location.bucket === 'string' && typeof location.prefix === 'string';
-  return location.type === 'logs' && typeof location.logGroup === 'string';
-}

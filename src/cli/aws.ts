@@ -68,12 +68,6 @@ export function settleTimeoutMs(text: string | undefined): number {
   return parseDuration(text ?? '15m', '--settle-timeout', { allowZero: true });
 }
 
-/** `aws` for eu-west-1, `aws-cn` for cn-north-1: role and target ARNs carry it. */
-export async function partitionOf(region: string): Promise<string> {
-  const { partition } = await import('@aws-sdk/core/client');
-  return (partition(region) as { name?: string }).name ?? 'aws';
-}
-
 /**
  * EventBridge Scheduler ports, one per region (a safety net lives in its flow log's region).
  * The SDK client is loaded here, on first use, not at startup (like the other clients).
@@ -93,9 +87,10 @@ export async function openScheduler(aws: AwsContext): Promise<(region: string) =
 }
 
 /** The real safety net (src/schedule/safety-net.ts) for captureDeps: arms in start, disarms in stop and sweep. */
-export async function openSafetyNet(aws: AwsContext, account: string, clock: Clock): Promise<SafetyNet> {
+export async function openSafetyNet(aws: AwsContext, who: Identity, clock: Clock): Promise<SafetyNet> {
   const schedulerFor = await openScheduler(aws);
-  return createSafetyNet({ schedulerFor, roleArn: safetyNetRoleArn(account, await partitionOf(aws.region)), clock });
+  // the role's partition is the caller's own (from its ARN), as every other ARN flowdump makes
+  return createSafetyNet({ schedulerFor, roleArn: safetyNetRoleArn(who.account, who.partition), clock });
 }
 
 /**

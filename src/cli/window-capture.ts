@@ -64,7 +64,7 @@ export async function windowCaptureRunner(ctx: CliContext, request: ScheduleCapt
   const who = await identity(aws);
   const clock = options.clock ?? cliClock(ctx.io.env);
   if (request.safetyNet) await checkSafetyNetRole(aws, who.account);
-  const opened: Opened = { aws, who, clock, ...(request.safetyNet ? { safetyNet: await openSafetyNet(aws, who.account, clock) } : {}) };
+  const opened: Opened = { aws, who, clock, ...(request.safetyNet ? { safetyNet: await openSafetyNet(aws, who, clock) } : {}) };
   const reporter = cliReporter(ctx, { json: options.json });
   const never = new AbortController().signal;
   const settleMs = request.settleTimeoutMs ?? settleTimeoutMs(undefined);

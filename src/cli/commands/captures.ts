@@ -169,7 +169,7 @@ export function stopCommand(ctx: CliContext): Command {
     const who = await identity(aws);
     const clock = cliClock(ctx.io.env);
     // stop disarms each capture's safety net once its flow log is verified gone (a failure is a warning)
-    const deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, safetyNet: await openSafetyNet(aws, who.account, clock) });
+    const deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, safetyNet: await openSafetyNet(aws, who, clock) });
     const { captures: records, foreign } = await discoverCaptures(deps, discoverOptions(aws, who));
     reportForeign(ctx, foreign, flags.json);
     const chosen = id ? records.filter((record) => record.id === id) : records.filter((record) => record.flowLogs.length > 0 || (record.manifest && record.manifest.state !== 'cleaned' && !(record.manifest.state === 'analyzed' && record.manifest.keep)));
@@ -226,7 +226,7 @@ export function sweepCommand(ctx: CliContext): Command {
     const reporter = cliReporter(ctx, { json: flags.json });
     const who = await identity(aws);
     const clock = cliClock(ctx.io.env);
-    let deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, safetyNet: await openSafetyNet(aws, who.account, clock) });
+    let deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, safetyNet: await openSafetyNet(aws, who, clock) });
     const schedulerFor = await openScheduler(aws);
     // the cost guards of running captures with --max-cost, kept across rounds
     const options = { ...discoverOptions(aws, who), settleTimeoutMs: settleMs, waitForSettle: !flags.watch, costWatches: new Map() };

@@ -149,7 +149,7 @@ export async function runStart(ctx: CliContext, flags: StartFlags, options: { pr
   };
   const withNet = flags.safetyNet !== false;
   const clock = cliClock(ctx.io.env);
-  const deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, ...(withNet ? { safetyNet: await openSafetyNet(aws, who.account, clock) } : {}) });
+  const deps = await captureDeps(ctx, aws, who, reporter, { clock, explain: flags.explain, ...(withNet ? { safetyNet: await openSafetyNet(aws, who, clock) } : {}) });
   const prompts = options.prompts ?? (canAsk ? enquirerPrompts() : undefined);
   // the wizard also asks for a cost cap, once it can show the estimate
   const askCap = !given.target && maxCostUsd === undefined ? prompts : undefined;
