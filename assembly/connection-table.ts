@@ -31,6 +31,8 @@ import {
   FACT_META,
   FACT_PACKETS,
   FACT_START,
+  META_EVIDENCE_BITS,
+  META_EVIDENCE_SHIFT,
   META_FLAGS_SHIFT,
   META_FOCUSED,
   META_IFACE_SHIFT,
@@ -39,6 +41,7 @@ import {
   META_SIDE,
   STATE_BLOCK_BITS as BLOCK_BITS,
   STATE_BYTES as BYTES,
+  STATE_EVIDENCE_SHIFT as EVIDENCE_SHIFT,
   STATE_FIRST_START as FIRST_START,
   STATE_FLAGS as FLAGS,
   STATE_FOCUS_BIT as FOCUS_BIT,
@@ -339,6 +342,8 @@ function update(i: i32, row: usize): void {
   let bits = toInt32(load<f64>(state + (<usize>FLAGS << 3)));
   if (rejected) bits |= REJECT_BIT;
   if ((meta & META_FOCUSED) != 0) bits |= FOCUS_BIT;
+  // the record's evidence bits, OR-ed into the connection's (nothing while META_EVIDENCE_BITS is 0)
+  bits |= <i32>((meta >> META_EVIDENCE_SHIFT) & ((<i64>1 << META_EVIDENCE_BITS) - 1)) << EVIDENCE_SHIFT;
   if (flagBits != 64) {
     const f = flagBits;
     bits |= f << (6 * side);
@@ -366,40 +371,6 @@ function update(i: i32, row: usize): void {
   store<f64>(state + (<usize>FLAGS << 3), <f64>bits);
 }
 
-/**
- * The shared layout as this module was built with it (src/layout.ts): Σ (k + 1) × value over the
- * constants it exchanges with TypeScript, in the order test/layout.test.ts lists them. A test
- * compares it with the same sum over the TypeScript side's values.
- */
-export function layoutSignature(): f64 {
-  return (
-    1 * <f64>TCP_FACTS +
-    2 * <f64>FACT_KEY +
-    3 * <f64>FACT_META +
-    4 * <f64>FACT_PACKETS +
-    5 * <f64>FACT_BYTES +
-    6 * <f64>FACT_START +
-    7 * <f64>FACT_END +
-    8 * <f64>META_SIDE +
-    9 * <f64>META_REJECTED +
-    10 * <f64>META_FOCUSED +
-    11 * <f64>META_FLAGS_SHIFT +
-    12 * <f64>META_NO_FLAGS +
-    13 * <f64>META_IFACE_SHIFT +
-    14 * <f64>PACKETS +
-    15 * <f64>BYTES +
-    16 * <f64>FIRST_START +
-    17 * <f64>LAST_END +
-    18 * <f64>RECORDS +
-    19 * <f64>FLAGS +
-    20 * <f64>SYN_START +
-    21 * <f64>SYN +
-    22 * <f64>STRIDE +
-    23 * <f64>REJECT_BIT +
-    24 * <f64>SYNACK_ACCEPT_BIT +
-    25 * <f64>RETRY_BIT0 +
-    26 * <f64>RETRY_BIT1 +
-    27 * <f64>FOCUS_BIT +
-    28 * <f64>BLOCK_BITS
-  );
-}
+// The shared layout as this module was built with it: every constant of src/layout.ts, exported
+// as a WebAssembly global (test/layout.test.ts compares each with the value TypeScript sees).
+export * from '../src/layout';

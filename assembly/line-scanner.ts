@@ -32,16 +32,16 @@ import {
   PF_DSTADDR,
   PF_DSTPORT,
   PF_END,
-  PF_FLAGS,
-  PF_IFACE,
+  PF_INTERFACE_ID,
+  PF_LOG_STATUS,
   PF_PACKETS,
-  PF_PKT_DST,
-  PF_PKT_SRC,
+  PF_PKT_DSTADDR,
+  PF_PKT_SRCADDR,
   PF_PROTOCOL,
   PF_SRCADDR,
   PF_SRCPORT,
   PF_START,
-  PF_STATUS,
+  PF_TCP_FLAGS,
   PLAIN_FIELDS,
   PS_HOPS,
   PS_LINE_END,
@@ -546,21 +546,6 @@ const REASON_SLOW: i32 = 1;
 const REASON_FULL: i32 = 2;
 
 let plain = false;
-let pStatus: i32 = -1;
-let pProtocol: i32 = -1;
-let pSrc: i32 = -1;
-let pDst: i32 = -1;
-let pPktSrc: i32 = -1;
-let pPktDst: i32 = -1;
-let pSrcPort: i32 = -1;
-let pDstPort: i32 = -1;
-let pFlags: i32 = -1;
-let pAction: i32 = -1;
-let pPackets: i32 = -1;
-let pBytes: i32 = -1;
-let pStart: i32 = -1;
-let pEnd: i32 = -1;
-let pIface: i32 = -1;
 let tcpRows: i32 = 0;
 let otherRows: i32 = 0;
 let otherProtocols: i32 = 0;
@@ -589,40 +574,19 @@ export function plainOff(): void {
 const PLAIN_FIELD_AT = memory.data(PLAIN_FIELDS * 4, 16);
 export function plainFieldsAt(): usize { return PLAIN_FIELD_AT; }
 
+/** The position of the fast path's field PF_* `slot` in the current format (-1: absent). */
+// @ts-ignore: decorator
+@inline
+function fieldAt(slot: i32): i32 {
+  return load<i32>(PLAIN_FIELD_AT + (slot << 2));
+}
+
 /** Turns the fast path on for the current format, with the positions at plainFieldsAt(). */
 export function plainOn(): void {
-  const status = load<i32>(PLAIN_FIELD_AT + (PF_STATUS << 2));
-  const protocol = load<i32>(PLAIN_FIELD_AT + (PF_PROTOCOL << 2));
-  const srcaddr = load<i32>(PLAIN_FIELD_AT + (PF_SRCADDR << 2));
-  const dstaddr = load<i32>(PLAIN_FIELD_AT + (PF_DSTADDR << 2));
-  const pktSrc = load<i32>(PLAIN_FIELD_AT + (PF_PKT_SRC << 2));
-  const pktDst = load<i32>(PLAIN_FIELD_AT + (PF_PKT_DST << 2));
-  const srcport = load<i32>(PLAIN_FIELD_AT + (PF_SRCPORT << 2));
-  const dstport = load<i32>(PLAIN_FIELD_AT + (PF_DSTPORT << 2));
-  const flags = load<i32>(PLAIN_FIELD_AT + (PF_FLAGS << 2));
-  const action = load<i32>(PLAIN_FIELD_AT + (PF_ACTION << 2));
-  const packets = load<i32>(PLAIN_FIELD_AT + (PF_PACKETS << 2));
-  const bytes = load<i32>(PLAIN_FIELD_AT + (PF_BYTES << 2));
-  const start = load<i32>(PLAIN_FIELD_AT + (PF_START << 2));
-  const end = load<i32>(PLAIN_FIELD_AT + (PF_END << 2));
-  const iface = load<i32>(PLAIN_FIELD_AT + (PF_IFACE << 2));
   // fields past MAX_TOKENS have no position kept: such formats stay on the JavaScript path
-  plain = status >= 0 && protocol >= 0 && max(status, max(protocol, max(srcaddr, max(dstaddr, max(pktSrc, max(pktDst, max(srcport, max(dstport, max(flags, max(action, max(packets, max(bytes, max(start, max(end, iface)))))))))))))) < MAX_TOKENS;
-  pStatus = status;
-  pProtocol = protocol;
-  pSrc = srcaddr;
-  pDst = dstaddr;
-  pPktSrc = pktSrc;
-  pPktDst = pktDst;
-  pSrcPort = srcport;
-  pDstPort = dstport;
-  pFlags = flags;
-  pAction = action;
-  pPackets = packets;
-  pBytes = bytes;
-  pStart = start;
-  pEnd = end;
-  pIface = iface;
+  let last = -1;
+  for (let slot = 0; slot < PLAIN_FIELDS; slot++) last = max(last, fieldAt(slot));
+  plain = fieldAt(PF_LOG_STATUS) >= 0 && fieldAt(PF_PROTOCOL) >= 0 && last < MAX_TOKENS;
 }
 
 /** Empties the rows (JavaScript has taken them). */
@@ -791,24 +755,26 @@ function textOrder(ip: u32): u32 {
  * record is then left to JavaScript).
  */
 function textKey(row: usize): i32 {
-  const src = keyField(pPktSrc, pSrc);
-  const dst = keyField(pPktDst, pDst);
+  const src = keyField(fieldAt(PF_PKT_SRCADDR), fieldAt(PF_SRCADDR));
+  const dst = keyField(fieldAt(PF_PKT_DSTADDR), fieldAt(PF_DSTADDR));
   const srcAt = src < 0 ? DASH : tokenStartOf(src);
   const srcLength = src < 0 ? 1 : tokenLength(src);
   const dstAt = dst < 0 ? DASH : tokenStartOf(dst);
   const dstLength = dst < 0 ? 1 : tokenLength(dst);
-  const srcPortAt = pSrcPort < 0 ? DASH : tokenStartOf(pSrcPort);
-  const srcPortLength = pSrcPort < 0 ? 1 : tokenLength(pSrcPort);
-  const dstPortAt = pDstPort < 0 ? DASH : tokenStartOf(pDstPort);
-  const dstPortLength = pDstPort < 0 ? 1 : tokenLength(pDstPort);
+  const srcPort = fieldAt(PF_SRCPORT);
+  const dstPort = fieldAt(PF_DSTPORT);
+  const srcPortAt = srcPort < 0 ? DASH : tokenStartOf(srcPort);
+  const srcPortLength = srcPort < 0 ? 1 : tokenLength(srcPort);
+  const dstPortAt = dstPort < 0 ? DASH : tokenStartOf(dstPort);
+  const dstPortLength = dstPort < 0 ? 1 : tokenLength(dstPort);
   let side: i32;
   const order = compareText(srcAt, srcLength, dstAt, dstLength);
   if (order != 0) {
     side = order < 0 ? 0 : 1;
   } else {
     // comparePorts(): a port that is `-` or absent counts as -1
-    const a = numberOf(pSrcPort);
-    const b = numberOf(pDstPort);
+    const a = numberOf(srcPort);
+    const b = numberOf(dstPort);
     side = (isNaN(a) ? -1 : a) - (isNaN(b) ? -1 : b) <= 0 ? 0 : 1;
   }
   const length = srcLength + srcPortLength + dstLength + dstPortLength + 3;
@@ -843,26 +809,26 @@ function plainRecord(): bool {
   if (load<i32>(STATUS + (STATUS_BAD_NUMBER << 2)) >= 0 || load<i32>(STATUS + (STATUS_BAD_ADDRESS << 2)) >= 0) return false;
   const first = <i32>load<u8>(tokenStartOf(0));
   if (<u32>(first - 97) <= 25 || first == 123) return false; // a header, or a JSON line (a-z, {)
-  const status = codeOf(pStatus);
+  const status = codeOf(fieldAt(PF_LOG_STATUS));
   if (status == 78 || status == 83) return false; // NODATA, SKIPDATA
-  if (pIface >= 0) {
+  if (fieldAt(PF_INTERFACE_ID) >= 0) {
     const id = load<i32>(STATUS + (STATUS_ID << 2));
     if (id < 0 || load<u8>(NOTED + id) == 0) return false;
   }
-  const viaSrc = hopVia(pPktSrc, pSrc);
-  const viaDst = hopVia(pPktDst, pDst);
+  const viaSrc = hopVia(fieldAt(PF_PKT_SRCADDR), fieldAt(PF_SRCADDR));
+  const viaDst = hopVia(fieldAt(PF_PKT_DSTADDR), fieldAt(PF_DSTADDR));
   if (viaSrc == HOP_UNKNOWN || viaDst == HOP_UNKNOWN) return false;
-  const protocol = numberOf(pProtocol);
-  const packets = numberOf(pPackets);
-  const bytes = numberOf(pBytes);
-  const start = numberOf(pStart);
-  const end = numberOf(pEnd);
-  const rejected: f64 = codeOf(pAction) == 82 ? 1 : 0; // R
+  const protocol = numberOf(fieldAt(PF_PROTOCOL));
+  const packets = numberOf(fieldAt(PF_PACKETS));
+  const bytes = numberOf(fieldAt(PF_BYTES));
+  const start = numberOf(fieldAt(PF_START));
+  const end = numberOf(fieldAt(PF_END));
+  const rejected: f64 = codeOf(fieldAt(PF_ACTION)) == 82 ? 1 : 0; // R
   if (protocol == 6) {
-    const srcIp = keyAddress(pPktSrc, pSrc);
-    const dstIp = keyAddress(pPktDst, pDst);
-    const srcPort = canonicalPort(pSrcPort);
-    const dstPort = canonicalPort(pDstPort);
+    const srcIp = keyAddress(fieldAt(PF_PKT_SRCADDR), fieldAt(PF_SRCADDR));
+    const dstIp = keyAddress(fieldAt(PF_PKT_DSTADDR), fieldAt(PF_DSTADDR));
+    const srcPort = canonicalPort(fieldAt(PF_SRCPORT));
+    const dstPort = canonicalPort(fieldAt(PF_DSTPORT));
     if (tcpRows == MAX_ROWS) return false;
     const row = FACTS + tcpRows * (TCP_FACTS * 8);
     let side: i32;
@@ -881,9 +847,9 @@ function plainRecord(): bool {
       store<f64>(row + ((FACT_KEY + 1) << 3), <f64><i32>(side == 0 ? dst : src));
       store<f64>(row + ((FACT_KEY + 2) << 3), <f64>(side == 0 ? (srcPort << 16) | dstPort : (dstPort << 16) | srcPort));
     }
-    const flags = numberOf(pFlags);
+    const flags = numberOf(fieldAt(PF_TCP_FLAGS));
     const flagBits: i64 = isNaN(flags) ? <i64>META_NO_FLAGS : <i64>(toInt32(flags) & (META_NO_FLAGS - 1));
-    const iface: i64 = pIface >= 0 ? <i64>load<u32>(STATUS + (STATUS_HASH << 2)) : 0;
+    const iface: i64 = fieldAt(PF_INTERFACE_ID) >= 0 ? <i64>load<u32>(STATUS + (STATUS_HASH << 2)) : 0;
     store<f64>(row + (FACT_META << 3), <f64>((iface << META_IFACE_SHIFT) | (flagBits << META_FLAGS_SHIFT) | <i64>side * META_SIDE | <i64>rejected * META_REJECTED | META_FOCUSED));
     store<f64>(row + (FACT_PACKETS << 3), packets);
     store<f64>(row + (FACT_BYTES << 3), bytes);
@@ -911,58 +877,6 @@ function plainRecord(): bool {
   return true;
 }
 
-/**
- * The shared layout as this module was built with it (src/layout.ts): Σ (k + 1) × value over the
- * constants it exchanges with TypeScript, in the order test/layout.test.ts lists them. A test
- * compares it with the same sum over the TypeScript side's values.
- */
-export function layoutSignature(): f64 {
-  return (
-    1 * <f64>TCP_FACTS +
-    2 * <f64>FACT_KEY +
-    3 * <f64>FACT_META +
-    4 * <f64>FACT_PACKETS +
-    5 * <f64>FACT_BYTES +
-    6 * <f64>FACT_START +
-    7 * <f64>FACT_END +
-    8 * <f64>META_SIDE +
-    9 * <f64>META_REJECTED +
-    10 * <f64>META_FOCUSED +
-    11 * <f64>META_FLAGS_SHIFT +
-    12 * <f64>META_NO_FLAGS +
-    13 * <f64>META_IFACE_SHIFT +
-    14 * <f64>STATUS_COUNT +
-    15 * <f64>STATUS_BAD_NUMBER +
-    16 * <f64>STATUS_BAD_ADDRESS +
-    17 * <f64>STATUS_HASH +
-    18 * <f64>STATUS_ID +
-    19 * <f64>PS_REASON +
-    20 * <f64>PS_LINE_END +
-    21 * <f64>PS_LINES +
-    22 * <f64>PS_TCP +
-    23 * <f64>PS_OTHERS +
-    24 * <f64>PS_OTHER_PROTOCOLS +
-    25 * <f64>PS_HOPS +
-    26 * <f64>PS_TEXT_KEYS +
-    27 * <f64>PS_MIN_START +
-    28 * <f64>PS_MAX_END +
-    29 * <f64>OTHER_ROW +
-    30 * <f64>HOP_ROW +
-    31 * <f64>PF_STATUS +
-    32 * <f64>PF_PROTOCOL +
-    33 * <f64>PF_SRCADDR +
-    34 * <f64>PF_DSTADDR +
-    35 * <f64>PF_PKT_SRC +
-    36 * <f64>PF_PKT_DST +
-    37 * <f64>PF_SRCPORT +
-    38 * <f64>PF_DSTPORT +
-    39 * <f64>PF_FLAGS +
-    40 * <f64>PF_ACTION +
-    41 * <f64>PF_PACKETS +
-    42 * <f64>PF_BYTES +
-    43 * <f64>PF_START +
-    44 * <f64>PF_END +
-    45 * <f64>PF_IFACE +
-    46 * <f64>PLAIN_FIELDS
-  );
-}
+// The shared layout as this module was built with it: every constant of src/layout.ts, exported
+// as a WebAssembly global (test/layout.test.ts compares each with the value TypeScript sees).
+export * from '../src/layout';

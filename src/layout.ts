@@ -1,8 +1,9 @@
 /*
  * The numbers TypeScript and WebAssembly exchange, declared once. This file is compiled by both
- * tsc (src/) and AssemblyScript (assembly/*.ts import it), so it holds plain integer constants
- * only: no types, no functions, no imports. test/layout.test.ts fails when a module was built
- * from other values, or when a file keeps its own copy of one of these names.
+ * tsc (src/) and AssemblyScript (assembly/*.ts import it), so it holds integer constants only
+ * (literals, or sums and shifts of the constants above them): no types, no functions, no
+ * imports. Each module exports them all as it was built with them; test/layout.test.ts fails
+ * when one differs from what TypeScript sees, or when a file keeps its own copy of one of these names.
  * The whole picture, and what adding a field takes: docs/architecture.md.
  */
 
@@ -22,8 +23,8 @@ export const FACT_END = 7;
 /** Numbers per row. */
 export const TCP_FACTS = 8;
 
-// ── FACT_META, exact in a double (below 2^42):
-//    interface << META_IFACE_SHIFT | flags << META_FLAGS_SHIFT | focused | rejected | side
+// ── FACT_META, exact in a double (below 2^53):
+//    interface << META_IFACE_SHIFT | evidence << META_EVIDENCE_SHIFT | flags << META_FLAGS_SHIFT | focused | rejected | side
 
 /** Which endpoint sent the record, 0 or 1. */
 export const META_SIDE = 1;
@@ -34,8 +35,17 @@ export const META_FOCUSED = 4;
 /** The low 6 bits of tcp-flags (all the table reads), or META_NO_FLAGS for `-` or no such field. */
 export const META_FLAGS_SHIFT = 3;
 export const META_NO_FLAGS = 64;
+/**
+ * The record's evidence for the verdict: META_EVIDENCE_BITS bits from META_EVIDENCE_SHIFT, each
+ * declared here as `1 << (META_EVIDENCE_SHIFT + k)` (none yet). The scanner's fast path and
+ * RecordTally set them; the connection table ORs them into the connection's state (at
+ * STATE_EVIDENCE_SHIFT), and the classifier gets them back at these positions
+ * (ConnectionEvidence.bits in src/analyze/classify.ts). docs/architecture.md: adding a field.
+ */
+export const META_EVIDENCE_SHIFT = 10;
+export const META_EVIDENCE_BITS = 0;
 /** The interface id's hash (unsigned 32 bits), for SYN records (SYNs are counted on one interface only). */
-export const META_IFACE_SHIFT = 10;
+export const META_IFACE_SHIFT = META_EVIDENCE_SHIFT + META_EVIDENCE_BITS;
 
 // ── Per-connection state: STATE_STRIDE float64 numbers per connection, kept by the connection
 //    table module and read back by ConnectionTable (src/analyze/fold.ts).
@@ -58,11 +68,15 @@ export const STATE_STRIDE = 11;
 export const STATE_REJECT_BIT = 1 << 12;
 /** A SYN-ACK in an ACCEPT record. */
 export const STATE_SYNACK_ACCEPT_BIT = 2 << 12;
+/** The records' evidence bits (META_EVIDENCE_*), OR-ed, from this bit on. */
+export const STATE_EVIDENCE_SHIFT = 14;
+/** The low bits of STATE_FLAGS a verdict depends on: both sides' flags, the two bits above and the evidence. */
+export const STATE_VERDICT_BITS = STATE_EVIDENCE_SHIFT + META_EVIDENCE_BITS;
 /** A SYN from side 0, side 1 seen in two windows. */
-export const STATE_RETRY_BIT0 = 4 << 12;
-export const STATE_RETRY_BIT1 = 8 << 12;
+export const STATE_RETRY_BIT0 = 1 << STATE_VERDICT_BITS;
+export const STATE_RETRY_BIT1 = 2 << STATE_VERDICT_BITS;
 /** A record of this connection matched the focus expression. */
-export const STATE_FOCUS_BIT = 16 << 12;
+export const STATE_FOCUS_BIT = 4 << STATE_VERDICT_BITS;
 /** Connections per block of state (1 << STATE_BLOCK_BITS). */
 export const STATE_BLOCK_BITS = 16;
 
@@ -93,23 +107,25 @@ export const OTHER_ROW = 4;
 /** Numbers per row of `hops`: the interface-level source and destination address of a NAT hop, or -1. */
 export const HOP_ROW = 2;
 
-// ── The positions of the fields the scanner's fast path reads, handed over as one int32 array
-//    at plainFieldsAt() (-1: the format has no such field). Index = PF_*; names in PLAIN_FIELD_NAMES
-//    (src/format/line-reader.ts), in this order.
+// ── The fields the scanner's fast path reads: each has a slot in the int32 array handed over at
+//    plainFieldsAt(), which holds the field's position in the format (-1: the format has none).
+//    A slot is named after its flow-log field (PF_TCP_FLAGS holds tcp-flags); TypeScript derives
+//    the field and the name of its position in PlainFields from that name (src/format/plain-fields.ts).
 
-export const PF_STATUS = 0;
+export const PF_LOG_STATUS = 0;
 export const PF_PROTOCOL = 1;
 export const PF_SRCADDR = 2;
 export const PF_DSTADDR = 3;
-export const PF_PKT_SRC = 4;
-export const PF_PKT_DST = 5;
+export const PF_PKT_SRCADDR = 4;
+export const PF_PKT_DSTADDR = 5;
 export const PF_SRCPORT = 6;
 export const PF_DSTPORT = 7;
-export const PF_FLAGS = 8;
+export const PF_TCP_FLAGS = 8;
 export const PF_ACTION = 9;
 export const PF_PACKETS = 10;
 export const PF_BYTES = 11;
 export const PF_START = 12;
 export const PF_END = 13;
-export const PF_IFACE = 14;
+export const PF_INTERFACE_ID = 14;
+/** Slots in all: the last PF_* + 1. */
 export const PLAIN_FIELDS = 15;

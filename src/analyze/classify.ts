@@ -24,6 +24,8 @@ export interface ConnectionEvidence {
   anyReject: boolean;
   /** a SYN-ACK was seen in a record whose action is not REJECT */
   synAckAccepted: boolean;
+  /** the evidence bits of the connection's records, OR-ed (META_EVIDENCE_* in src/layout.ts, at their places in FACT_META); absent: none */
+  bits?: number;
 }
 
 export interface Verdict {

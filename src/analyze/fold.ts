@@ -2,8 +2,10 @@ import type { PlainBatch, PlainFields, RecordSink, RecordView, Where } from '../
 import { ipv4Value } from '../format/line-reader.js';
 import type { CompiledFormat } from '../format/compiled.js';
 import {
+  META_EVIDENCE_SHIFT,
   STATE_BLOCK_BITS as BLOCK_BITS,
   STATE_BYTES as BYTES,
+  STATE_EVIDENCE_SHIFT as EVIDENCE_SHIFT,
   STATE_FIRST_START as FIRST_START,
   STATE_FLAGS as FLAGS,
   STATE_FOCUS_BIT as FOCUS_BIT,
@@ -17,6 +19,7 @@ import {
   STATE_SYN as SYN,
   STATE_SYN_START as SYN_START,
   STATE_SYNACK_ACCEPT_BIT as SYNACK_ACCEPT_BIT,
+  STATE_VERDICT_BITS as VERDICT_BITS,
 } from '../layout.js';
 import { canonicalPort, ConnectionIndex, KEY_WORDS } from './connection-index.js';
 import { classifyConnection, flagLetters, hasSyn, type TcpClass, type Verdict } from './classify.js';
@@ -67,6 +70,8 @@ export interface FoldOptions extends TallyOptions {
  */
 const BLOCK_SIZE = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_SIZE - 1;
+/** The bits of a FLAGS field a verdict depends on (the "evidence"): both sides' flags, REJECT_BIT, SYNACK_ACCEPT_BIT and the records' evidence bits. */
+const VERDICT_MASK = (1 << VERDICT_BITS) - 1;
 
 /**
  * The connection table: a pure, order-independent fold over records (docs/architecture.md).
@@ -276,15 +281,15 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
   }
 
   /**
-   * The verdict depends on the flags of both sides and two bits only (the low 14 bits of the
-   * FLAGS field), so it is worked out once per combination: a million connections share a
+   * The verdict depends on the flags of both sides and a few bits only (the low VERDICT_BITS
+   * bits of the FLAGS field), so it is worked out once per combination: a million connections share a
    * few dozen verdicts, and making one object each was a good part of finish().
    */
   private verdictOf(i: number): Verdict {
-    return this.verdictOfEvidence(this.get(i, FLAGS) & 0x3fff);
+    return this.verdictOfEvidence(this.get(i, FLAGS) & VERDICT_MASK);
   }
 
-  /** The verdict of the low 14 bits of a FLAGS field. */
+  /** The verdict of the low VERDICT_BITS bits of a FLAGS field. */
   private verdictOfEvidence(evidence: number): Verdict {
     let verdict = this.verdicts[evidence];
     if (verdict === undefined) {
@@ -293,6 +298,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
         flags1: (evidence >> 6) & 63,
         anyReject: (evidence & REJECT_BIT) !== 0,
         synAckAccepted: (evidence & SYNACK_ACCEPT_BIT) !== 0,
+        bits: (evidence >> EVIDENCE_SHIFT) << META_EVIDENCE_SHIFT,
       });
       this.verdicts[evidence] = verdict;
     }
@@ -316,7 +322,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     this.verdictCodes[evidence] = made;
     return made;
   }
-  private readonly verdictCodes = new Int32Array(1 << 14);
+  private readonly verdictCodes = new Int32Array(1 << VERDICT_BITS);
 
   /**
    * Without a SYN-ACK, every packet the client sent in its SYN records is a SYN
@@ -344,7 +350,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
    * ("Why the code is shaped as it is").
    */
   private countConnections(skip: RawGap[], timeline: MinuteRows, peers: PeerRows, failures: FailureRanking): ConnectionCounts {
-    const counts: ConnectionCounts = { byEvidence: new Int32Array(1 << 14), retriedSyn: 0, unansweredLowConfidence: 0, failuresTotal: 0 };
+    const counts: ConnectionCounts = { byEvidence: new Int32Array(1 << VERDICT_BITS), retriedSyn: 0, unansweredLowConfidence: 0, failuresTotal: 0 };
     const words = this.index.keyWords();
     const textBits = this.index.textKeyBits();
     const focused = this.options.focus !== undefined;
@@ -353,7 +359,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     for (let i = 0; i < size; i++) {
       const flags = blocks[i >> BLOCK_BITS][(i & BLOCK_MASK) * STRIDE + FLAGS];
       if (focused && (flags & FOCUS_BIT) === 0) continue;
-      const code = this.verdictCodes[flags & 0x3fff] || this.verdictCode(flags & 0x3fff);
+      const code = this.verdictCodes[flags & VERDICT_MASK] || this.verdictCode(flags & VERDICT_MASK);
       let client = ((code >> CODE_CLIENT_SHIFT) & 3) - 1;
       let peer: number;
       if (textBits === undefined || (textBits[i >> 5] & (1 << (i & 31))) === 0) {
@@ -386,7 +392,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     const state = this.blocks[i >> BLOCK_BITS];
     const at = (i & BLOCK_MASK) * STRIDE;
     const flags = state[at + FLAGS];
-    counts.byEvidence[flags & 0x3fff]++;
+    counts.byEvidence[flags & VERDICT_MASK]++;
     const cls = code & CODE_CLASS;
     const category = code >> CODE_CATEGORY_SHIFT;
     peers.count(peer, category);
@@ -508,7 +514,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
 
 /** What ConnectionTable.countConnections() counts besides the rows. */
 interface ConnectionCounts {
-  /** connections by the low 14 bits of their FLAGS field (the verdict's evidence) */
+  /** connections by the low VERDICT_BITS bits of their FLAGS field (the verdict's evidence) */
   byEvidence: Int32Array;
   retriedSyn: number;
   unansweredLowConfidence: number;

@@ -1,6 +1,7 @@
 import type { CompiledFormat } from '../format/compiled.js';
 import { formatIpv4, ipv4TextOrder, type PlainBatch, type PlainFields, type RecordSink, type RecordView, type Where } from '../format/line-reader.js';
 import { HOP_ROW, OTHER_ROW } from '../format/line-scanner.js';
+import { plainFieldsOf } from '../format/plain-fields.js';
 import { FACT_BYTES, FACT_END, FACT_KEY, FACT_META, FACT_PACKETS, FACT_START, META_FLAGS_SHIFT, META_FOCUSED, META_IFACE_SHIFT, META_NO_FLAGS, META_REJECTED, META_SIDE, TCP_FACTS } from '../layout.js';
 import type { Problem, Tally } from './summary.js';
 
@@ -12,21 +13,7 @@ export interface Layout extends PlainFields {
 export function layoutOf(format: CompiledFormat): Layout {
   const at = (name: string): number => format.pos.get(name) ?? -1;
   return {
-    status: at('log-status'),
-    protocol: at('protocol'),
-    srcaddr: at('srcaddr'),
-    dstaddr: at('dstaddr'),
-    pktSrc: at('pkt-srcaddr'),
-    pktDst: at('pkt-dstaddr'),
-    srcport: at('srcport'),
-    dstport: at('dstport'),
-    flags: at('tcp-flags'),
-    action: at('action'),
-    packets: at('packets'),
-    bytes: at('bytes'),
-    start: at('start'),
-    end: at('end'),
-    iface: at('interface-id'),
+    ...plainFieldsOf(format),
     flowPositions: ['srcaddr', 'dstaddr', 'srcport', 'dstport', 'pkt-srcaddr', 'pkt-dstaddr'].map(at).filter((i) => i >= 0),
   };
 }

@@ -4,6 +4,7 @@ import { LineScanner, MAX_TOKENS, SLACK, FACT_ROW, PS_HOPS, PS_LINE_END, PS_LINE
 import { RecordView } from './record-view.js';
 import type { LogFormat } from './template.js';
 import { INVALID_ADDRESS, parseAddress, parseNumber } from './values.js';
+import type { PlainFields } from './plain-fields.js';
 
 // the record view and the field values live in their own files; taken from here too
 export { RecordView } from './record-view.js';
@@ -33,24 +34,8 @@ export interface RecordSink {
   plainRecords?(batch: PlainBatch): void;
 }
 
-/** Positions of the fields the fast path reads (-1: absent); RecordTally's Layout extends it. */
-export interface PlainFields {
-  status: number;
-  protocol: number;
-  srcaddr: number;
-  dstaddr: number;
-  pktSrc: number;
-  pktDst: number;
-  srcport: number;
-  dstport: number;
-  flags: number;
-  action: number;
-  packets: number;
-  bytes: number;
-  start: number;
-  end: number;
-  iface: number;
-}
+// the positions of the fields the fast path reads: derived from their slots in src/layout.ts
+export type { PlainFields } from './plain-fields.js';
 
 /**
  * Plain records the scanner has read since the last batch, all of one format, in input order

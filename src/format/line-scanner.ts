@@ -1,6 +1,6 @@
-import { HOP_ROW, OTHER_ROW, PF_ACTION, PF_BYTES, PF_DSTADDR, PF_DSTPORT, PF_END, PF_FLAGS, PF_IFACE, PF_PACKETS, PF_PKT_DST, PF_PKT_SRC, PF_PROTOCOL, PF_SRCADDR, PF_SRCPORT, PF_START, PF_STATUS, PLAIN_FIELDS, TCP_FACTS } from '../layout.js';
+import { HOP_ROW, OTHER_ROW, PLAIN_FIELDS, TCP_FACTS } from '../layout.js';
 import { wasmInstance, type WasmMemory } from '../wasm.js';
-import type { PlainFields } from './line-reader.js';
+import { PLAIN_FIELD_LIST, type PlainFields } from './plain-fields.js';
 
 /**
  * The line reader's hot loop in WebAssembly: assembly/line-scanner.ts, built by `npm run build`
@@ -83,25 +83,6 @@ export const OCTET_TEXT_RANK: Uint8Array = (() => {
   return rank;
 })();
 
-/** Where each of the fast path's field positions goes in the scanner's memory (PF_* in src/layout.ts): every field has its slot. */
-const PLAIN_FIELD_INDEX: Record<keyof PlainFields, number> = {
-  status: PF_STATUS,
-  protocol: PF_PROTOCOL,
-  srcaddr: PF_SRCADDR,
-  dstaddr: PF_DSTADDR,
-  pktSrc: PF_PKT_SRC,
-  pktDst: PF_PKT_DST,
-  srcport: PF_SRCPORT,
-  dstport: PF_DSTPORT,
-  flags: PF_FLAGS,
-  action: PF_ACTION,
-  packets: PF_PACKETS,
-  bytes: PF_BYTES,
-  start: PF_START,
-  end: PF_END,
-  iface: PF_IFACE,
-};
-
 /**
  * One scanner: a WebAssembly instance and typed views of its memory. `memory` grows when a
  * line does not fit (views() must then be taken again: growing detaches the old buffer).
@@ -133,7 +114,7 @@ export class LineScanner {
   /** Turns the fast path on for the current format: the positions of the fields it reads (-1: absent). */
   plainOn(fields: PlainFields): void {
     const positions = new Int32Array(this.exports.memory.buffer, this.exports.plainFieldsAt(), PLAIN_FIELDS);
-    for (const name of Object.keys(PLAIN_FIELD_INDEX) as (keyof PlainFields)[]) positions[PLAIN_FIELD_INDEX[name]] = fields[name];
+    for (const { slot, name } of PLAIN_FIELD_LIST) positions[slot] = fields[name];
     this.exports.plainOn();
   }
 
