@@ -69,21 +69,21 @@ describe('one layout for TypeScript and WebAssembly (src/layout.ts)', () => {
     }
   });
 
-  it('STATE_FLAGS: both sides\' flags, the verdict\'s bits and evidence, then retries and focus, in an int32', () => {
+  it('STATE_FLAGS: both sides\' flags, the verdict\'s bits and evidence, then the other bits, in an int32', () => {
+    // every STATE_*_BIT* is one bit of STATE_FLAGS: none overlaps another or the ranges
+    const stateBits = NAMES.filter((name) => /^STATE_\w+_BIT\d?$/.test(name));
+    expect(stateBits).toEqual(expect.arrayContaining(['STATE_REJECT_BIT', 'STATE_SYNACK_ACCEPT_BIT', 'STATE_RETRY_BIT0', 'STATE_RETRY_BIT1', 'STATE_FOCUS_BIT']));
     expectDisjoint({
       flags: range(0, 12),
-      STATE_REJECT_BIT: bitOf(L.STATE_REJECT_BIT),
-      STATE_SYNACK_ACCEPT_BIT: bitOf(L.STATE_SYNACK_ACCEPT_BIT),
       evidence: range(L.STATE_EVIDENCE_SHIFT, L.META_EVIDENCE_BITS),
-      STATE_RETRY_BIT0: bitOf(L.STATE_RETRY_BIT0),
-      STATE_RETRY_BIT1: bitOf(L.STATE_RETRY_BIT1),
-      STATE_FOCUS_BIT: bitOf(L.STATE_FOCUS_BIT),
+      ...Object.fromEntries(stateBits.map((name) => [name, bitOf(L[name])])),
     });
-    // the verdict's evidence is the low STATE_VERDICT_BITS bits, and nothing else is
+    for (const name of stateBits) expect(Number.isInteger(bitOf(L[name])[0]) && bitOf(L[name])[1] <= 31, `${name} is one bit of an int32`).toBe(true);
+    // the verdict's evidence is the low STATE_VERDICT_BITS bits: flags, REJECT_BIT, SYNACK_ACCEPT_BIT and the evidence bits, and no other bit
     expect(L.STATE_VERDICT_BITS).toBe(L.STATE_EVIDENCE_SHIFT + L.META_EVIDENCE_BITS);
     expect(bitOf(L.STATE_SYNACK_ACCEPT_BIT)[1]).toBe(L.STATE_EVIDENCE_SHIFT);
-    expect(bitOf(L.STATE_RETRY_BIT0)[0]).toBe(L.STATE_VERDICT_BITS);
-    expect(bitOf(L.STATE_FOCUS_BIT)[1]).toBeLessThanOrEqual(31);
+    const inVerdict = stateBits.filter((name) => bitOf(L[name])[0] < L.STATE_VERDICT_BITS);
+    expect(inVerdict.sort()).toEqual(['STATE_REJECT_BIT', 'STATE_SYNACK_ACCEPT_BIT']);
   });
 
   it('the fast path has one slot per field, 0 … PLAIN_FIELDS - 1, each named after a flow-log field', () => {
