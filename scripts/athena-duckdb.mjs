@@ -13,7 +13,7 @@
  *   athenaColumns: (fields: readonly string[]) => Column[],
  *   summarySql: (options: { table: string, fields: readonly string[] }) => string,
  *   summaryFromAnswer: (rows: (string | null)[][], facts: object) => object,
- *   defaultFields: readonly string[],
+ *   textFields: (firstLine: string, format?: { fields: readonly string[] }) => { fields: readonly string[], header: boolean },
  *   shims: string,
  * }} Engine
  */
@@ -48,12 +48,6 @@ export function fileLines(path) {
   return lines.map((line) => line.replace(/\r$/, ''));
 }
 
-/** Whether a line is a header (field names, as S3 text delivery writes). */
-export function headerOf(line) {
-  const tokens = line.trim().split(/\s+/);
-  return tokens.length > 0 && tokens.every((token) => /^[a-z][a-z0-9-]*$/.test(token)) && tokens.some((token) => ['srcaddr', 'version', 'tcp-flags', 'interface-id'].includes(token)) ? tokens : undefined;
-}
-
 /** The fields of a Parquet file: its column names, `_` read as `-` (as S3 writes them). */
 async function parquetFields(file) {
   const { parquetMetadata, parquetSchema } = await import('hyparquet');
@@ -64,8 +58,7 @@ async function parquetFields(file) {
 
 /**
  * The summary Athena would answer for `files`, as one table. `fields`: for headerless files
- * (default: the engine's default, version 2), as `--log-format` gives them; `sql` changes the
- * SELECT text (a planted bug).
+ * (default: version 2), as `--log-format` gives them; `sql` changes the SELECT text (a planted bug).
  *
  * @param {readonly string[]} files
  * @param {Engine} engine
@@ -74,8 +67,9 @@ async function parquetFields(file) {
 export async function duckdbSummary(files, engine, options = {}) {
   const parquet = files.length > 0 && files.every((file) => file.endsWith('.parquet'));
   const loaded = parquet ? [] : files.map(fileLines);
-  const header = loaded.length > 0 ? headerOf(loaded[0][0] ?? '') : undefined;
-  const fields = parquet ? await parquetFields(files[0]) : (header ?? [...(options.fields ?? engine.defaultFields)]);
+  // the table flowdump makes: columns from the first file's first line (a header, then skipped in
+  // every file, as skip.header.line.count does), else from --log-format or version 2
+  const { fields, header } = parquet ? { fields: await parquetFields(files[0]), header: false } : engine.textFields(loaded[0]?.[0] ?? '', options.fields ? { fields: options.fields } : undefined);
   const columns = engine.athenaColumns(fields);
   const dir = mkdtempSync(join(tmpdir(), 'flowdump-duckdb-'));
   const instance = await DuckDBInstance.create(':memory:');
@@ -115,7 +109,7 @@ export async function duckdbSummary(files, engine, options = {}) {
       sources: files.length,
       engine: { engine: 'athena', scannedBytes: 0, scanCostUsd: 0, table: 'flowdump.flows' },
     });
-    return { summary, sql, rows, fields };
+    return { summary, sql, rows, fields: [...fields], header };
   } finally {
     connection.closeSync();
     instance.closeSync?.();

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { athenaColumns } from '../../src/athena/columns.js';
 import { summaryFromAnswer, type AnswerRow, type EngineSummary } from '../../src/athena/summary-rows.js';
 import { summarySql } from '../../src/athena/summary-sql.js';
+import { textFields } from '../../src/athena/run.js';
 import type { Summary } from '../../src/analyze/summary.js';
-import { DEFAULT_FIELDS } from '../../src/format/fields.js';
 // @ts-expect-error: a plain .mjs module, shared with scripts/conformance.mjs
 import * as shared from '../../scripts/athena-duckdb.mjs';
 
@@ -16,7 +16,7 @@ const ENGINE = {
   athenaColumns,
   summarySql,
   summaryFromAnswer,
-  defaultFields: DEFAULT_FIELDS,
+  textFields,
   shims: join(import.meta.dirname, '..', 'fixtures', 'athena', 'duckdb-shims.sql'),
 };
 
@@ -25,6 +25,8 @@ export interface DuckdbRun {
   sql: string;
   rows: AnswerRow[];
   fields: string[];
+  /** the first line was a header: the first line of every file was skipped */
+  header: boolean;
 }
 
 /** `fields`: for headerless files (default: version 2), as `--log-format` gives them. */
