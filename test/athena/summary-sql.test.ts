@@ -42,6 +42,7 @@ const CASES = [
   'test/fixtures/show/mixed.log',
   'test/fixtures/schedule/window-1.log',
   'test/fixtures/parquet/handshake.parquet',
+  'test/fixtures/athena/no-interface.log',
 ];
 
 describe('the Athena summary SELECT, run in DuckDB, gives the local analyzer\'s summary', { timeout: 120_000 }, () => {
