@@ -66,7 +66,7 @@ raw AS (
     ${sa} AS sa, ${da} AS da, ${num('srcport')} AS sp, ${num('dstport')} AS dp,
     ${num('tcp-flags')} AS f, ${num('packets')} AS pk, ${num('bytes')} AS bt, ${num('start')} AS st, ${num('end')} AS en,
     CASE WHEN substr(${col('action', 'VARCHAR')}, 1, 1) = 'R' THEN 1 ELSE 0 END AS rj,
-    ${col('interface-id', 'VARCHAR')} AS iface,
+    ${text('interface-id')} AS iface,
     ${natSrc} AS nat_s, ${natDst} AS nat_d
   FROM ${options.table}${where.length > 0 ? `\n  WHERE ${where.join(' AND ')}` : ''}
 ),

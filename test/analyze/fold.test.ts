@@ -397,7 +397,8 @@ describe('timeline, peers and failures', () => {
     // the whole order is the documented one
     for (let k = 1; k < all.peers.length; k++) {
       const [a, b] = [all.peers[k - 1], all.peers[k]];
-      expect(b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || a.peer.localeCompare(b.peer)).toBeLessThanOrEqual(0);
+      // ties: by address (code point), then port as a number
+      expect(b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || (a.address < b.address ? -1 : a.address > b.address ? 1 : (a.port ?? -1) - (b.port ?? -1))).toBeLessThanOrEqual(0);
     }
     const weight = { refused: 0, unanswered: 1, rejected: 2, established: 3, midstream: 4 };
     for (let k = 1; k < all.failures.length; k++) {
