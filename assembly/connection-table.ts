@@ -15,7 +15,8 @@
 //    `-`, leading zeros) is numbered by JavaScript as a "text index" (one per distinct text),
 //    which gets its id here, in the same sequence as every other key;
 //  * per connection, STRIDE float64 numbers in blocks of BLOCK_SIZE connections, laid out as
-//    fold.ts reads them (PACKETS … SYN below mirror its constants).
+//    fold.ts reads them (STATE_* in src/layout.ts); and apart, the SYN records of a side and
+//    interface beyond the two a state holds (otherSyns()): a retried SYN is judged per interface.
 // apply() folds each row of "TCP facts" (FACT_* in src/analyze/record-tally.ts) into its
 // connection's state in the same floating-point operations as the JavaScript fold it replaced
 // (docs/architecture.md), so the summary is the same to the byte (test/analyze/fold.test.ts, parallel.test.ts, plain-records.test.ts).
@@ -52,7 +53,9 @@ import {
   STATE_RETRY_BIT0 as RETRY_BIT0,
   STATE_RETRY_BIT1 as RETRY_BIT1,
   STATE_STRIDE as STRIDE,
-  STATE_SYN as SYN,
+  STATE_SYN_SLOTS as SYN_SLOTS,
+  STATE_SYN_PACKETS_BIT0 as SYN_PACKETS_BIT0,
+  STATE_SYN_PACKETS_BIT1 as SYN_PACKETS_BIT1,
   STATE_SYN_START as SYN_START,
   STATE_SYNACK_ACCEPT_BIT as SYNACK_ACCEPT_BIT,
   TCP_FACTS,
@@ -268,7 +271,7 @@ function stateOf(i: i32): usize {
   return load<usize>(BLOCKS + (<usize>(i >> BLOCK_BITS) << 2)) + (<usize>((i & BLOCK_MASK) * STRIDE) << 3);
 }
 
-/** A state for connection `states` (zeros, and NaN for "no SYN yet"). */
+/** A state for connection `states` (zeros; NaN for "no SYN yet", -1 for an unused SYN slot). */
 function addState(): void {
   const i = states++;
   if ((i & BLOCK_MASK) == 0) store<usize>(BLOCKS + (<usize>(i >> BLOCK_BITS) << 2), heap.alloc(<usize>(BLOCK_SIZE * STRIDE) << 3));
@@ -276,6 +279,8 @@ function addState(): void {
   memory.fill(state, 0, <usize>STRIDE << 3);
   store<f64>(state + (<usize>(SYN_START) << 3), NaN);
   store<f64>(state + (<usize>(SYN_START + 1) << 3), NaN);
+  store<f64>(state + (<usize>(SYN_SLOTS) << 3), -1);
+  store<f64>(state + (<usize>(SYN_SLOTS + 2) << 3), -1);
 }
 
 /** Connections with a state (after apply(): every id). */
@@ -317,7 +322,7 @@ export function apply(count: i32): void {
   for (let k = 0; k < count; k++) update(load<i32>(IDS + (<usize>k << 2)), FACTS + <usize>(k * TCP_FACTS) * 8);
 }
 
-/** One record's facts at `row` into connection i's state, laid out as fold.ts reads it (PACKETS … SYN above). */
+/** One record's facts at `row` into connection i's state, laid out as fold.ts reads it (STATE_* in src/layout.ts). */
 // @ts-ignore: decorator
 @inline
 function update(i: i32, row: usize): void {
@@ -349,26 +354,87 @@ function update(i: i32, row: usize): void {
     bits |= f << (6 * side);
     if ((f & (SYN_FLAG | ACK_FLAG)) == (SYN_FLAG | ACK_FLAG) && !rejected) bits |= SYNACK_ACCEPT_BIT;
     if ((f & SYN_FLAG) != 0 && (f & ACK_FLAG) == 0) {
-      // SYNs are counted on one interface only: a subnet capture sees the same SYN on two ENIs
+      // A retry shows on one interface: SYN records in two windows, or more than one packet in
+      // them. Each interface's SYN records are judged apart (a subnet capture sees the same SYN
+      // on two ENIs, which is no retry) and any interface that shows one sets the bit, so the
+      // verdict does not depend on the order records are read in (docs/analyzer.md#retried-syns).
+      const s = isNaN(start) ? 0 : start;
       const synStartAt = state + (<usize>(SYN_START + side) << 3);
-      const synAt = state + (<usize>(SYN + side) << 3);
-      const first = load<f64>(synStartAt);
-      if (isNaN(first)) {
-        store<f64>(synStartAt, isNaN(start) ? 0 : start);
-        store<f64>(synAt, iface * 4 + (p < 2 ? p : 2));
-      } else {
-        const syn = load<f64>(synAt);
-        const synIface = Math.floor(syn / 4);
-        if (synIface == iface) {
-          const synPackets = syn - synIface * 4 + p;
-          store<f64>(synAt, iface * 4 + (synPackets < 2 ? synPackets : 2));
-          if (!isNaN(start) && start != first) bits |= side == 0 ? RETRY_BIT0 : RETRY_BIT1;
-          if (!isNaN(start) && start < first) store<f64>(synStartAt, start);
+      const earliest = load<f64>(synStartAt);
+      if (isNaN(earliest) || s < earliest) store<f64>(synStartAt, s);
+      // this side and interface: one of the state's two slots, or else a slot apart
+      const tag = iface * 8 + <f64>(side * 4);
+      let slot = state + (<usize>SYN_SLOTS << 3);
+      let held = load<f64>(slot);
+      if (held != -1 && Math.floor(held / 4) * 4 != tag) {
+        slot += 16;
+        held = load<f64>(slot);
+        if (held != -1 && Math.floor(held / 4) * 4 != tag) {
+          slot = otherSyns(i * 2 + side, <u32>iface);
+          held = load<f64>(slot);
         }
       }
+      let twoWindows = false;
+      let packetsOnIface: f64 = p;
+      if (held == -1) {
+        store<f64>(slot, s, 8);
+      } else {
+        packetsOnIface += held - tag;
+        twoWindows = s != load<f64>(slot, 8);
+      }
+      store<f64>(slot, tag + (packetsOnIface < 2 ? packetsOnIface : 2));
+      if (twoWindows) bits |= side == 0 ? RETRY_BIT0 : RETRY_BIT1;
+      if (packetsOnIface > 1) bits |= side == 0 ? SYN_PACKETS_BIT0 : SYN_PACKETS_BIT1;
     }
   }
   store<f64>(state + (<usize>FLAGS << 3), <f64>bits);
+}
+
+// The SYN records of a connection's side on an interface beyond the two its state holds
+// (STATE_SYN_SLOTS): an open-addressing table of OTHER_BYTES slots, found by (connection id * 2 +
+// side, interface hash): the key (id * 2 + side + 1; 0: empty) and the interface hash as int32
+// words, then a state slot's two numbers (-1: none yet).
+const OTHER_BYTES: i32 = 24;
+let otherSlots: usize = 0;
+let otherCount: i32 = 0;
+let otherUsed: i32 = 0;
+
+/** Where the two numbers of (key, iface) are; new ones (-1) if it was not there. */
+function otherSyns(key: i32, iface: u32): usize {
+  if (otherUsed >= (otherCount >> 1)) growOthers();
+  const mask = <u32>otherCount - 1;
+  let slot = hash(key, <i32>iface, 0x5bd1e995) & mask;
+  while (true) {
+    const at = otherSlots + <usize>slot * OTHER_BYTES;
+    const entry = load<i32>(at);
+    if (entry == 0) {
+      store<i32>(at, key + 1);
+      store<u32>(at, iface, 4);
+      store<f64>(at, -1, 8);
+      otherUsed++;
+      return at + 8;
+    }
+    if (entry == key + 1 && load<u32>(at, 4) == iface) return at + 8;
+    slot = (slot + 1) & mask;
+  }
+}
+
+/** Twice the slots (at most half full), every entry moved to its new place. */
+function growOthers(): void {
+  const old = otherSlots;
+  const oldCount = otherCount;
+  otherCount = otherCount == 0 ? 256 : otherCount * 2;
+  otherSlots = heap.alloc(<usize>otherCount * OTHER_BYTES);
+  memory.fill(otherSlots, 0, <usize>otherCount * OTHER_BYTES);
+  const mask = <u32>otherCount - 1;
+  for (let from = old; from < old + <usize>oldCount * OTHER_BYTES; from += OTHER_BYTES) {
+    const entry = load<i32>(from);
+    if (entry == 0) continue;
+    let slot = hash(entry - 1, load<i32>(from, 4), 0x5bd1e995) & mask;
+    while (load<i32>(otherSlots + <usize>slot * OTHER_BYTES) != 0) slot = (slot + 1) & mask;
+    memory.copy(otherSlots + <usize>slot * OTHER_BYTES, from, OTHER_BYTES);
+  }
+  if (old != 0) heap.free(old);
 }
 
 // The shared layout as this module was built with it: every constant of src/layout.ts, exported

@@ -9,9 +9,11 @@
 // Then two more: the 5 M-record file split into a folder of 500 gzip objects against the one file
 // (alternating runs; the ratio is what to read on a shared machine), and `analyze s3://…` over 200
 // objects on moto behind a 50 ms first-byte delay, one at a time and with the default read-ahead
-// (bench/s3-latency.mjs; needs moto, as the integration tests do).
+// (bench/s3-latency.mjs; needs moto, as the integration tests do). Last, `athena-1m`: the Athena
+// engine's SELECT (run in DuckDB, as test/athena runs it) against the local analyzer on a
+// generated capture of 1 M records; every count must be equal.
 //
-// Options: --runs N (default 5, after one warm-up run), --only NAME[,NAME] (1m, 5m, 5m-long, 500-files, s3-latency),
+// Options: --runs N (default 5, after one warm-up run), --only NAME[,NAME] (1m, 5m, 5m-long, 500-files, s3-latency, athena-1m),
 //          --no-gunzip (skip the yardstick), --json (print the results as JSON too),
 //          --cli PATH (another build's bin/flowdump, e.g. to measure main before a change)
 import { spawn } from 'node:child_process';
@@ -49,7 +51,7 @@ const { values: args } = parseArgs({
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive whole number, not "${args.runs}"`);
 const wanted = args.only ? new Set(args.only.split(',')) : null;
-const EXTRAS = ['500-files', 's3-latency'];
+const EXTRAS = ['500-files', 's3-latency', 'athena-1m'];
 const sets = DATA_SETS.filter((set) => !wanted || wanted.has(set.name));
 if (sets.length === 0 && !EXTRAS.some((name) => wanted?.has(name))) throw new Error(`--only names none of: ${[...DATA_SETS.map((set) => set.name), ...EXTRAS].join(', ')}`);
 
@@ -74,7 +76,7 @@ async function dataSet(set) {
 }
 
 /** Runs `node <args>` once; returns wall seconds, peak RSS in MB (10^6 bytes, as the target is stated), exit code and stdout. */
-function runNode(nodeArgs) {
+function runNode(nodeArgs, env = {}) {
   const rssFile = join(tmpdir(), `flowdump-bench-rss-${process.pid}`);
   rmSync(rssFile, { force: true });
   const command = haveGnuTime ? GNU_TIME : process.execPath;
@@ -86,7 +88,7 @@ function runNode(nodeArgs) {
     const child = spawn(command, argv, {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FLOWDUMP_BENCH_RSS_FILE: rssFile, NO_COLOR: '1' },
+      env: { ...process.env, ...env, FLOWDUMP_BENCH_RSS_FILE: rssFile, NO_COLOR: '1' },
     });
     const out = [];
     const err = [];
@@ -222,5 +224,14 @@ if (!wanted || wanted.has('s3-latency')) {
   process.stderr.write('\n');
   extras.s3 = s3;
   console.log(`\nS3 (moto behind a delaying proxy): ${describeS3Latency(s3)}`);
+}
+if (!wanted || wanted.has('athena-1m')) {
+  process.stderr.write('athena-1m: the local analyzer and the Athena SELECT (in DuckDB) on 1 M generated records …\n');
+  const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+  const run = await runNode([vitest, 'run', 'test/athena/generated-capture.test.ts'], { FLOWDUMP_ATHENA_RECORDS: '1000000' });
+  const line = `${run.stdout}\n${run.stderr}`.split('\n').find((text) => /^\d+ records, \d+ connections/.test(text.trim()));
+  if (run.code !== 0) throw new Error(`the engines disagree on 1 M records (test/athena/generated-capture.test.ts exited with ${run.code}):\n${run.stdout.slice(-4000)}`);
+  extras.athena = { equal: true, detail: line?.trim() };
+  console.log(`\nLocal vs Athena SQL (DuckDB), 1 M generated records: the same summary. ${line?.trim() ?? ''}`);
 }
 if (args.json) console.log(JSON.stringify({ results, ...extras }, null, 2));

@@ -6,16 +6,24 @@
 //
 // (b) every row of the handshake-verdict table; (a)/(c) our typed records against the
 // expected parse of obsrvbl flowlogs-reader, Elastic beats and integrations, and the
-// OpenTelemetry collector, after the normalisations CONFORMANCE.md lists. Prints one line per
+// OpenTelemetry collector, after the normalisations CONFORMANCE.md lists; (athena) the Athena
+// summary SELECT, run in DuckDB over each sample loaded as Athena's text table reads it, against
+// the local analyzer's summary of the same sample. Prints one line per
 // check, writes {"passed","failed","checks"} to --summary-file (.ci/run adds it to its count)
 // and exits 1 when a check fails. Where a peer deliberately differs from flowdump's rules (docs/analyzer.md) the check
 // passes and names the difference; docs/conformance.md lists them.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { flagNames } from '../dist/analyze/classify.js';
 import { analyzeSources, readSources, recordCallbackSink } from '../dist/analyze/run.js';
 import { localSources } from '../dist/analyze/sources.js';
 import { parseLogFormat } from '../dist/format/template.js';
+import { athenaColumns } from '../dist/athena/columns.js';
+import { textFields } from '../dist/athena/run.js';
+import { summaryFromAnswer } from '../dist/athena/summary-rows.js';
+import { summarySql } from '../dist/athena/summary-sql.js';
+import { comparable, duckdbSummary, fileLines } from './athena-duckdb.mjs';
 
 
 // ---------------------------------------------------------------------------------------------
@@ -95,6 +103,8 @@ async function analyze(paths, format) {
 // checks
 
 const checks = [];
+/** samples a check cannot apply to, with why: printed, listed in the summary file, not counted */
+const skipped = [];
 
 /** A check collects differences; `deliberate` ones are documented (docs/conformance.md), not failures. */
 class Diff {
@@ -660,6 +670,148 @@ async function countsOnlyChecks() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// (athena) the Athena SELECT (docs/athena.md) against the local analyzer, sample by sample
+
+const ATHENA_ENGINE = { athenaColumns, summarySql, summaryFromAnswer, textFields, shims: new URL('../test/fixtures/athena/duckdb-shims.sql', import.meta.url).pathname };
+
+/** Elastic's integrations pipeline picks the format by token count; so do the checks of its files. */
+function formatByTokenCount(path) {
+  const counts = new Set(
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => (line.trim().startsWith('{') ? JSON.parse(line).message : line).trim().split(/\s+/).length),
+  );
+  return counts.size === 1 ? FORMATS_BY_TOKENS[[...counts][0]] : undefined;
+}
+
+/** Why the Athena table flowdump makes cannot describe a file (it reads space-separated text or Parquet with AWS's types), or undefined. */
+async function athenaCannotDescribe(path, lines) {
+  if (path.endsWith('.parquet')) {
+    const { parquetMetadata, parquetSchema } = await import('hyparquet');
+    const bytes = readFileSync(path);
+    const schema = parquetSchema(parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+    const fields = schema.children.map((child) => child.element.name.replace(/_/g, '-'));
+    const types = new Map(athenaColumns(fields).map((column, i) => [fields[i], column.type]));
+    const text = schema.children.filter((child) => types.get(child.element.name.replace(/_/g, '-')) !== 'string' && child.element.type === 'BYTE_ARRAY').map((child) => child.element.name);
+    return text.length > 0 ? `Parquet with numbers stored as text (${text.join(', ')}): the table declares AWS's int/bigint types, which Athena's Parquet reader refuses for text columns` : undefined;
+  }
+  const first = lines.find((line) => line.trim() !== '') ?? '';
+  if (first.trimStart().startsWith('{')) return 'JSON (a CloudWatch Logs envelope or {"message": …} lines): the table reads space-separated text';
+  if (first.includes(',')) return 'CSV: the table reads space-separated text';
+  return undefined;
+}
+
+/** Every value of a comparable summary, by path (arrays by index), as JSON. */
+function leaves(value, path = '', out = new Map()) {
+  if (value !== null && typeof value === 'object') {
+    const keys = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+    if (keys.length === 0) out.set(path, JSON.stringify(value));
+    for (const key of keys) leaves(value[key], path ? `${path}.${key}` : String(key), out);
+  } else out.set(path, JSON.stringify(value));
+  return out;
+}
+
+/** The local and the DuckDB-run Athena summaries of one file, compared value by value. */
+async function compareEngines(d, path, format) {
+  const local = (await analyze([path], format)).summary;
+  const athena = (await duckdbSummary([path], ATHENA_ENGINE, { fields: format?.split(' ') })).summary;
+  const ours = leaves(comparable(athena));
+  const theirs = leaves(comparable(local));
+  const before = d.diffs.length;
+  for (const key of [...new Set([...ours.keys(), ...theirs.keys()])].sort()) d.equal(`${key} (athena vs local)`, ours.get(key), theirs.get(key));
+  const differing = d.diffs.slice(before);
+  if (differing.length > 0 && differing.every((diff) => /(^|\.)retriedSyn /.test(diff))) {
+    d.diffs.push('the two engines differ ONLY in retried SYNs: the local verdict depends on which interface\'s SYN record it reads first (docs/athena.md)');
+  }
+  return { local, athena };
+}
+
+/**
+ * Lines that Athena's text reader (one space per field, every line a record but the first) reads
+ * otherwise than the local analyzer: lines it calls malformed, blank lines, repeated header
+ * lines, and lines with runs of spaces (their fields shift). With their line numbers and why.
+ */
+async function linesReadOtherwise(path, lines, format, header) {
+  const read = await readRecords([path], format);
+  const records = new Set(read.records.map((entry) => entry.line));
+  const malformed = new Set(read.malformed.map((entry) => entry.line));
+  const out = [];
+  lines.forEach((line, i) => {
+    const n = i + 1;
+    if (n === 1 && header) return;
+    if (malformed.has(n)) out.push({ line: n, why: 'malformed' });
+    else if (!records.has(n)) out.push({ line: n, why: line.trim() === '' ? 'blank' : 'a header again' });
+    else if (line !== line.trim().split(/\s+/).join(' ')) out.push({ line: n, why: 'runs of spaces' });
+  });
+  return out;
+}
+
+async function athenaChecks() {
+  const beats = ['accept-reject-traffic.log', 'bad.log', 'custom-nat-gateway.log', 'custom-transit-gateway.log', 'ipv6.log', 'no-data-skip-data.log', 'tcp-flag-sequence-skip-data.log', 'tcp-flag-sequence.log'];
+  const integrations = ['test-ecs-samples.log', 'test-extra-samples.log', 'test-tcp-flag-sequence.log', 'test-tgw-samples.log', 'test-v5-all-fields.log', 'test-v8-samples.log', 'test-with-message-field.log'];
+  /** every sample file the checks above read, with the format they read it with */
+  const files = [
+    ...['example-tcp-flag.log', 'example-tgw.log', 'example-traffic-path.log', 'example-accepted-rejected.log', 'example-nat.log'].map((file) => [sample('awsdocs-amazon-vpc-user-guide', file)]),
+    ...beats.map((file) => [sample('elastic-beats', file)]),
+    ...integrations.map((file) => [sample('elastic-integrations', file), 'token count']),
+    ...['markdown-v1.1.0', 'markdown-v1.5.0'].map((dir) => [sample('ocsf-examples', dir, 'vpcflowlog.raw')]),
+    [sample('opensearch-catalog', 'raw.log')],
+    ...['aws-flow-logs-10.3.11.57-142.250.185.91.log', 'aws-test_flow_logs.log', 'aws-analyzer_sorting_test.log'].map((file) => [sample('grafana-vpc-flow-logs-analyzer', file)]),
+    ...['V2_RECORDS', 'V3_FILE', 'V4_FILE', 'V5_FILE', 'V6_FILE'].map((name) => [sample('obsrvbl-flowlogs-reader', `test_flowlogs_reader.${name}.log`)]),
+    [sample('obsrvbl-flowlogs-reader', 'flows.parquet')],
+    ...['valid_vpc_flow_log_multi.log', 'valid_vpc_flow_log_ecs.log', 'valid_tgw_flow_log.log', 'vpc_flow_log_too_few_fields.log', 'vpc_flow_log_too_many_fields.log'].map((file) => [sample('otel-collector-contrib', file)]),
+    [sample('otel-collector-contrib', 'valid_vpc_flow_cw_custom.json'), 'version interface-id srcaddr dstaddr'],
+    ...['sample1.log', 'sample2.log.gz'].map((file) => [sample('m-mizutani-aws-vpcflowlogs-parquet', file)]),
+  ];
+  const scratch = mkdtempSync(join(tmpdir(), 'flowdump-conformance-athena-'));
+  try {
+    for (const [path, given] of files) {
+      const name = path.slice(SAMPLES.length + 1);
+      if (!existsSync(path)) {
+        await check(`(athena) ${name}`, async () => readFileSync(path));
+        continue;
+      }
+      const format = given === 'token count' ? formatByTokenCount(path) : given;
+      const lines = path.endsWith('.parquet') ? [] : fileLines(path);
+      const cannot = await athenaCannotDescribe(path, lines);
+      if (cannot) {
+        skipped.push({ name: `(athena) ${name}`, reason: cannot });
+        console.log(`SKIP  (athena) ${name}: not an Athena table flowdump makes: ${cannot}`);
+        continue;
+      }
+      const header = lines.length > 0 && textFields(lines[0], format ? parseLogFormat(format, 'template') : undefined).header;
+      const otherwise = path.endsWith('.parquet') ? [] : await linesReadOtherwise(path, lines, format, header);
+      const alike = lines.length - (header ? 1 : 0) - otherwise.length;
+      if (lines.length > 0 && alike === 0) {
+        const reason = `no line that Athena reads as flowdump does (${otherwise.map((o) => `${o.line}: ${o.why}`).join(', ')})`;
+        skipped.push({ name: `(athena) ${name}`, reason });
+        console.log(`SKIP  (athena) ${name}: ${reason}`);
+        continue;
+      }
+      await check(`(athena) ${name}${format ? ` (--log-format ${format.split(' ').length} fields)` : ''}: the SELECT in DuckDB gives the local analyzer's summary`, async (d) => {
+        if (otherwise.length === 0) {
+          await compareEngines(d, path, format);
+          return;
+        }
+        // Athena reads every line but the header as a record: the total counts them all, nothing is malformed
+        const athena = (await duckdbSummary([path], ATHENA_ENGINE, { fields: format?.split(' ') })).summary;
+        d.equal('records.total in Athena (every line but the header)', athena.records.total, lines.length - (header ? 1 : 0));
+        d.equal('records.malformed in Athena', athena.records.malformed, 0);
+        // and on the lines both read alike, the summaries are equal
+        const keep = new Set(otherwise.map((o) => o.line));
+        const copy = join(scratch, name.replace(/[/\\]/g, '_').replace(/\.gz$/, ''));
+        writeFileSync(copy, `${lines.filter((_, i) => !keep.has(i + 1)).join('\n')}\n`);
+        await compareEngines(d, copy, format);
+        d.deliberate.add(`Athena reads ${otherwise.length} line(s) otherwise (${otherwise.map((o) => `${o.line}: ${o.why}`).join(', ')}; docs/athena.md); compared on the other ${alike}`);
+      });
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 if (!existsSync(SAMPLES)) {
   console.error(`conformance: no samples directory at ${SAMPLES}`);
@@ -671,12 +823,13 @@ await elasticChecks();
 await otelChecks();
 await awsdocsParserChecks();
 await countsOnlyChecks();
+await athenaChecks();
 
 const passed = checks.filter((c) => c.passed).length;
 const failed = checks.length - passed;
-console.log(`conformance: ${passed} passed, ${failed} failed`);
+console.log(`conformance: ${passed} passed, ${failed} failed${skipped.length > 0 ? ` (${skipped.length} sample(s) not checked against Athena, not counted: see SKIP lines)` : ''}`);
 if (options.summaryFile) {
   mkdirSync(dirname(resolve(options.summaryFile)), { recursive: true });
-  writeFileSync(options.summaryFile, `${JSON.stringify({ passed, failed, checks }, null, 2)}\n`);
+  writeFileSync(options.summaryFile, `${JSON.stringify({ passed, failed, checks, skipped }, null, 2)}\n`);
 }
 process.exitCode = failed > 0 ? 1 : 0;

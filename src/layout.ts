@@ -59,11 +59,16 @@ export const STATE_LAST_END = 4;
 export const STATE_RECORDS = 5;
 /** tcp-flags OR-ed per side (6 bits each: side 0, side 1), and the STATE_*_BIT bits */
 export const STATE_FLAGS = 6;
-/** Start of the first SYN record of side 0, side 1 (+ side; NaN: none). */
+/** Start of the earliest SYN record of side 0, side 1 (+ side; 0 when one has no start; NaN: none). */
 export const STATE_SYN_START = 7;
-/** + side: the first SYN record's interface hash * 4 + the packets of the SYN records on it (at most 2). */
-export const STATE_SYN = 9;
-export const STATE_STRIDE = 11;
+/**
+ * Two slots of two numbers, each for the SYN records of one side on one interface: the
+ * interface hash * 8 + side * 4 + their packets (at most 2), then the start of the first of them
+ * (0 when it has none); -1 when unused. A side and interface beyond these two are kept apart
+ * (assembly/connection-table.ts). Together they set the STATE_RETRY_* and STATE_SYN_PACKETS_* bits.
+ */
+export const STATE_SYN_SLOTS = 9;
+export const STATE_STRIDE = 13;
 /** Some record has action REJECT. */
 export const STATE_REJECT_BIT = 1 << 12;
 /** A SYN-ACK in an ACCEPT record. */
@@ -72,11 +77,14 @@ export const STATE_SYNACK_ACCEPT_BIT = 2 << 12;
 export const STATE_EVIDENCE_SHIFT = 14;
 /** The low bits of STATE_FLAGS a verdict depends on: both sides' flags, the two bits above and the evidence. */
 export const STATE_VERDICT_BITS = STATE_EVIDENCE_SHIFT + META_EVIDENCE_BITS;
-/** A SYN from side 0, side 1 seen in two windows. */
+/** On some interface, SYN records of side 0, side 1 in two windows. */
 export const STATE_RETRY_BIT0 = 1 << STATE_VERDICT_BITS;
 export const STATE_RETRY_BIT1 = 2 << STATE_VERDICT_BITS;
 /** A record of this connection matched the focus expression. */
 export const STATE_FOCUS_BIT = 4 << STATE_VERDICT_BITS;
+/** On some interface, SYN records of side 0, side 1 holding more than one packet in all. */
+export const STATE_SYN_PACKETS_BIT0 = 8 << STATE_VERDICT_BITS;
+export const STATE_SYN_PACKETS_BIT1 = 16 << STATE_VERDICT_BITS;
 /** Connections per block of state (1 << STATE_BLOCK_BITS). */
 export const STATE_BLOCK_BITS = 16;
 

@@ -5,6 +5,8 @@
  * tcp-flags bits (https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html):
  * FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32 — ACK is only reported together with SYN.
  */
+import { STATE_RETRY_BIT0, STATE_RETRY_BIT1, STATE_SYN_PACKETS_BIT0, STATE_SYN_PACKETS_BIT1 } from '../layout.js';
+
 export const FIN = 1;
 export const SYN = 2;
 export const RST = 4;
@@ -43,6 +45,19 @@ export interface Verdict {
 export const hasSyn = (flags: number): boolean => (flags & SYN) !== 0 && (flags & ACK) === 0;
 export const hasSynAck = (flags: number): boolean => (flags & SYN_ACK) === SYN_ACK;
 export const hasRst = (flags: number): boolean => (flags & RST) !== 0;
+
+/**
+ * Whether the client retried its SYN (docs/analyzer.md#retried-syns), from a connection's
+ * state flags (STATE_FLAGS: tcp-flags per side, and what the connection table saw per
+ * interface). Without a SYN-ACK every packet of the SYN records is a SYN, so more than one on
+ * an interface is a retry; with one, only SYN records in two windows on an interface are.
+ */
+export function retriedSyn(stateFlags: number, client: number, withoutSynAck: boolean): boolean {
+  if (!hasSyn((stateFlags >> (6 * client)) & 63)) return false;
+  const twoWindows = client === 0 ? STATE_RETRY_BIT0 : STATE_RETRY_BIT1;
+  const packets = client === 0 ? STATE_SYN_PACKETS_BIT0 : STATE_SYN_PACKETS_BIT1;
+  return (stateFlags & (withoutSynAck ? twoWindows | packets : twoWindows)) !== 0;
+}
 
 /** First matching rule wins; every connection gets exactly one class. */
 export function classifyConnection(evidence: ConnectionEvidence): Verdict {

@@ -13,16 +13,13 @@ import {
   STATE_PACKETS as PACKETS,
   STATE_RECORDS as RECORDS,
   STATE_REJECT_BIT as REJECT_BIT,
-  STATE_RETRY_BIT0 as RETRY_BIT0,
-  STATE_RETRY_BIT1 as RETRY_BIT1,
   STATE_STRIDE as STRIDE,
-  STATE_SYN as SYN,
   STATE_SYN_START as SYN_START,
   STATE_SYNACK_ACCEPT_BIT as SYNACK_ACCEPT_BIT,
   STATE_VERDICT_BITS as VERDICT_BITS,
 } from '../layout.js';
 import { canonicalPort, ConnectionIndex, KEY_WORDS } from './connection-index.js';
-import { classifyConnection, flagLetters, hasSyn, type TcpClass, type Verdict } from './classify.js';
+import { classifyConnection, flagLetters, retriedSyn, type TcpClass, type Verdict } from './classify.js';
 import {
   FACT_KEY,
   RecordTally,
@@ -329,11 +326,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
    * (retransmission); with one, only a SYN seen again in a later window shows.
    */
   private retried(i: number, client: number, cls: TcpClass): boolean {
-    if (!hasSyn(this.flagsOf(i, client))) return false;
-    const crossWindow = (this.get(i, FLAGS) & (client === 0 ? RETRY_BIT0 : RETRY_BIT1)) !== 0;
-    if (cls === 'established') return crossWindow;
-    const syn = this.get(i, SYN + client);
-    return crossWindow || syn - Math.floor(syn / 4) * 4 > 1;
+    return retriedSyn(this.get(i, FLAGS), client, cls !== 'established');
   }
 
   /**
@@ -397,15 +390,7 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     const category = code >> CODE_CATEGORY_SHIFT;
     peers.count(peer, category);
 
-    // retried(), on the numbers at hand
-    let retried = false;
-    if (hasSyn((flags >> (6 * client)) & 63)) {
-      retried = (flags & (client === 0 ? RETRY_BIT0 : RETRY_BIT1)) !== 0;
-      if (!retried && cls !== ESTABLISHED) {
-        const syn = state[at + SYN + client];
-        retried = syn - Math.floor(syn / 4) * 4 > 1;
-      }
-    }
+    const retried = retriedSyn(flags, client, cls !== ESTABLISHED);
     counts.retriedSyn += retried ? 1 : 0;
     const firstStart = state[at + FIRST_START];
     const lowConfidence = cls === UNANSWERED && overlaps(skip, firstStart, state[at + LAST_END]);

@@ -76,8 +76,10 @@ export class PeerRows {
    * thousands of peers, most of which cannot make the list on their numbers alone.
    */
   top(limit: number): PeerRow[] {
+    const endpoints: (Endpoint | undefined)[] = [];
+    const endpoint = (row: number): Endpoint => (endpoints[row] ??= this.endpoint(row));
     const texts: (string | undefined)[] = [];
-    const text = (row: number): string => (texts[row] ??= displayEndpoint(this.endpoint(row)));
+    const text = (row: number): string => (texts[row] ??= displayEndpoint(endpoint(row)));
     const data = this.data;
     const compare = (a: number, b: number): number => {
       const at = a * PEER_ROW;
@@ -86,7 +88,7 @@ export class PeerRows {
         failuresOf(data, bt + PEER_COUNTS) - failuresOf(data, at + PEER_COUNTS) ||
         resetOf(data, bt + PEER_COUNTS) - resetOf(data, at + PEER_COUNTS) ||
         connectionsOf(data, bt + PEER_COUNTS) - connectionsOf(data, at + PEER_COUNTS) ||
-        text(a).localeCompare(text(b))
+        peerOrder(endpoint(a), endpoint(b))
       );
     };
     let best: number[];
@@ -190,4 +192,13 @@ export function peerHash(address: number, port: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0xc2b2ae35);
   return h ^ (h >>> 16);
+}
+
+/**
+ * Peers that tie on their counts go by address (its text, by code point), then port (a number;
+ * none first): the ORDER BY of the Athena SELECT, so both engines cut the list at the same peer.
+ */
+export function peerOrder(a: Endpoint, b: Endpoint): number {
+  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  return (a.port ?? -1) - (b.port ?? -1);
 }

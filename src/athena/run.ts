@@ -82,11 +82,11 @@ export async function estimateScan(s3: S3Port, request: Pick<AthenaRequest, 'buc
   return { objects, bytes, usd: scanCostUsd(bytes), location, firstKey };
 }
 
-/** The fields of the data: its header line (text), else the given format. */
-async function dataFields(s3: S3Port, bucket: string, key: string, format: LogFormat | undefined): Promise<readonly string[]> {
+/** The fields of the data and whether its objects start with a header line: the first object's first line (text), else the given format. */
+async function dataFields(s3: S3Port, bucket: string, key: string, format: LogFormat | undefined): Promise<TextFields> {
   if (/\.parquet$/i.test(key)) {
     if (!format) throw new UsageError(`s3://${bucket}/${key} is Parquet: give its fields with --log-format for the Athena table`, { code: 'bad-format' });
-    return format.fields;
+    return { fields: format.fields, header: false };
   }
   let head = '';
   const bytes = s3.getObject(bucket, key);
@@ -96,10 +96,24 @@ async function dataFields(s3: S3Port, bucket: string, key: string, format: LogFo
     if (head.includes('\n') || head.length > 4096) break;
   }
   text.destroy();
-  const first = head.split('\n')[0].trim();
-  if (/^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$/.test(first)) return parseLogFormat(first, 'header', `the header of s3://${bucket}/${key}`).fields;
-  if (format) return format.fields;
-  return parseLogFormat('version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status', 'default').fields;
+  return textFields(head.split('\n')[0], format, `the header of s3://${bucket}/${key}`);
+}
+
+export interface TextFields {
+  fields: readonly string[];
+  /** the first line is a header: the table skips the first line of every object */
+  header: boolean;
+}
+
+/**
+ * The columns of a text table from its data's first line: a header line names them (and is
+ * skipped); a headerless object is all records, in the given format or version 2.
+ */
+export function textFields(firstLine: string, format: LogFormat | undefined, where = 'the header'): TextFields {
+  const first = firstLine.trim();
+  if (/^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$/.test(first)) return { fields: parseLogFormat(first, 'header', where).fields, header: true };
+  if (format) return { fields: format.fields, header: false };
+  return { fields: parseLogFormat('version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status', 'default').fields, header: false };
 }
 
 /**
@@ -116,16 +130,16 @@ export async function analyzeWithAthena(deps: AthenaDeps, request: AthenaRequest
       { code: 'over-scan-cost' },
     );
   }
-  const fields = await dataFields(deps.s3, request.bucket, estimate.firstKey, request.format);
+  const { fields, header } = await dataFields(deps.s3, request.bucket, estimate.firstKey, request.format);
   const workgroup = await deps.athena.getWorkGroup(request.workgroup);
   // a workgroup with managed results refuses an OutputLocation; one with its own location (or enforced settings) uses it
   const outputLocation = workgroup.managed || workgroup.outputLocation ? undefined : request.defaultResults;
-  const table = `${DATABASE}.${tableName(estimate.location, fields)}`;
+  const table = `${DATABASE}.${tableName(estimate.location, fields, header)}`;
   let scanned = 0;
   let lastId = '';
   const statements: [AthenaProgress['step'], string][] = [
     ['database', createDatabaseSql()],
-    ['table', createTableSql(estimate.location, fields)],
+    ['table', createTableSql(estimate.location, fields, { header })],
     [
       'summary',
       summarySql({ table, fields, since: request.since, until: request.until, partitionFilter: partitionFilter(estimate.location, request), maxPeers: request.maxPeers }),

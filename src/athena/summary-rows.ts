@@ -1,5 +1,6 @@
 import { classifyConnection, flagLetters, type TcpClass } from '../analyze/classify.js';
 import { connectionId } from '../analyze/fold.js';
+import { peerOrder } from '../analyze/peer-rows.js';
 import { headline, SUMMARY_SCHEMA, type ConnectionReport, type PeerRow, type Summary, type TimelineRow } from '../analyze/summary.js';
 import { SUMMARY_COLUMNS } from './summary-sql.js';
 
@@ -119,7 +120,7 @@ export function summaryFromAnswer(rows: readonly AnswerRow[], facts: { fields: r
       : 'the data has no tcp-flags field, so handshakes cannot be judged: TCP connections are only told apart as rejected or midstream';
   }
   timeline.sort((a, b) => a.minute.localeCompare(b.minute));
-  peers.sort((a, b) => b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || a.peer.localeCompare(b.peer));
+  peers.sort((a, b) => b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || peerOrder(a, b));
   const weight = (cls: TcpClass) => ['refused', 'unanswered', 'rejected'].indexOf(cls);
   failures.sort((a, b) => weight(a.class) - weight(b.class) || Number(b.retriedSyn) - Number(a.retriedSyn) || (a.firstSeen ?? '').localeCompare(b.firstSeen ?? '') || parseInt(a.id, 16) - parseInt(b.id, 16) || a.rank - b.rank);
   const summary: EngineSummary = {

@@ -9,9 +9,8 @@ import { athenaColumns, NODATA_FIELDS } from './columns.js';
  * state, interfaces, NAT hops, SKIPDATA windows → connections → verdicts → (GROUPING SETS)
  * classes, minutes, peers, failures. The answer is a summary (a few hundred rows), never the records.
  *
- * Where the local analyzer depends on the order it read records in (which interface's SYN
- * records count for a retried SYN: the first read), this takes the interface with the earliest
- * SYN; they differ only when one connection's SYNs look different on two interfaces.
+ * A retried SYN is judged per interface (the connection state is first grouped by interface)
+ * and any interface that shows one counts, as the local analyzer does.
  */
 export interface SummarySqlOptions {
   /** `database.table` */
@@ -67,7 +66,7 @@ raw AS (
     ${sa} AS sa, ${da} AS da, ${num('srcport')} AS sp, ${num('dstport')} AS dp,
     ${num('tcp-flags')} AS f, ${num('packets')} AS pk, ${num('bytes')} AS bt, ${num('start')} AS st, ${num('end')} AS en,
     CASE WHEN substr(${col('action', 'VARCHAR')}, 1, 1) = 'R' THEN 1 ELSE 0 END AS rj,
-    ${col('interface-id', 'VARCHAR')} AS iface,
+    ${text('interface-id')} AS iface,
     ${natSrc} AS nat_s, ${natDst} AS nat_d
   FROM ${options.table}${where.length > 0 ? `\n  WHERE ${where.join(' AND ')}` : ''}
 ),
@@ -116,11 +115,11 @@ conn AS (
     bitwise_or_agg(f0) AS f0, bitwise_or_agg(f1) AS f1, max(synack_ok) AS synack_ok,
     sum(pk0) AS pk0, sum(pk1) AS pk1,
     min(s0_first) AS s0_first,
-    min_by(CASE WHEN s0_last > s0_first THEN 1 ELSE 0 END, coalesce(s0_first * 8 + (3 - least(s0_pk, 3)) * 2 + CASE WHEN s0_last > s0_first THEN 0 ELSE 1 END, 9000000000000000000)) AS s0_cross,
-    min_by(s0_pk, coalesce(s0_first * 8 + (3 - least(s0_pk, 3)) * 2 + CASE WHEN s0_last > s0_first THEN 0 ELSE 1 END, 9000000000000000000)) AS s0_pk,
+    max(CASE WHEN s0_last > s0_first THEN 1 ELSE 0 END) AS s0_cross,
+    max(CASE WHEN s0_pk > 1 THEN 1 ELSE 0 END) AS s0_many,
     min(s1_first) AS s1_first,
-    min_by(CASE WHEN s1_last > s1_first THEN 1 ELSE 0 END, coalesce(s1_first * 8 + (3 - least(s1_pk, 3)) * 2 + CASE WHEN s1_last > s1_first THEN 0 ELSE 1 END, 9000000000000000000)) AS s1_cross,
-    min_by(s1_pk, coalesce(s1_first * 8 + (3 - least(s1_pk, 3)) * 2 + CASE WHEN s1_last > s1_first THEN 0 ELSE 1 END, 9000000000000000000)) AS s1_pk
+    max(CASE WHEN s1_last > s1_first THEN 1 ELSE 0 END) AS s1_cross,
+    max(CASE WHEN s1_pk > 1 THEN 1 ELSE 0 END) AS s1_many
   FROM g1
   WHERE NOT (gs = 15 AND ka IS NULL) AND NOT (gs = 62 AND kind <> 'skipdata') AND NOT (gs = 119 AND ifc IS NULL)
     AND NOT (gs = 123 AND via_s IS NULL) AND NOT (gs = 125 AND via_d IS NULL)
@@ -183,8 +182,8 @@ placed AS (
     CASE WHEN client = 0 THEN kbp ELSE kap END AS peer_port,
     CASE
       WHEN part <> 'conn' THEN 0
-      WHEN client = 0 AND syn0 = 1 THEN CASE WHEN s0_cross = 1 OR (cls <> 0 AND s0_pk > 1) THEN 1 ELSE 0 END
-      WHEN client = 1 AND syn1 = 1 THEN CASE WHEN s1_cross = 1 OR (cls <> 0 AND s1_pk > 1) THEN 1 ELSE 0 END
+      WHEN client = 0 AND syn0 = 1 THEN CASE WHEN s0_cross = 1 OR (cls <> 0 AND s0_many = 1) THEN 1 ELSE 0 END
+      WHEN client = 1 AND syn1 = 1 THEN CASE WHEN s1_cross = 1 OR (cls <> 0 AND s1_many = 1) THEN 1 ELSE 0 END
       ELSE 0
     END AS retried,
     -- the minute of the client's first SYN, else of the first record

@@ -67,8 +67,9 @@ export function dateText(layout: KeyLayout, seconds: number): string {
 }
 
 /** A stable table name per location and columns: the same prefix reuses its table. */
-export function tableName(location: DataLocation, fields: readonly string[]): string {
-  const hash = fnv1a(FNV_OFFSET, `s3://${location.bucket}/${location.base} ${location.layout} ${location.parquet ? 'parquet' : 'text'} ${fields.join(' ')}`);
+export function tableName(location: DataLocation, fields: readonly string[], header = true): string {
+  const kind = location.parquet ? 'parquet' : header ? 'text' : 'text-headerless';
+  const hash = fnv1a(FNV_OFFSET, `s3://${location.bucket}/${location.base} ${location.layout} ${kind} ${fields.join(' ')}`);
   return `flows_${location.bucket.replace(/[^a-z0-9]/g, '_').slice(0, 40)}_${hash.toString(16).padStart(8, '0')}`;
 }
 
@@ -81,10 +82,10 @@ export function createDatabaseSql(): string {
 /**
  * `CREATE EXTERNAL TABLE IF NOT EXISTS` over the location: columns by position from the data's
  * header (names and types as in AWS's DDL), text with one space between fields and the header
- * line skipped, or Parquet; `dt` projected over the layout's dates from 2006 (before VPC Flow
- * Logs existed) to now.
+ * line skipped (`header: false`, headerless text with --log-format: no line skipped), or Parquet;
+ * `dt` projected over the layout's dates from 2006 (before VPC Flow Logs existed) to now.
  */
-export function createTableSql(location: DataLocation, fields: readonly string[]): string {
+export function createTableSql(location: DataLocation, fields: readonly string[], options: { header?: boolean } = {}): string {
   if (fields.length === 0) throw new UsageError('no fields to make an Athena table of; give --log-format', { code: 'bad-format' });
   const { format, unit } = layoutOf(location);
   const columns = athenaColumns(fields)
@@ -95,7 +96,7 @@ export function createTableSql(location: DataLocation, fields: readonly string[]
     : "ROW FORMAT DELIMITED FIELDS TERMINATED BY ' '\nSTORED AS TEXTFILE";
   const start = location.layout.startsWith('hive') ? (unit === 'HOURS' ? 'year=2006/month=01/day=01/hour=00' : 'year=2006/month=01/day=01') : unit === 'HOURS' ? '2006/01/01/00' : '2006/01/01';
   const properties = [
-    ...(location.parquet ? [] : ["'skip.header.line.count'='1'"]),
+    ...(location.parquet || options.header === false ? [] : ["'skip.header.line.count'='1'"]),
     "'projection.enabled'='true'",
     "'projection.dt.type'='date'",
     // a format with quoted literals ('year='yyyy…) goes in a double-quoted Hive string: no escaping needed
@@ -105,7 +106,7 @@ export function createTableSql(location: DataLocation, fields: readonly string[]
     `'projection.dt.interval.unit'='${unit}'`,
     `'storage.location.template'='s3://${location.bucket}/${location.base}\${dt}/'`,
   ];
-  return `CREATE EXTERNAL TABLE IF NOT EXISTS ${DATABASE}.${tableName(location, fields)} (
+  return `CREATE EXTERNAL TABLE IF NOT EXISTS ${DATABASE}.${tableName(location, fields, options.header !== false)} (
 ${columns}
 )
 PARTITIONED BY (\`dt\` string)

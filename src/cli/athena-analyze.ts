@@ -8,6 +8,7 @@ import type { AwsContext } from '../aws/clients.js';
 import { isCaptureId } from '../capture/ids.js';
 import { UsageError } from '../errors.js';
 import { parseLogFormat, type LogFormat } from '../format/template.js';
+import type { ReportContext } from '../report/context.js';
 import { cliClock, identity, openAws } from './aws.js';
 import { findCapture } from './remote-sources.js';
 import type { CliContext, CommonOptions } from './context.js';
@@ -152,4 +153,21 @@ export function engineLine(summary: Summary): string {
   const engine = (summary as Summary & { engine?: { scannedBytes: number; scanCostUsd: number; queryExecutionId?: string } }).engine;
   if (!engine) return '';
   return `Athena scanned ${formatBytes(engine.scannedBytes)} (${formatUsd(engine.scanCostUsd)})${engine.queryExecutionId ? `, query ${engine.queryExecutionId}` : ''}`;
+}
+
+/**
+ * What the HTML report shows around an Athena summary: the engine line in its header, and in
+ * place of the ladders (which need the records, and Athena answers none) how to draw them.
+ */
+export function athenaReportContext(summary: Summary, inputs: readonly string[], context: ReportContext = {}): ReportContext {
+  const source = inputs.length === 1 ? inputs[0] : '<source>';
+  const first = summary.failures[0];
+  const show = `flowdump show ${source} --connection ${first?.id ?? '<id>'}`;
+  const filter = first ? `host ${first.client.address} and port ${first.server.port}` : "'<filter>'";
+  return {
+    ...context,
+    inputs: [...inputs],
+    engine: engineLine(summary),
+    laddersUnavailable: `they need each connection's records, and the Athena engine answers only the summary; to draw them, analyze those connections with the local engine and a filter (flowdump analyze ${source} ${filter} --html report.html) or list one's records with ${show}, on a prefix as narrow as one day's folder to download less`,
+  };
 }

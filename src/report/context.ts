@@ -32,6 +32,8 @@ export interface ReportContext {
   version?: string;
   /** what was analyzed, as given on the command line (paths, s3://…, -) */
   inputs?: string[];
+  /** which engine answered and what it cost, when not the local analyzer (e.g. "Athena scanned 7.9 GB ($0.04)") */
+  engine?: string;
   /** why there are no ladder diagrams although there are failed connections (e.g. stdin too large to keep) */
   laddersUnavailable?: string;
 }

@@ -116,10 +116,11 @@ function header(summary: Summary, context: ReportContext): string {
   const multiDay = (summary.window.start ?? '').slice(0, 10) !== (summary.window.end ?? '').slice(0, 10);
   const window = summary.window.start ? `${summary.window.start.slice(0, 10)} ${hhmm(summary.window.start)}–${hhmm(summary.window.end, multiDay)} UTC` : 'no timestamps in the data';
   const inputs = context.inputs?.length ? `<p class="meta">Input: ${context.inputs.map((input) => `<code>${esc(input)}</code>`).join(' ')}</p>` : '';
+  const engine = context.engine ? `<p class="meta" data-kind="engine">Engine: ${esc(context.engine)}</p>` : '';
   return `<header>
 <h1>flowdump <span>TCP handshake report</span></h1>
 <p class="meta">${esc(window)} · ${plural(records.total, 'record')} from ${plural(summary.sources.count, 'source')} · ${plural(summary.interfaces.count, 'interface')}</p>
-${inputs}
+${inputs}${engine}
 <nav><a href="#timeline">When</a><a href="#peers">Peers</a>${summary.explanations ? '<a href="#why">Why</a>' : ''}<a href="#failures">Failed connections</a><a href="#ladders">Ladders</a><a href="#blind-spots">Blind spots</a>${context.capture ? '<a href="#capture">Capture</a>' : ''}</nav>
 </header>`;
 }

@@ -132,6 +132,40 @@ describe('retried SYN', () => {
     ]);
     expect(summary.tcp).toMatchObject({ connections: 1, unanswered: 1, retriedSyn: 0 });
   });
+
+  it('a retry that shows on any one interface counts, whichever interface is read first', async () => {
+    // the client's interface saw the SYN sent twice (two windows, three packets); the server's
+    // interface only the first one, a few seconds later
+    const lines = [
+      tcp(`${C}:40000`, `${S}:5432`, 2, { eni: 'eni-0server000000000', at: 2 }),
+      tcp(`${C}:40000`, `${S}:5432`, 2, { eni: 'eni-0client000000000', at: 0, packets: 2 }),
+      tcp(`${C}:40000`, `${S}:5432`, 2, { eni: 'eni-0client000000000', at: 61 }),
+      tcp(`${C}:40000`, `${S}:5432`, 2, { eni: 'eni-0firewall0000000', at: 1 }),
+    ];
+    for (let k = 0; k < lines.length; k++) {
+      for (const order of [[...lines.slice(k), ...lines.slice(0, k)], [...lines.slice(k), ...lines.slice(0, k)].reverse()]) {
+        const summary = await analyzeLines(order);
+        expect(summary.tcp).toMatchObject({ unanswered: 1, retriedSyn: 1 });
+        // the timeline counts the connection in the minute of its earliest SYN, on any interface
+        expect(summary.timeline.map((row) => row.minute)).toEqual([minute(0)]);
+      }
+    }
+  });
+
+  it('per interface, across thousands of connections seen on three interfaces each', async () => {
+    const lines: string[] = [];
+    for (let n = 0; n < 3000; n++) {
+      const client = `${C}:${20000 + n}`;
+      // every third connection retried on the third interface only (two windows there)
+      lines.push(tcp(client, `${S}:5432`, 2, { eni: 'eni-0a00000000000000', at: 0 }));
+      lines.push(tcp(client, `${S}:5432`, 2, { eni: 'eni-0b00000000000000', at: 0 }));
+      lines.push(tcp(client, `${S}:5432`, 2, { eni: 'eni-0c00000000000000', at: 0 }));
+      if (n % 3 === 0) lines.push(tcp(client, `${S}:5432`, 2, { eni: 'eni-0c00000000000000', at: 61 }));
+    }
+    const forward = await analyzeLines(lines);
+    expect(forward.tcp).toMatchObject({ connections: 3000, unanswered: 3000, retriedSyn: 1000 });
+    expect((await analyzeLines([...lines].reverse())).tcp.retriedSyn).toBe(1000);
+  });
 });
 
 describe('rejected', () => {
@@ -363,7 +397,8 @@ describe('timeline, peers and failures', () => {
     // the whole order is the documented one
     for (let k = 1; k < all.peers.length; k++) {
       const [a, b] = [all.peers[k - 1], all.peers[k]];
-      expect(b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || a.peer.localeCompare(b.peer)).toBeLessThanOrEqual(0);
+      // ties: by address (code point), then port as a number
+      expect(b.failures - a.failures || b.reset - a.reset || b.connections - a.connections || (a.address < b.address ? -1 : a.address > b.address ? 1 : (a.port ?? -1) - (b.port ?? -1))).toBeLessThanOrEqual(0);
     }
     const weight = { refused: 0, unanswered: 1, rejected: 2, established: 3, midstream: 4 };
     for (let k = 1; k < all.failures.length; k++) {

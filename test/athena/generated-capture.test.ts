@@ -27,26 +27,10 @@ test(`a generated capture of ${RECORDS.toLocaleString('en-US')} records: the sam
   const athena = (await duckdbSummary([file])).summary;
   const duckSeconds = (performance.now() - started) / 1000;
   expect(local.tcp.connections).toBe(truth.tcp.connections);
-  // A retried SYN is judged on the interface whose SYN record the local analyzer read first; the
-  // generator draws a SYN's packet count per interface, so for connections whose SYN is seen on two
-  // interfaces with 1 and 2 packets the local verdict depends on the read order. The SQL takes the
-  // interface with the earliest SYN and, on a tie, the one that shows a retry; with the opposite tie
-  // rule it counts the fewest. The local count must lie between the two; everything else is equal.
-  const strip = (summary: typeof local) => {
-    const { failures: _failures, tcp, ...rest } = comparable(summary);
-    return { ...rest, tcp: { ...tcp, retriedSyn: undefined } };
-  };
-  expect(strip(athena)).toEqual(strip(local));
-  const fewest = (await duckdbSummary([file], { sql: (sql) => sql.replace(/\(3 - least\((s[01])_pk, 3\)\) \* 2 \+ CASE WHEN (s[01])_last > (s[01])_first THEN 0 ELSE 1 END/g, 'least($1_pk, 3) * 2 + CASE WHEN $2_last > $3_first THEN 1 ELSE 0 END') })).summary;
-  console.log(`retried SYNs: local ${local.tcp.retriedSyn}, SQL ${athena.tcp.retriedSyn} (${fewest.tcp.retriedSyn} with the opposite tie rule)`);
-  expect(fewest.tcp.retriedSyn).toBeLessThan(athena.tcp.retriedSyn);
-  expect(local.tcp.retriedSyn).toBeGreaterThanOrEqual(fewest.tcp.retriedSyn);
-  expect(local.tcp.retriedSyn).toBeLessThanOrEqual(athena.tcp.retriedSyn);
-  const byId = new Map(local.failures.map((failure) => [failure.id, failure]));
-  const common = athena.failures.filter((failure) => byId.has(failure.id));
-  // (a connection taken for retried by one engine only moves ahead of its class in the list, and others out of it)
-  console.log(`failures listed by both: ${common.length} of ${local.failures.length}`);
-  expect(common.length).toBeGreaterThanOrEqual(Math.floor(local.failures.length * 0.5));
-  for (const failure of common) expect({ ...failure, retriedSyn: undefined }).toEqual({ ...byId.get(failure.id), retriedSyn: undefined });
-  console.log(`${RECORDS} records, ${local.tcp.connections} connections: local ${localSeconds.toFixed(1)} s, DuckDB (load + SELECT) ${duckSeconds.toFixed(1)} s; tcp ${JSON.stringify(athena.tcp)}; failures listed in both ${common.length} of ${local.failures.length}`);
+  // every count, class, peer, minute and listed failure, retried SYNs included (the generator
+  // draws a SYN's packet count per interface, so many connections show a retry on one of their
+  // two interfaces only)
+  expect(comparable(athena)).toEqual(comparable(local));
+  expect(local.tcp.retriedSyn).toBeGreaterThan(0);
+  console.log(`${RECORDS} records, ${local.tcp.connections} connections: local ${localSeconds.toFixed(1)} s, DuckDB (load + SELECT) ${duckSeconds.toFixed(1)} s; tcp ${JSON.stringify(athena.tcp)}; failures listed ${local.failures.length}`);
 });

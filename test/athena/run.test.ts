@@ -3,13 +3,14 @@ import { describe, expect, test } from 'vitest';
 import type { AthenaPort, QueryStatus, StartQuery, WorkGroupInfo } from '../../src/aws/athena.js';
 import type { ObjectInfo, S3Port } from '../../src/aws/s3.js';
 import { analyzeWithAthena, scanCostUsd, type AthenaRequest } from '../../src/athena/run.js';
+import { parseLogFormat } from '../../src/format/template.js';
 import { SUMMARY_COLUMNS } from '../../src/athena/summary-sql.js';
 import { FlowdumpError, UsageError, UserAbort } from '../../src/errors.js';
 
 const HEADER = 'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags';
 const BASE = 'AWSLogs/123456789012/vpcflowlogs/eu-west-1/';
 
-function fakeS3(objects: { key: string; size: number }[]): S3Port {
+function fakeS3(objects: { key: string; size: number }[], body = `${HEADER}\n2 1 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 60 1 2 ACCEPT OK 2\n`): S3Port {
   return {
     listObjects: () => ({
       async *[Symbol.asyncIterator]() {
@@ -18,7 +19,7 @@ function fakeS3(objects: { key: string; size: number }[]): S3Port {
     }),
     getObject: () => ({
       async *[Symbol.asyncIterator]() {
-        yield gzipSync(`${HEADER}\n2 1 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 60 1 2 ACCEPT OK 2\n`);
+        yield gzipSync(body);
       },
     }),
   } as unknown as S3Port;
@@ -119,5 +120,28 @@ describe('analyzeWithAthena', () => {
     expect(objects).toBe(1);
     expect(fake.started[2].sql).toContain("dt >= '2026/05/01' AND dt <= '2026/05/01'");
     expect(fake.started[2].sql).toContain(`coalesce("end", "start") >= ${since}`);
+  });
+  test('a header line names the columns and is skipped; headerless text (--log-format) skips no line, in a table of its own', async () => {
+    const withHeader = fakeAthena();
+    await analyzeWithAthena(deps(withHeader.port), request);
+    const headerDdl = withHeader.started[1].sql;
+    expect(headerDdl).toContain("'skip.header.line.count'='1'");
+    expect(headerDdl).toContain('`tcp_flags` int');
+
+    const headerless = fakeAthena();
+    const s3 = fakeS3([{ key: `${BASE}2026/05/01/x.log.gz`, size: 5_000 }], '2 1 eni-1 10.0.0.1 10.0.0.2 40000 443 6 1 60 1 2 ACCEPT OK 2\n');
+    await analyzeWithAthena(deps(headerless.port, s3), { ...request, format: parseLogFormat(HEADER, 'template') });
+    const ddl = headerless.started[1].sql;
+    expect(ddl).not.toContain('skip.header.line.count');
+    expect(ddl).toContain('`tcp_flags` int');
+    const name = (sql: string) => sql.match(/flowdump\.flows_[a-z0-9_]+/)![0];
+    expect(name(ddl)).not.toBe(name(headerDdl));
+    expect(headerless.started[2].sql).toContain(name(ddl));
+
+    // headerless without --log-format: version 2's columns
+    const v2 = fakeAthena();
+    await analyzeWithAthena(deps(v2.port, s3), request);
+    expect(v2.started[1].sql).not.toContain('skip.header.line.count');
+    expect(v2.started[1].sql).not.toContain('tcp_flags');
   });
 });

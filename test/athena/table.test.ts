@@ -38,5 +38,8 @@ describe('the Athena table over the four S3 key layouts', () => {
     expect(tableName(location, FIELDS)).toBe(tableName({ ...location }, FIELDS));
     expect(tableName(location, FIELDS)).not.toBe(tableName(location, FIELDS.slice(1)));
     expect(tableName(location, FIELDS)).toMatch(/^flows_bkt_[0-9a-f]{8}$/);
+    // headerless text: no line skipped, and a table of its own
+    expect(createTableSql(location, FIELDS, { header: false })).not.toContain('skip.header.line.count');
+    expect(tableName(location, FIELDS, false)).not.toBe(tableName(location, FIELDS));
   });
 });

@@ -7,7 +7,7 @@ describe('analyze --concurrency / --engine: bad values', () => {
     ['--engine bigquery', ['analyze', 's3://bucket/AWSLogs/', '--engine', 'bigquery'], /--engine must be local, athena or auto, not "bigquery"/],
     ['--engine athena on a local folder', ['analyze', 'examples/incident-capture', '--engine', 'athena'], /--engine athena reads one S3 prefix \(s3:\/\/bucket\/prefix\) or one capture id, not examples\/incident-capture/],
     ['--max-scan-cost lots', ['analyze', 's3://bucket/AWSLogs/', '--engine', 'athena', '--max-scan-cost', 'lots'], /--max-scan-cost must be an amount in USD such as 0\.50, not "lots"/],
-    ['--engine athena with --html', ['analyze', 's3://bucket/AWSLogs/', '--engine', 'athena', '--html', 'report.html'], /--html needs the records for its ladder diagrams: use it with --engine local/],
+    ['--engine athena with --html into a missing folder', ['analyze', 's3://bucket/AWSLogs/', '--engine', 'athena', '--html', 'no-such-folder/report.html'], /--html no-such-folder\/report\.html: the folder .*no-such-folder does not exist; create it or pick another path/],
   ];
   for (const [what, args, message] of cases) {
     it(`${what}: exit 2 and one sentence`, async () => {

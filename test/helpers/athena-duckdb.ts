@@ -1,135 +1,44 @@
 /**
- * Runs the Athena summary SELECT in DuckDB over files loaded the way Athena's text table reads
- * them (Hive's LazySimpleSerDe with `FIELDS TERMINATED BY ' '` and `skip.header.line.count=1`):
- * one space per field, missing trailing fields null, extra fields dropped, `-` and anything that is
- * not a whole number in range null in int/bigint columns, strings as written.
+ * The Athena summary SELECT in DuckDB over files loaded the way Athena's text table reads them
+ * (scripts/athena-duckdb.mjs, shared with the conformance run), with the SQL and its decoding
+ * from src/.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { athenaColumns } from '../../src/athena/columns.js';
 import { summaryFromAnswer, type AnswerRow, type EngineSummary } from '../../src/athena/summary-rows.js';
 import { summarySql } from '../../src/athena/summary-sql.js';
+import { textFields } from '../../src/athena/run.js';
 import type { Summary } from '../../src/analyze/summary.js';
-import { DEFAULT_FIELDS } from '../../src/format/fields.js';
+// @ts-expect-error: a plain .mjs module, shared with scripts/conformance.mjs
+import * as shared from '../../scripts/athena-duckdb.mjs';
 
-const SHIMS = join(import.meta.dirname, '..', 'fixtures', 'athena', 'duckdb-shims.sql');
-const INT_RANGE = 2 ** 31;
-const BIGINT_RANGE = 2n ** 63n;
-
-function hiveValue(raw: string | undefined, type: 'int' | 'bigint' | 'string'): string | null {
-  if (raw === undefined) return null;
-  if (type === 'string') return raw;
-  if (!/^[+-]?\d+$/.test(raw)) return null;
-  if (type === 'int') {
-    const value = Number(raw);
-    return value >= -INT_RANGE && value < INT_RANGE ? String(value) : null;
-  }
-  const value = BigInt(raw);
-  return value >= -BIGINT_RANGE && value < BIGINT_RANGE ? value.toString() : null;
-}
-
-/** The lines of a file as Athena's text reader sees them; the header line names the fields. */
-function fileLines(path: string): string[] {
-  const bytes = readFileSync(path);
-  const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  return lines.map((line) => line.replace(/\r$/, ''));
-}
-
-/** Whether the first line is a header (field names, as S3 text delivery writes). */
-function headerOf(line: string): string[] | undefined {
-  const tokens = line.trim().split(/\s+/);
-  return tokens.length > 0 && tokens.every((token) => /^[a-z][a-z0-9-]*$/.test(token)) && tokens.some((token) => ['srcaddr', 'version', 'tcp-flags', 'interface-id'].includes(token)) ? tokens : undefined;
-}
+const ENGINE = {
+  athenaColumns,
+  summarySql,
+  summaryFromAnswer,
+  textFields,
+  shims: join(import.meta.dirname, '..', 'fixtures', 'athena', 'duckdb-shims.sql'),
+};
 
 export interface DuckdbRun {
   summary: EngineSummary;
   sql: string;
   rows: AnswerRow[];
   fields: string[];
-}
-
-/** The fields of a Parquet file: its column names, `_` read as `-` (as S3 writes them). */
-async function parquetFields(file: string): Promise<string[]> {
-  const { parquetMetadata, parquetSchema } = await import('hyparquet');
-  const bytes = readFileSync(file);
-  const schema = parquetSchema(parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer));
-  return schema.children.map((child) => child.element.name.replace(/_/g, '-'));
+  /** the first line was a header: the first line of every file was skipped */
+  header: boolean;
 }
 
 /** `fields`: for headerless files (default: version 2), as `--log-format` gives them. */
 export async function duckdbSummary(files: readonly string[], options: { fields?: readonly string[]; sql?: (sql: string) => string } = {}): Promise<DuckdbRun> {
-  const parquet = files.length > 0 && files.every((file) => file.endsWith('.parquet'));
-  const loaded = parquet ? [] : files.map(fileLines);
-  const header = loaded.length > 0 ? headerOf(loaded[0][0] ?? '') : undefined;
-  const fields = parquet ? await parquetFields(files[0]) : (header ?? [...(options.fields ?? DEFAULT_FIELDS)]);
-  const columns = athenaColumns(fields);
-  const dir = mkdtempSync(join(tmpdir(), 'flowdump-duckdb-'));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    // one TSV with the values as Hive would type them (\N: null), read into a typed table
-    const out: string[] = [];
-    for (const lines of loaded) {
-      for (const line of header ? lines.slice(1) : lines) {
-        const tokens = line.split(' ');
-        out.push(columns.map((column, i) => hiveValue(tokens[i], column.type) ?? '\\N').join('\t'));
-      }
-    }
-    const tsv = join(dir, 'data.tsv');
-    writeFileSync(tsv, out.length > 0 ? `${out.join('\n')}\n` : '');
-    for (const statement of readFileSync(SHIMS, 'utf8').split(/;\s*\n/)) {
-      const sql = statement.replace(/^--.*$/gm, '').trim();
-      if (sql) await connection.run(sql);
-    }
-    await connection.run('CREATE SCHEMA flowdump');
-    const duckType = { int: 'INTEGER', bigint: 'BIGINT', string: 'VARCHAR' } as const;
-    await connection.run(`CREATE TABLE flowdump.flows (${columns.map((column) => `"${column.name}" ${duckType[column.type]}`).join(', ')})`);
-    if (parquet) {
-      // Athena's Parquet table: the file's columns under the table's types (null stays null)
-      const list = files.map((file) => `'${file}'`).join(', ');
-      await connection.run(`INSERT INTO flowdump.flows SELECT ${columns.map((column) => `CAST("${column.name}" AS ${duckType[column.type]})`).join(', ')} FROM read_parquet([${list}])`);
-    } else if (out.length > 0) {
-      const spec = columns.map((column) => `'${column.name}': '${duckType[column.type]}'`).join(', ');
-      await connection.run(`INSERT INTO flowdump.flows SELECT * FROM read_csv('${tsv}', delim='\t', header=false, quote='', escape='', nullstr='\\N', columns={${spec}})`);
-    }
-    let sql = summarySql({ table: 'flowdump.flows', fields });
-    if (options.sql) sql = options.sql(sql);
-    const reader = await connection.runAndReadAll(sql);
-    const rows: AnswerRow[] = reader.getRowsJS().map((row) => row.map((cell) => (cell === null || cell === undefined ? null : String(cell))));
-    const summary = summaryFromAnswer(rows, {
-      fields,
-      sources: files.length,
-      engine: { engine: 'athena', scannedBytes: 0, scanCostUsd: 0, table: 'flowdump.flows' },
-    });
-    return { summary, sql, rows, fields };
-  } finally {
-    connection.closeSync();
-    instance.closeSync?.();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return shared.duckdbSummary(files, ENGINE, options) as Promise<DuckdbRun>;
 }
 
 /** What both engines must agree on: everything but the malformed lines and the gap windows, which Athena cannot know. */
-export function comparable(summary: Summary) {
-  return {
-    headline: summary.headline,
-    records: { ...summary.records, malformed: undefined },
-    tcp: summary.tcp,
-    window: summary.window,
-    interfaces: summary.interfaces,
-    udp: summary.udp,
-    icmp: summary.icmp,
-    natHops: summary.natHops,
-    timeline: summary.timeline,
-    peers: summary.peers,
-    peersTotal: summary.peersTotal,
-    failures: summary.failures,
-    failuresTotal: summary.failuresTotal,
-  };
-}
+export type Comparable = Pick<Summary, 'headline' | 'tcp' | 'window' | 'interfaces' | 'udp' | 'icmp' | 'natHops' | 'timeline' | 'peers' | 'peersTotal' | 'failures' | 'failuresTotal'> & {
+  records: Omit<Summary['records'], 'malformed'> & { malformed: undefined };
+};
 
+export function comparable(summary: Summary): Comparable {
+  return shared.comparable(summary);
+}

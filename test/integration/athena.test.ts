@@ -129,4 +129,40 @@ describe('flowdump analyze --engine athena', { timeout: INTEGRATION_TIMEOUT }, (
     expect(statements[2]).toMatch(/coalesce\("end", "start"\) >= \d+ AND coalesce\("start", "end"\) <= \d+/);
     await runCli(['stop', id, '--settle-timeout', '0s'], env);
   });
+  test('--html writes the report from the summary Athena answered, with no ladders and how to get them, and exits 0 (ap-east-2)', async () => {
+    const region = 'ap-east-2';
+    const aws = sdk(region);
+    const bucket = 'flow-logs-athena-html';
+    await aws.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region } }));
+    await aws.s3.send(new CreateBucketCommand({ Bucket: `flowdump-${ACCOUNT}-${region}`, CreateBucketConfiguration: { LocationConstraint: region } }));
+    const files = exampleFiles();
+    for (const file of files) {
+      const key = file.slice(EXAMPLE.length + 1).replace('eu-west-1', region);
+      await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
+    }
+    const answer = await duckdbSummary(files);
+    await queueResults(region, [{ rows: [] }, { rows: [] }, { rows: [[...SUMMARY_COLUMNS], ...answer.rows], columns: SUMMARY_COLUMNS }]);
+    const dir = mkdtempSync(join(tmpdir(), 'flowdump-athena-html-'));
+    try {
+      const out = join(dir, 'report.html');
+      const env = cliEnv({ region });
+      const source = `s3://${bucket}/AWSLogs/`;
+      const run = await runCli(['analyze', source, '--engine', 'athena', '--html', out], env);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(answer.summary.headline);
+      expect(run.stderr).toContain(`HTML report written to ${out} (no ladder diagrams with the Athena engine)`);
+      const html = readFileSync(out, 'utf8');
+      expect(html).toContain(`<p class="headline">${answer.summary.headline}</p>`);
+      expect(html).toMatch(/<p class="meta" data-kind="engine">Engine: Athena scanned .* \(\$[0-9.]+\), query [0-9a-f-]+<\/p>/);
+      const first = answer.summary.failures[0];
+      expect(answer.summary.failuresTotal).toBeGreaterThan(0);
+      const failureRows = [...html.matchAll(/<tr data-connection="([^"]+)"/g)].map((match) => match[1]);
+      expect(failureRows).toEqual(answer.summary.failures.map((failure) => failure.id));
+      expect(html).not.toContain('class="ladder-figure"');
+      expect(html).toContain(`No ladder diagrams: they need each connection&#39;s records, and the Athena engine answers only the summary; to draw them, analyze those connections with the local engine and a filter (flowdump analyze ${source} host ${first.client.address} and port ${first.server.port} --html report.html) or list one&#39;s records with flowdump show ${source} --connection ${first.id}`);
+      expect(await statementsRun(region)).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -90,13 +90,19 @@ or no line of it is a flow-log record.`,
     const aws = flags.explain ? await (await import('../aws.js')).openAws(ctx, flags, 'flowdump-analyze.json') : undefined;
     if (flags.engine !== undefined && flags.engine !== 'local') {
       // loaded only for these engines: Athena's client and SQL
-      const { athenaSummary, engineLine } = await import('../athena-analyze.js');
-      if (flags.html !== undefined) throw new UsageError('--html needs the records for its ladder diagrams: use it with --engine local', { code: 'bad-flag' });
+      const { athenaReportContext, athenaSummary, engineLine } = await import('../athena-analyze.js');
       const summary = await athenaSummary(ctx, args, flags, explicit, 50);
       if (summary) {
         if (aws) summary.explanations = await (await import('../explain.js')).explainWithAws(aws, summary, { top });
         if (flags.json) printJson(ctx, summary);
         else ctx.io.stdout.write(`${flags.markdown ? renderSummaryMarkdown(summary, top) : renderSummaryText(summary, { paint: ctx.paint, top })}${engineLine(summary)}\n`);
+        if (flags.html !== undefined) {
+          // Athena answers the summary only: every section but the ladders, which say how to get them
+          const { writeHtmlReport } = await import('../../report/write-report.js');
+          const context = athenaReportContext(summary, args, { generatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), version: version() });
+          const report = await writeHtmlReport(flags.html, { summary, sources: null, context });
+          if (!flags.json) ctx.io.stderr.write(`${ctx.paintErr.dim(`HTML report written to ${report.path} (no ladder diagrams with the Athena engine); open it in a browser`)}\n`);
+        }
         return;
       }
     }
