@@ -844,7 +844,8 @@ function plainRecord(): bool {
   const first = <i32>load<u8>(tokenStartOf(0));
   if (<u32>(first - 97) <= 25 || first == 123) return false; // a header, or a JSON line (a-z, {)
   const status = codeOf(pStatus);
-  if (status == 78 || status == 83) return false; // NODATA, SKIPDATA
+  // the twin of logStatusOfCode() in src/format/log-status.ts: N is NODATA, S is SKIPDATA, any other first byte OK
+  if (status == 78 || status == 83) return false; // NODATA and SKIPDATA records are tallied in JavaScript
   if (pIface >= 0) {
     const id = load<i32>(STATUS + (STATUS_ID << 2));
     if (id < 0 || load<u8>(NOTED + id) == 0) return false;

@@ -6,7 +6,8 @@ import type { ConnectionReport, Endpoint } from '../analyze/summary.js';
 import { UsageError } from '../errors.js';
 import { parseIpv4, parseIpv6 } from '../filter/address.js';
 import type { RecordPredicate } from '../filter/compile.js';
-import { probeLayout, recordStatus, Status } from '../filter/probe.js';
+import { probeLayout } from '../filter/probe.js';
+import { LogStatus, recordLogStatus } from '../format/log-status.js';
 import type { FlowRecord, RecordSink } from '../format/line-reader.js';
 import { describeRecord, type ShownRecord } from './describe.js';
 
@@ -99,7 +100,7 @@ export async function traceConnection(sources: Iterable<Source> | AsyncIterable<
   const sink: RecordSink = {
     record(view) {
       const layout = probeLayout(view.format);
-      if (recordStatus(view, layout) !== Status.ok) {
+      if (recordLogStatus(view, layout.status, layout.flowPositions) !== LogStatus.ok) {
         table.record(view); // blind spots lower confidence in an unanswered verdict
         return;
       }

@@ -34,6 +34,8 @@ function generator(seed: number) {
       () => [octet(), octet(), octet(), octet()].join('.'),
       () => [octet(), octet(), octet(), octet(), octet()].slice(0, 2 + int(4)).join('.'),
       () => pick(['2001:db8::1', '::', 'fe80::1ff:fe23:4567:890a', '2001:0db8:0000:0000:0000:ff00:0042:8329', '::ffff:10.0.0.1', 'a:b', '1:2:3', 'DEAD::BEEF', 'g::1']),
+      // log-status as AWS writes it, and as it does not (src/format/log-status.ts)
+      () => pick(['ok', 'Ok', 'OKAY', 'nodata', 'skipdata', 'NOPE', 'S']),
       () => pick(['ACCEPT', 'REJECT', 'OK', 'NODATA', 'SKIPDATA', 'egress', 'ingress', 'eni-0123456789abcdef0', 'eni-ä', '#', '# comment', '{"message":"x"}', 'abc', 'ABCDEF', 'cafe']),
       () => 'x'.repeat(15 + int(3)) + pick(['', '1', '.', ':']),
       () => digits(60 + int(10)),
