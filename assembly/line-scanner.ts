@@ -482,6 +482,7 @@ function canonicalIpv4(start: i32, end: i32): f64 {
   return <f64>value;
 }
 
+/** FNV-1a of bytes [start, end): the twin of fnv1aBytes() in src/hash.ts (test/format/line-scanner.test.ts). */
 function fnv1a(start: i32, end: i32): u32 {
   let h: u32 = 0x811c9dc5;
   for (let i = start; i < end; i++) h = (h ^ <u32>load<u8>(i)) * 0x01000193;
@@ -751,7 +752,7 @@ function compareText(a: i32, aLength: i32, b: i32, bLength: i32): i32 {
   return aLength - bLength;
 }
 
-/** A port field's value when written canonically (what the key text would show), else -1 (record-tally.ts canonicalPortOf()). */
+/** A port field's value when written canonically, else -1: the twin of canonicalPortOf() in src/format/values.ts. */
 // @ts-ignore: decorator
 @inline
 function canonicalPort(field: i32): i32 {

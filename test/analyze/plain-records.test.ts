@@ -54,6 +54,8 @@ describe('the scanner fast path gives the summary the JavaScript path gives', ()
       '5 eni-0aaa - - - - - - - - - 1700000100 1700000159 - SKIPDATA',
       // log-status other than AWS writes it: the first byte decides (src/format/log-status.ts)
       ...['ok', 'Ok', 'OKAY', '-', 'nodata', 'skipdata', 'NOPE', 'S'].map((status, k) => `5 eni-0aaa 10.0.0.${20 + k} ${44000 + k} 10.1.0.5 443 10.0.0.${20 + k} 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT ${status}`),
+      // ports at the edges of canonical (canonicalPortOf() in src/format/values.ts): 0, 65535 pack; 00, 65536 are text keys
+      ...['0', '00', '65535', '65536'].map((port, k) => `5 eni-0aaa 10.0.0.${30 + k} ${port} 10.1.0.5 443 10.0.0.${30 + k} 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK`),
       '5 eni-0aaa 10.0.0.1 not-a-port 10.1.0.5 443 10.0.0.1 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // malformed
       '5 eni-0aaa 10.0.0.1 42004 10.1.0.5 443 - - 6 18 1 60 1700000100 1700000130 ACCEPT OK', // packet addresses absent
       '5 eni-0aaa 10.0.0.1 42005 10.1.0.5 443 10.0.0.1 10.1.0.5 17 - 1 60 1700000100 1700000130 REJECT OK', // UDP rejected

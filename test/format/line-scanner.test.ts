@@ -3,6 +3,7 @@ import { FIELD_ADDRESS, FIELD_NUMBER, FIELD_TEXT } from '../../src/format/compil
 import { FlowLineReader, type RecordSink } from '../../src/format/line-reader.js';
 import { LineScanner, MAX_TOKENS, SLACK, STATUS_BAD_ADDRESS, STATUS_BAD_NUMBER, STATUS_COUNT, STATUS_HASH } from '../../src/format/line-scanner.js';
 import { defaultFormat } from '../../src/format/template.js';
+import { fnv1aBytes } from '../../src/hash.js';
 import { scanLineReference, type ScanResult } from '../helpers/scan-line-reference.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
@@ -70,12 +71,6 @@ function generator(seed: number) {
   return { int, line, kinds, partners, next };
 }
 
-function fnv1a(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let k = start; k < end; k++) hash = Math.imul(hash ^ bytes[k], 0x01000193);
-  return hash | 0;
-}
-
 function referenceResult(): ScanResult {
   return {
     count: 0,
@@ -138,7 +133,7 @@ class Differential {
     expect(Array.from(views.nums), context).toEqual(Array.from(ref.nums));
     expect(Array.from(views.ipv4s), context).toEqual(Array.from(ref.ipv4s));
     const hashed = this.hashAt >= 0 && this.hashAt < kept && (this.hashAt >= this.kinds.length || this.kinds[this.hashAt] === FIELD_TEXT);
-    expect(views.status[STATUS_HASH], context).toBe(hashed ? fnv1a(input, ref.starts[this.hashAt], ref.ends[this.hashAt]) : 0);
+    expect(views.status[STATUS_HASH], context).toBe(hashed ? fnv1aBytes(input, ref.starts[this.hashAt], ref.ends[this.hashAt]) | 0 : 0);
     return expectedReturn;
   }
 }
