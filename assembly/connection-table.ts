@@ -432,42 +432,5 @@ function growOthers(): void {
   if (old != 0) heap.free(old);
 }
 
-/**
- * The shared layout as this module was built with it (src/layout.ts): Σ (k + 1) × value over the
- * constants it exchanges with TypeScript, in the order test/layout.test.ts lists them. A test
- * compares it with the same sum over the TypeScript side's values.
- */
-export function layoutSignature(): f64 {
-  return (
-    1 * <f64>TCP_FACTS +
-    2 * <f64>FACT_KEY +
-    3 * <f64>FACT_META +
-    4 * <f64>FACT_PACKETS +
-    5 * <f64>FACT_BYTES +
-    6 * <f64>FACT_START +
-    7 * <f64>FACT_END +
-    8 * <f64>META_SIDE +
-    9 * <f64>META_REJECTED +
-    10 * <f64>META_FOCUSED +
-    11 * <f64>META_FLAGS_SHIFT +
-    12 * <f64>META_NO_FLAGS +
-    13 * <f64>META_IFACE_SHIFT +
-    14 * <f64>PACKETS +
-    15 * <f64>BYTES +
-    16 * <f64>FIRST_START +
-    17 * <f64>LAST_END +
-    18 * <f64>RECORDS +
-    19 * <f64>FLAGS +
-    20 * <f64>SYN_START +
-    21 * <f64>SYN_SLOTS +
-    22 * <f64>STRIDE +
-    23 * <f64>REJECT_BIT +
-    24 * <f64>SYNACK_ACCEPT_BIT +
-    25 * <f64>RETRY_BIT0 +
-    26 * <f64>RETRY_BIT1 +
-    27 * <f64>FOCUS_BIT +
-    28 * <f64>BLOCK_BITS +
-    29 * <f64>SYN_PACKETS_BIT0 +
-    30 * <f64>SYN_PACKETS_BIT1
-  );
-}
+// layoutSignature(): the shared layout as this module was built with it (test/layout.test.ts)
+export { layoutSignature } from './layout-signature';

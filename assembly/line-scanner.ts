@@ -482,6 +482,7 @@ function canonicalIpv4(start: i32, end: i32): f64 {
   return <f64>value;
 }
 
+/** FNV-1a of bytes [start, end): the twin of fnv1aBytes() in src/hash.ts (test/format/line-scanner.test.ts). */
 function fnv1a(start: i32, end: i32): u32 {
   let h: u32 = 0x811c9dc5;
   for (let i = start; i < end; i++) h = (h ^ <u32>load<u8>(i)) * 0x01000193;
@@ -751,7 +752,7 @@ function compareText(a: i32, aLength: i32, b: i32, bLength: i32): i32 {
   return aLength - bLength;
 }
 
-/** A port field's value when written canonically (what the key text would show), else -1 (record-tally.ts canonicalPortOf()). */
+/** A port field's value when written canonically, else -1: the twin of canonicalPortOf() in src/format/values.ts. */
 // @ts-ignore: decorator
 @inline
 function canonicalPort(field: i32): i32 {
@@ -844,7 +845,8 @@ function plainRecord(): bool {
   const first = <i32>load<u8>(tokenStartOf(0));
   if (<u32>(first - 97) <= 25 || first == 123) return false; // a header, or a JSON line (a-z, {)
   const status = codeOf(pStatus);
-  if (status == 78 || status == 83) return false; // NODATA, SKIPDATA
+  // the twin of logStatusOfCode() in src/format/log-status.ts: N is NODATA, S is SKIPDATA, any other first byte OK
+  if (status == 78 || status == 83) return false; // NODATA and SKIPDATA records are tallied in JavaScript
   if (pIface >= 0) {
     const id = load<i32>(STATUS + (STATUS_ID << 2));
     if (id < 0 || load<u8>(NOTED + id) == 0) return false;
@@ -911,58 +913,5 @@ function plainRecord(): bool {
   return true;
 }
 
-/**
- * The shared layout as this module was built with it (src/layout.ts): Σ (k + 1) × value over the
- * constants it exchanges with TypeScript, in the order test/layout.test.ts lists them. A test
- * compares it with the same sum over the TypeScript side's values.
- */
-export function layoutSignature(): f64 {
-  return (
-    1 * <f64>TCP_FACTS +
-    2 * <f64>FACT_KEY +
-    3 * <f64>FACT_META +
-    4 * <f64>FACT_PACKETS +
-    5 * <f64>FACT_BYTES +
-    6 * <f64>FACT_START +
-    7 * <f64>FACT_END +
-    8 * <f64>META_SIDE +
-    9 * <f64>META_REJECTED +
-    10 * <f64>META_FOCUSED +
-    11 * <f64>META_FLAGS_SHIFT +
-    12 * <f64>META_NO_FLAGS +
-    13 * <f64>META_IFACE_SHIFT +
-    14 * <f64>STATUS_COUNT +
-    15 * <f64>STATUS_BAD_NUMBER +
-    16 * <f64>STATUS_BAD_ADDRESS +
-    17 * <f64>STATUS_HASH +
-    18 * <f64>STATUS_ID +
-    19 * <f64>PS_REASON +
-    20 * <f64>PS_LINE_END +
-    21 * <f64>PS_LINES +
-    22 * <f64>PS_TCP +
-    23 * <f64>PS_OTHERS +
-    24 * <f64>PS_OTHER_PROTOCOLS +
-    25 * <f64>PS_HOPS +
-    26 * <f64>PS_TEXT_KEYS +
-    27 * <f64>PS_MIN_START +
-    28 * <f64>PS_MAX_END +
-    29 * <f64>OTHER_ROW +
-    30 * <f64>HOP_ROW +
-    31 * <f64>PF_STATUS +
-    32 * <f64>PF_PROTOCOL +
-    33 * <f64>PF_SRCADDR +
-    34 * <f64>PF_DSTADDR +
-    35 * <f64>PF_PKT_SRC +
-    36 * <f64>PF_PKT_DST +
-    37 * <f64>PF_SRCPORT +
-    38 * <f64>PF_DSTPORT +
-    39 * <f64>PF_FLAGS +
-    40 * <f64>PF_ACTION +
-    41 * <f64>PF_PACKETS +
-    42 * <f64>PF_BYTES +
-    43 * <f64>PF_START +
-    44 * <f64>PF_END +
-    45 * <f64>PF_IFACE +
-    46 * <f64>PLAIN_FIELDS
-  );
-}
+// layoutSignature(): the shared layout as this module was built with it (test/layout.test.ts)
+export { layoutSignature } from './layout-signature';

@@ -1,5 +1,5 @@
 import type { PlainBatch, PlainFields, RecordSink, RecordView, Where } from '../format/line-reader.js';
-import { ipv4Value } from '../format/line-reader.js';
+import { canonicalPort, ipv4Value } from '../format/values.js';
 import type { CompiledFormat } from '../format/compiled.js';
 import {
   STATE_BLOCK_BITS as BLOCK_BITS,
@@ -15,7 +15,7 @@ import {
   STATE_SYN_START as SYN_START,
   STATE_SYNACK_ACCEPT_BIT as SYNACK_ACCEPT_BIT,
 } from '../layout.js';
-import { canonicalPort, ConnectionIndex, KEY_WORDS } from './connection-index.js';
+import { ConnectionIndex, KEY_WORDS } from './connection-index.js';
 import { classifyConnection, flagLetters, retriedSyn, type TcpClass, type Verdict } from './classify.js';
 import {
   FACT_KEY,
