@@ -482,6 +482,7 @@ function canonicalIpv4(start: i32, end: i32): f64 {
   return <f64>value;
 }
 
+/** FNV-1a of bytes [start, end): the twin of fnv1aBytes() in src/hash.ts (test/format/line-scanner.test.ts). */
 function fnv1a(start: i32, end: i32): u32 {
   let h: u32 = 0x811c9dc5;
   for (let i = start; i < end; i++) h = (h ^ <u32>load<u8>(i)) * 0x01000193;
@@ -715,7 +716,7 @@ function compareText(a: i32, aLength: i32, b: i32, bLength: i32): i32 {
   return aLength - bLength;
 }
 
-/** A port field's value when written canonically (what the key text would show), else -1 (record-tally.ts canonicalPortOf()). */
+/** A port field's value when written canonically, else -1: the twin of canonicalPortOf() in src/format/values.ts. */
 // @ts-ignore: decorator
 @inline
 function canonicalPort(field: i32): i32 {
@@ -810,7 +811,8 @@ function plainRecord(): bool {
   const first = <i32>load<u8>(tokenStartOf(0));
   if (<u32>(first - 97) <= 25 || first == 123) return false; // a header, or a JSON line (a-z, {)
   const status = codeOf(fieldAt(PF_LOG_STATUS));
-  if (status == 78 || status == 83) return false; // NODATA, SKIPDATA
+  // the twin of logStatusOfCode() in src/format/log-status.ts: N is NODATA, S is SKIPDATA, any other first byte OK
+  if (status == 78 || status == 83) return false; // NODATA and SKIPDATA records are tallied in JavaScript
   if (fieldAt(PF_INTERFACE_ID) >= 0) {
     const id = load<i32>(STATUS + (STATUS_ID << 2));
     if (id < 0 || load<u8>(NOTED + id) == 0) return false;

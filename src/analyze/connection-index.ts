@@ -1,4 +1,5 @@
-import { formatIpv4, ipv4Value } from '../format/line-reader.js';
+import { formatIpv4 } from '../format/line-reader.js';
+import { fnv1a, FNV_OFFSET, fnvByte, fnvDecimal, fnvIpv4 } from '../hash.js';
 import { tableInstance, type TableExports } from './table-wasm.js';
 
 /**
@@ -46,20 +47,6 @@ export class ConnectionIndex {
       this.textIndexes.set(key, index);
     }
     return index;
-  }
-
-  /** The id of a key given as text ("ip0 port0 ip1 port1"), or -1. */
-  find(key: string): number {
-    const parts = key.split(' ');
-    if (parts.length === 4) {
-      const a0 = ipv4Value(parts[0]);
-      const p0 = canonicalPort(parts[1]);
-      const a1 = ipv4Value(parts[2]);
-      const p1 = canonicalPort(parts[3]);
-      if (a0 >= 0 && p0 >= 0 && a1 >= 0 && p1 >= 0) return this.table.findWords(a0 | 0, a1 | 0, (p0 << 16) | p1);
-    }
-    const index = this.textIndexes.get(key);
-    return index === undefined ? -1 : this.table.textId(index);
   }
 
   /**
@@ -136,45 +123,6 @@ export class ConnectionIndex {
     }
     return this.textKeys;
   }
-}
-
-/** A port as its canonical text writes it (0–65535, no leading zeros), else -1. */
-export function canonicalPort(text: string): number {
-  if (!/^(0|[1-9][0-9]{0,4})$/.test(text)) return -1;
-  const port = Number(text);
-  return port <= 65535 ? port : -1;
-}
-
-export const FNV_OFFSET = 0x811c9dc5;
-
-/** FNV-1a over the UTF-16 code units of `text`, from `hash`; an unsigned 32-bit number. */
-export function fnv1a(hash: number, text: string): number {
-  for (let i = 0; i < text.length; i++) hash = fnvByte(hash, text.charCodeAt(i));
-  return hash >>> 0;
-}
-
-function fnvByte(hash: number, code: number): number {
-  return Math.imul(hash ^ code, 0x01000193) >>> 0;
-}
-
-/** FNV-1a over the decimal digits of a non-negative integer, as String(value) writes them. */
-function fnvDecimal(hash: number, value: number): number {
-  let divisor = 1;
-  while (divisor * 10 <= value) divisor *= 10;
-  for (; divisor >= 1; divisor /= 10) {
-    const digit = Math.floor(value / divisor);
-    hash = fnvByte(hash, 48 + digit);
-    value -= digit * divisor;
-  }
-  return hash;
-}
-
-/** FNV-1a over the dotted-quad text formatIpv4() writes. */
-function fnvIpv4(hash: number, value: number): number {
-  hash = fnvDecimal(hash, (value >>> 24) & 255);
-  hash = fnvDecimal(fnvByte(hash, 46), (value >>> 16) & 255);
-  hash = fnvDecimal(fnvByte(hash, 46), (value >>> 8) & 255);
-  return fnvDecimal(fnvByte(hash, 46), value & 255);
 }
 
 /** key words of an id in keyWords(): address 0, address 1, port 0 << 16 | port 1 */

@@ -1,4 +1,5 @@
 import type { RecordSink, RecordView, FlowRecord } from '../format/line-reader.js';
+import { LogStatus, recordLogStatus } from '../format/log-status.js';
 import { connectionId, connectionKey, layoutOf, type Layout } from './fold.js';
 import { readSources, type ReadOptions } from './run.js';
 import type { Source } from './sources.js';
@@ -33,7 +34,7 @@ export async function collectConnectionRecords(
         layouts.set(view.format.id, layout);
       }
       if (view.num(layout.protocol) !== 6) return;
-      if (layout.status >= 0 && !view.missing(layout.status) && view.code(layout.status) !== 79 /* O */) return;
+      if (recordLogStatus(view, layout.status, layout.flowPositions) !== LogStatus.ok) return;
       const { key, side } = connectionKey(view, layout);
       let id = idOfKey.get(key);
       if (id === undefined) {

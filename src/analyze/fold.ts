@@ -1,5 +1,5 @@
 import type { PlainBatch, PlainFields, RecordSink, RecordView, Where } from '../format/line-reader.js';
-import { ipv4Value } from '../format/line-reader.js';
+import { canonicalPort, ipv4Value } from '../format/values.js';
 import type { CompiledFormat } from '../format/compiled.js';
 import {
   META_EVIDENCE_SHIFT,
@@ -18,7 +18,7 @@ import {
   STATE_SYNACK_ACCEPT_BIT as SYNACK_ACCEPT_BIT,
   STATE_VERDICT_BITS as VERDICT_BITS,
 } from '../layout.js';
-import { canonicalPort, ConnectionIndex, KEY_WORDS } from './connection-index.js';
+import { ConnectionIndex, KEY_WORDS } from './connection-index.js';
 import { classifyConnection, flagLetters, retriedSyn, type TcpClass, type Verdict } from './classify.js';
 import {
   FACT_KEY,

@@ -1,6 +1,8 @@
 import type { CompiledFormat } from '../format/compiled.js';
 import { formatIpv4, ipv4TextOrder, type PlainBatch, type PlainFields, type RecordSink, type RecordView, type Where } from '../format/line-reader.js';
 import { HOP_ROW, OTHER_ROW } from '../format/line-scanner.js';
+import { LogStatus, recordLogStatus } from '../format/log-status.js';
+import { canonicalPortOf as canonicalPortValue } from '../format/values.js';
 import { plainFieldsOf } from '../format/plain-fields.js';
 import { FACT_BYTES, FACT_END, FACT_KEY, FACT_META, FACT_PACKETS, FACT_START, META_FLAGS_SHIFT, META_FOCUSED, META_IFACE_SHIFT, META_NO_FLAGS, META_REJECTED, META_SIDE, TCP_FACTS } from '../layout.js';
 import type { Problem, Tally } from './summary.js';
@@ -185,19 +187,12 @@ export class RecordTally implements RecordSink {
     if (start < this.minStart) this.minStart = start;
     if (end > this.maxEnd) this.maxEnd = end;
 
-    // NODATA / SKIPDATA: from log-status, or (without it) a record with no addresses or ports.
-    let status = 0; // 0 OK, 1 NODATA, 2 SKIPDATA
-    if (layout.status >= 0) {
-      const c = view.code(layout.status);
-      if (c === 78 /* N */) status = 1;
-      else if (c === 83 /* S */) status = 2;
-    } else if (layout.flowPositions.length > 0 && layout.flowPositions.every((p) => view.missing(p))) {
-      status = 1;
-    }
-    if (status !== 0) {
-      if (status === 1) counts.nodata++;
+    // NODATA / SKIPDATA (src/format/log-status.ts)
+    const status = recordLogStatus(view, layout.status, layout.flowPositions);
+    if (status !== LogStatus.ok) {
+      if (status === LogStatus.nodata) counts.nodata++;
       else counts.skipdata++;
-      this.addGap(status === 1 ? this.nodataGaps : this.skipGaps, view, layout, start, end);
+      this.addGap(status === LogStatus.nodata ? this.nodataGaps : this.skipGaps, view, layout, start, end);
       return;
     }
 
@@ -458,11 +453,9 @@ function differentAddresses(view: RecordView, a: number, b: number): boolean {
   return a >= 0 && b >= 0 && !view.missing(a) && !view.missing(b) && !view.same(a, b);
 }
 
-/** A port field's value when written canonically (what the key text would show), else -1. */
+/** A port field's value when written canonically, else -1 (canonicalPortOf() in src/format/values.ts). */
 function canonicalPortOf(view: RecordView, position: number): number {
   if (position < 0) return -1;
-  const value = view.nums[position]; // NaN for `-`
-  if (!(value <= 65535)) return -1;
-  if (view.ends[position] - view.starts[position] > 1 && view.bytes[view.starts[position]] === 48) return -1; // leading zero
-  return value;
+  const start = view.starts[position];
+  return canonicalPortValue(view.nums[position], view.bytes[start], view.ends[position] - start);
 }

@@ -1,4 +1,4 @@
-import { fnv1a, FNV_OFFSET } from './connection-index.js';
+import { fnv1a, FNV_OFFSET } from '../hash.js';
 import { comparePorts } from './record-tally.js';
 import type { Endpoint } from './summary.js';
 

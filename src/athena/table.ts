@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { fnv1a, FNV_OFFSET } from '../analyze/connection-index.js';
+import { fnv1a, FNV_OFFSET } from '../hash.js';
 import { athenaColumns } from './columns.js';
 
 /**

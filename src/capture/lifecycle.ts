@@ -504,8 +504,6 @@ export interface CaptureSummaryFacts {
   estimateUsd?: { low: number; high: number };
   /** what the capture cost, in USD */
   actualUsd?: number;
-  /** @deprecated the same as actualUsd (kept for readers of earlier summaries) */
-  costUsd?: number;
   actualCost?: { usd: number; deliveredBytes: number; measuredBy?: string; priceSource: string; items: ActualCostResult['items']; assumptions: string[] };
   maxCostUsd?: number;
   /** set when --max-cost stopped the capture */
@@ -527,7 +525,6 @@ function captureFacts(manifest: CaptureManifest, cost: ActualCostResult | undefi
     ...(cost
       ? {
           actualUsd: cost.usd,
-          costUsd: cost.usd,
           actualCost: { usd: cost.usd, deliveredBytes: cost.deliveredBytes, measuredBy: manifest.delivered?.measuredBy, priceSource: cost.priceSource, items: cost.items, assumptions: cost.assumptions },
         }
       : {}),

@@ -4,6 +4,7 @@ import type { Summary } from '../analyze/summary.js';
 import type { AwsContext } from '../aws/clients.js';
 import { storeFor, type CaptureDeps } from '../capture/lifecycle.js';
 import type { CaptureManifest } from '../capture/manifest.js';
+import { readStoredSummary } from '../capture/stored-summary.js';
 import { discoverCaptures } from '../capture/sweep.js';
 import { UsageError } from '../errors.js';
 import { parseLogFormat, type LogFormat } from '../format/template.js';
@@ -72,7 +73,7 @@ async function captureSources(ctx: CliContext, aws: AwsContext, id: string): Pro
   if (manifest.state === 'cleaned') {
     const text = (await storeFor(manifest, deps).readSummary()) ?? (await localCache(ctx).readSummary(id));
     if (!text) throw new UsageError(`capture ${id} was cleaned and its summary is gone (the bucket's lifecycle rule expires it after 7 days)`, { code: 'no-summary' });
-    return { sources: [], format, summary: JSON.parse(text) as Summary };
+    return { sources: [], format, summary: readStoredSummary(text) };
   }
   return { sources: await storeFor(manifest, deps).sources(), format };
 }

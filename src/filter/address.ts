@@ -1,32 +1,16 @@
+import { ipv4Value } from '../format/values.js';
+
 /**
- * IP address parsing for filters: from the user's text (once, when the expression is
- * parsed) and from a record's field (per record, without allocating).
+ * Addresses for filters. An expression's addresses are checked with node:net (`isIP`) when it is
+ * parsed; IPv4 values come from ipv4Value() in src/format/values.ts, the one parser of IPv4 text,
+ * so an expression and a record read `10.0.0.1` alike and neither reads `010.0.0.1` as IPv4.
+ * IPv6 is parsed here into four words, once per expression and per record that needs it.
  */
 
-/** A dotted quad → unsigned 32-bit value, or -1 when the text is not one. */
-export function parseIpv4(text: string, start = 0, end = text.length): number {
-  let value = 0;
-  let part = -1;
-  let parts = 0;
-  let digits = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      if (digits === 3) return -1;
-      part = (part < 0 ? 0 : part * 10) + (c - 48);
-      digits++;
-    } else if (c === 46 /* . */) {
-      if (part < 0 || part > 255 || parts === 3) return -1;
-      value = value * 256 + part;
-      parts++;
-      part = -1;
-      digits = 0;
-    } else {
-      return -1;
-    }
-  }
-  if (part < 0 || part > 255 || parts !== 3) return -1;
-  return value * 256 + part;
+/** A dotted quad of octets 0–255 where one is written with a leading zero (`010.0.0.1`, `10.0.0.01`). */
+export function isLeadingZeroQuad(text: string): boolean {
+  const octets = text.split('.');
+  return octets.length === 4 && octets.every((octet) => /^[0-9]{1,3}$/.test(octet) && Number(octet) <= 255) && octets.some((octet) => octet.length > 1 && octet[0] === '0');
 }
 
 /**
@@ -61,7 +45,7 @@ export function parseIpv6(text: string, out: Uint32Array | number[], start = 0, 
     }
     if (dotted) {
       if (j !== end || groups.length > 6) return false;
-      const v4 = parseIpv4(text, i, j);
+      const v4 = ipv4Value(text.slice(i, j));
       if (v4 < 0) return false;
       groups.push(Math.floor(v4 / 65536), v4 % 65536);
       i = j;

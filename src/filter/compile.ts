@@ -1,7 +1,8 @@
 import type { RecordView } from '../format/line-reader.js';
+import { LogStatus } from '../format/log-status.js';
 import type { Arith, Direction, Expr } from './ast.js';
 import { applyArith, parseFilter } from './parse.js';
-import { Probe, Status } from './probe.js';
+import { Probe } from './probe.js';
 
 /** A compiled filter: true when the record matches. Pure; safe to call once per record. */
 export type RecordPredicate = (view: RecordView) => boolean;
@@ -120,7 +121,7 @@ function build(expr: Expr): Test {
       return (p) => p.fieldIs(p.layout.iface, id, true);
     }
     case 'status': {
-      const wanted = expr.status === 'OK' ? Status.ok : expr.status === 'NODATA' ? Status.nodata : Status.skipdata;
+      const wanted = expr.status === 'OK' ? LogStatus.ok : expr.status === 'NODATA' ? LogStatus.nodata : LogStatus.skipdata;
       return (p) => p.status() === wanted;
     }
     case 'direction': {

@@ -1,4 +1,6 @@
-import { parseIpv4, parseIpv6 } from './address.js';
+import { isIP } from 'node:net';
+import { ipv4Value } from '../format/values.js';
+import { isLeadingZeroQuad, parseIpv6 } from './address.js';
 import { TCP_FLAG_NAMES, type AddressBlock, type Arith, type ArithOp, type Direction, type Expr, type RelOp } from './ast.js';
 import { expected, FilterSyntaxError } from './errors.js';
 import { findService, PROTOCOL_NUMBERS } from './services.js';
@@ -342,7 +344,7 @@ class Parser {
           throw expected(t.pos, PRIMITIVE_HINT, t.text);
       }
     }
-    if (t.kind === 'word' && (parseIpv4(t.text) >= 0 || parseIpv6(t.text, [0, 0, 0, 0]) || /^[0-9.:a-f]+\/[0-9]+$/i.test(t.text))) {
+    if (t.kind === 'word' && (isIP(t.text) !== 0 || isLeadingZeroQuad(t.text) || /^[0-9.:a-f]+\/[0-9]+$/i.test(t.text))) {
       const type = t.text.includes('/') ? 'net' : 'host';
       throw expected(t.pos, PRIMITIVE_HINT, t.text, `an address needs a qualifier, e.g. "${type} ${t.text}"`);
     }
@@ -457,7 +459,8 @@ class Parser {
         if (this.keyword(this.peek()) === 'mask') {
           const maskToken = this.next();
           const m = this.peek();
-          const mask = m.kind === 'word' ? parseIpv4(m.text) : -1;
+          if (m.kind === 'word') refuseLeadingZeros(m, m.text);
+          const mask = m.kind === 'word' ? ipv4Address(m.text) : -1;
           const prefix = mask >= 0 ? maskPrefix(mask) : -1;
           if (block.family !== 4 || t.text.includes('/')) throw new FilterSyntaxError(maskToken.pos, '"mask" works with a plain IPv4 network only (e.g. "net 10.0.0.0 mask 255.255.0.0")');
           if (prefix < 0) throw expected(m.pos, 'a netmask such as 255.255.0.0 after "mask"', m.text);
@@ -519,20 +522,22 @@ class Parser {
     const slash = text.indexOf('/');
     const address = slash >= 0 ? text.slice(0, slash) : text;
     let prefixText = slash >= 0 ? text.slice(slash + 1) : undefined;
-    const v4 = parseIpv4(address);
+    refuseLeadingZeros(t, address);
+    const v4 = ipv4Address(address);
     if (v4 >= 0) {
       const prefix = prefixText === undefined ? 32 : Number(prefixText);
       if (!/^[0-9]+$/.test(prefixText ?? '32') || prefix > 32) throw expected(t.pos + slash + 1, 'a prefix length from 0 to 32', prefixText ?? '');
       return { family: 4, words: [v4], prefix, text };
     }
     const words = [0, 0, 0, 0];
-    if (address.includes(':') && parseIpv6(address, words)) {
+    if (isIP(address) === 6 && parseIpv6(address, words)) {
       const prefix = prefixText === undefined ? 128 : Number(prefixText);
       if (!/^[0-9]+$/.test(prefixText ?? '128') || prefix > 128) throw expected(t.pos + slash + 1, 'a prefix length from 0 to 128', prefixText ?? '');
       return { family: 6, words: words.map((w) => w >>> 0), prefix, text };
     }
     if (asNet && /^[0-9]+(\.[0-9]+){0,2}$/.test(address)) {
       // pcap: "dotted triple … 255.255.255.0, dotted pair … 255.255.0.0, single number … 255.0.0.0"
+      if (address.split('.').some((part) => part.length > 1 && part[0] === '0')) throw expected(t.pos, 'an IPv4 network without leading zeros', t.text);
       const parts = address.split('.').map(Number);
       if (parts.some((part) => part > 255)) return undefined;
       let value = 0;
@@ -720,6 +725,16 @@ export function applyArith(op: ArithOp, a: number, b: number): number | undefine
 }
 
 /** A contiguous IPv4 netmask → prefix length, or -1. */
+/** The IPv4 value of an address in an expression (node:net says what is one; ipv4Value() reads it as a record's), or -1. */
+function ipv4Address(text: string): number {
+  return isIP(text) === 4 ? ipv4Value(text) : -1;
+}
+
+/** Refuses `010.0.0.1`: a record's address written so is text to the analyzer, never the IPv4 address 10.0.0.1. */
+function refuseLeadingZeros(t: Token, text: string): void {
+  if (isLeadingZeroQuad(text)) throw expected(t.pos, 'an IPv4 address without leading zeros', t.text, `write "${text.split('.').map(Number).join('.')}"`);
+}
+
 function maskPrefix(mask: number): number {
   let prefix = 0;
   let seenZero = false;

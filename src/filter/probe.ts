@@ -1,23 +1,8 @@
 import { layoutOf, type Layout } from '../analyze/fold.js';
 import type { CompiledFormat } from '../format/compiled.js';
 import type { RecordView } from '../format/line-reader.js';
-import { parseIpv4, parseIpv6 } from './address.js';
-
-/** log-status of a record: from the field, or (without it) a record with no addresses or ports is NODATA — as the analyzer counts it. */
-export const Status = { ok: 0, nodata: 1, skipdata: 2 } as const;
-export type Status = (typeof Status)[keyof typeof Status];
-
-export function recordStatus(view: RecordView, layout: Layout): Status {
-  if (layout.status >= 0) {
-    if (view.missing(layout.status)) return Status.ok;
-    const c = view.code(layout.status) | 32; // lowercase
-    if (c === 110 /* n */) return Status.nodata;
-    if (c === 115 /* s */) return Status.skipdata;
-    return Status.ok;
-  }
-  if (layout.flowPositions.length > 0 && layout.flowPositions.every((p) => view.missing(p))) return Status.nodata;
-  return Status.ok;
-}
+import { recordLogStatus, type LogStatus } from '../format/log-status.js';
+import { parseIpv6 } from './address.js';
 
 /** Field positions a filter reads, per format. */
 export interface ProbeLayout extends Layout {
@@ -72,8 +57,9 @@ export class Probe {
     this.viaParsed = false;
   }
 
-  status(): Status {
-    return recordStatus(this.view, this.layout);
+  /** log-status, as every reader of records judges it (src/format/log-status.ts) */
+  status(): LogStatus {
+    return recordLogStatus(this.view, this.layout.status, this.layout.flowPositions);
   }
 
   /** IANA protocol number, NaN when the format has no protocol field or the value is `-`. */
@@ -164,13 +150,11 @@ export class Probe {
 /** IPv4 value (≥ 0), -2 when IPv6 was parsed into `out`, -1 when missing or neither. */
 function parseAt(view: RecordView, position: number, out: Uint32Array): number {
   if (position < 0 || view.missing(position)) return -1;
-  // the reader has already read a canonical dotted quad (nearly every address): no text needed
-  const canonical = view.ipv4(position);
-  if (canonical >= 0) return canonical;
-  const text = view.str(position) as string;
-  const v4 = parseIpv4(text);
-  if (v4 >= 0) return v4;
-  return parseIpv6(text, out) ? -2 : -1;
+  // IPv4 as the reader read it (parseAddress() in src/format/values.ts): a canonical dotted quad;
+  // any other spelling (`010.0.0.1`) is text, as the analyzer keys it
+  const ipv4 = view.ipv4(position);
+  if (ipv4 >= 0) return ipv4;
+  return parseIpv6(view.str(position) as string, out) ? -2 : -1;
 }
 
 /** fieldIs() for text: equal, or equal ignoring case (bit 32 of each character) when `fold`. */

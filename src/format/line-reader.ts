@@ -4,6 +4,7 @@ import { LineScanner, MAX_TOKENS, SLACK, FACT_ROW, PS_HOPS, PS_LINE_END, PS_LINE
 import { RecordView } from './record-view.js';
 import type { LogFormat } from './template.js';
 import { INVALID_ADDRESS, parseAddress, parseNumber } from './values.js';
+import { fnv1aBytes } from '../hash.js';
 import type { PlainFields } from './plain-fields.js';
 
 // the record view and the field values live in their own files; taken from here too
@@ -430,7 +431,7 @@ export class FlowLineReader {
     this.badNumber = -1;
     this.badAddress = -1;
     const iface = format.pos.get('interface-id');
-    view.idHash = iface === undefined ? 0 : fnv1a(bytes, view.starts[iface], view.ends[iface]);
+    view.idHash = iface === undefined ? 0 : fnv1aBytes(bytes, view.starts[iface], view.ends[iface]) | 0;
     view.idNumber = -1;
     const numeric = format.numericPositions;
     for (let k = 0; k < numeric.length; k++) {
@@ -528,13 +529,6 @@ export class FlowLineReader {
 const INITIAL_WINDOW = 1 << 20;
 /** Room after the window for a line given whole (more is made when one needs it). */
 const SCRATCH = 1 << 16;
-
-/** FNV-1a of bytes [start, end), as the scanner hashes the interface id (RecordView.idHash). */
-function fnv1a(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let k = start; k < end; k++) hash = Math.imul(hash ^ bytes[k], 0x01000193);
-  return hash | 0;
-}
 
 /** Splits on commas (CSV exported from Athena / Security Lake, no quoting). */
 function tokenizeCsv(bytes: Uint8Array, start: number, end: number, view: RecordView): void {

@@ -86,3 +86,21 @@ export function ipv4Value(text: string): number {
   const value = parseAddress(bytes, 0, bytes.length);
   return value >= 0 ? value : NOT_IPV4;
 }
+
+/**
+ * A port's value when written canonically (0–65535 without a leading zero: what a connection
+ * key's text shows), else -1. `value` is the field's number (NaN for `-`), `first` its first byte
+ * and `length` its length in bytes. The scanner's twin is canonicalPort() in
+ * assembly/line-scanner.ts (test/analyze/plain-records.test.ts).
+ */
+export function canonicalPortOf(value: number, first: number, length: number): number {
+  if (!(value >= 0 && value <= 65535)) return -1;
+  if (length > 1 && first === 48) return -1; // a leading zero
+  return value;
+}
+
+/** canonicalPortOf() of a port given as text (a key's port: digits, or `-`). */
+export function canonicalPort(text: string): number {
+  if (!/^[0-9]{1,5}$/.test(text)) return -1;
+  return canonicalPortOf(Number(text), text.charCodeAt(0), text.length);
+}

@@ -1,12 +1,14 @@
+import { isIP } from 'node:net';
 import type { Verdict } from '../analyze/classify.js';
 import { ConnectionTable, connectionId, connectionKey, endpointsKey } from '../analyze/fold.js';
 import { readSources, type ReadOptions, type SourceProblem } from '../analyze/run.js';
 import type { Source } from '../analyze/sources.js';
 import type { ConnectionReport, Endpoint } from '../analyze/summary.js';
 import { UsageError } from '../errors.js';
-import { parseIpv4, parseIpv6 } from '../filter/address.js';
+import { isLeadingZeroQuad, parseIpv6 } from '../filter/address.js';
 import type { RecordPredicate } from '../filter/compile.js';
-import { probeLayout, recordStatus, Status } from '../filter/probe.js';
+import { probeLayout } from '../filter/probe.js';
+import { LogStatus, recordLogStatus } from '../format/log-status.js';
 import type { FlowRecord, RecordSink } from '../format/line-reader.js';
 import { describeRecord, type ShownRecord } from './describe.js';
 
@@ -57,8 +59,13 @@ function parseEndpoint(word: string): Endpoint | undefined {
   return undefined;
 }
 
+/**
+ * An address as a connection key can hold it: IPv4 or IPv6 (node:net), or a dotted quad with
+ * leading zeros, which `analyze` keeps (and prints) as text: the target is matched by that text.
+ */
 function isAddress(text: string): boolean {
-  return parseIpv4(text) >= 0 || (text.includes(':') && parseIpv6(text, [0, 0, 0, 0]));
+  const family = isIP(text);
+  return family === 4 || (family === 6 && parseIpv6(text, [0, 0, 0, 0])) || isLeadingZeroQuad(text);
 }
 
 export interface ConnectionRecordLine {
@@ -99,7 +106,7 @@ export async function traceConnection(sources: Iterable<Source> | AsyncIterable<
   const sink: RecordSink = {
     record(view) {
       const layout = probeLayout(view.format);
-      if (recordStatus(view, layout) !== Status.ok) {
+      if (recordLogStatus(view, layout.status, layout.flowPositions) !== LogStatus.ok) {
         table.record(view); // blind spots lower confidence in an unanswered verdict
         return;
       }

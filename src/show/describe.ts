@@ -1,7 +1,8 @@
 import { connectionId, connectionKey } from '../analyze/fold.js';
 import { ACK, FIN, RST, SYN } from '../analyze/classify.js';
 import type { RecordView } from '../format/line-reader.js';
-import { probeLayout, recordStatus, Status } from '../filter/probe.js';
+import { probeLayout } from '../filter/probe.js';
+import { LogStatus, recordLogStatus } from '../format/log-status.js';
 
 export type ShownKind = 'tcp' | 'udp' | 'icmp' | 'icmp6' | 'other' | 'nodata' | 'skipdata';
 
@@ -55,7 +56,7 @@ export function tieRank(protocol: number, flags: number): number {
 /** @param withConnection also work out the connection id (costs a key and a hash per TCP record; JSON wants it) */
 export function describeRecord(view: RecordView, withConnection = true): ShownRecord {
   const layout = probeLayout(view.format);
-  const status = recordStatus(view, layout);
+  const status = recordLogStatus(view, layout.status, layout.flowPositions);
   // one object literal of a fixed shape (object spread here cost ~50 µs a record)
   const shown: ShownRecord = {
     kind: 'other',
@@ -80,8 +81,8 @@ export function describeRecord(view: RecordView, withConnection = true): ShownRe
     source: view.source,
     line: view.line,
   };
-  if (status !== Status.ok) {
-    shown.kind = status === Status.nodata ? 'nodata' : 'skipdata';
+  if (status !== LogStatus.ok) {
+    shown.kind = status === LogStatus.nodata ? 'nodata' : 'skipdata';
     return shown;
   }
   const srcIdx = layout.pktSrc >= 0 && !view.missing(layout.pktSrc) ? layout.pktSrc : layout.srcaddr;

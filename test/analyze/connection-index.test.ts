@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionIndex } from '../../src/analyze/connection-index.js';
 import { connectionId } from '../../src/analyze/fold.js';
 import { ipv4Value } from '../../src/format/line-reader.js';
-import { internPacked, internText, isPacked } from '../helpers/connection-index.js';
+import { findConnection, internPacked, internText, isPacked } from '../helpers/connection-index.js';
 
 /** A connection key as connectionKey() writes it, from its four parts. */
 const key = (a: string, p: number | string, b: string, q: number | string) => `${a} ${p} ${b} ${q}`;
@@ -32,11 +32,11 @@ describe('ConnectionIndex', () => {
     const all = [...packed.map(([a, p, b, q]) => key(a, p, b, q)), ...texts];
     all.forEach((text, id) => {
       expect(index.keyText(id)).toBe(text);
-      expect(index.find(text)).toBe(id);
+      expect(findConnection(index, text)).toBe(id);
       expect(isPacked(index, id)).toBe(id < packed.length);
     });
-    expect(index.find(key('10.0.0.9', 40000, '10.0.0.10', 81))).toBe(-1);
-    expect(index.find(key('010.0.0.9', 40000, '10.0.0.10', 80))).toBe(-1);
+    expect(findConnection(index, key('10.0.0.9', 40000, '10.0.0.10', 81))).toBe(-1);
+    expect(findConnection(index, key('010.0.0.9', 40000, '10.0.0.10', 80))).toBe(-1);
   });
 
   it('hashes a key as connectionId() hashes its text (ids in reports)', () => {

@@ -52,6 +52,10 @@ describe('the scanner fast path gives the summary the JavaScript path gives', ()
       '5 eni-0aaa 2600:1f18::a 42006 2600:1f18::b 443 2600:1f18::c 2600:1f18::b 6 2 1 60 1700000100 1700000130 ACCEPT OK', // … a NAT hop between IPv6 texts
       '5 eni-0aaa - - - - - - - - - 1700000100 1700000159 - NODATA',
       '5 eni-0aaa - - - - - - - - - 1700000100 1700000159 - SKIPDATA',
+      // log-status other than AWS writes it: the first byte decides (src/format/log-status.ts)
+      ...['ok', 'Ok', 'OKAY', '-', 'nodata', 'skipdata', 'NOPE', 'S'].map((status, k) => `5 eni-0aaa 10.0.0.${20 + k} ${44000 + k} 10.1.0.5 443 10.0.0.${20 + k} 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT ${status}`),
+      // ports at the edges of canonical (canonicalPortOf() in src/format/values.ts): 0, 65535 pack; 00, 65536 are text keys
+      ...['0', '00', '65535', '65536'].map((port, k) => `5 eni-0aaa 10.0.0.${30 + k} ${port} 10.1.0.5 443 10.0.0.${30 + k} 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK`),
       '5 eni-0aaa 10.0.0.1 not-a-port 10.1.0.5 443 10.0.0.1 10.1.0.5 6 2 1 60 1700000100 1700000130 ACCEPT OK', // malformed
       '5 eni-0aaa 10.0.0.1 42004 10.1.0.5 443 - - 6 18 1 60 1700000100 1700000130 ACCEPT OK', // packet addresses absent
       '5 eni-0aaa 10.0.0.1 42005 10.1.0.5 443 10.0.0.1 10.1.0.5 17 - 1 60 1700000100 1700000130 REJECT OK', // UDP rejected
@@ -71,6 +75,7 @@ describe('the scanner fast path gives the summary the JavaScript path gives', ()
       writeFileSync(path, `${lines.join('\n')}\n`);
       const { fast, slow } = await bothPaths(await localSources([path]));
       expect(fast.records.total).toBeGreaterThan(15);
+      expect([fast.records.nodata, fast.records.skipdata]).toEqual([1, 1]); // NOPE and S (the NODATA/SKIPDATA lines above lack a field)
       expect(fast.natHops.records).toBe(6);
       expect(fast).toEqual(slow);
     });

@@ -170,6 +170,7 @@ describe('the live guard in the foreground capture (--max-cost)', () => {
     expect(result.facts?.delivered).toMatchObject({ objects: timeline.batches.length, uncompressedBytes: deliveredBytes });
     expect(result.facts!.actualUsd).toBeCloseTo(priceDelivered(manifest, { objects: timeline.batches.length, storedBytes: result.facts!.delivered!.bytes, uncompressedBytes: deliveredBytes, measuredBy: '' }, kibPrices()).usd, 9);
     expect(result.facts!.actualUsd!).toBeLessThan(5);
+    expect(result.facts).not.toHaveProperty('costUsd'); // the cost has one name in a summary
     expect(result.manifest.state).toBe('cleaned');
     expect(aws.flowLogs.size).toBe(0);
     expect(result.summary!.warnings[0]).toBe(`stopped early by --max-cost $5: ${result.manifest.costGuard!.reason}`);
