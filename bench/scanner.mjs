@@ -13,7 +13,10 @@ const root = pathToFileURL(resolve(process.argv[2] ?? '.')).href;
 const file = process.argv[3] ?? '.bench/flows-5000000-5-v4.log.gz';
 const runs = Number(process.argv[4] ?? 7);
 const { FlowLineReader } = await import(`${root}/dist/format/line-reader.js`);
-const { RecordTally } = await import(`${root}/dist/analyze/record-tally.js`);
+const { RecordTally, TCP_FACTS } = await import(`${root}/dist/analyze/record-tally.js`);
+// the tally writes its facts through a FactWriter (src/analyze/fact-writer.ts); older builds called a sink
+const { FactWriter } = await import(`${root}/dist/analyze/fact-writer.js`).catch(() => ({}));
+const discard = () => (FactWriter ? new FactWriter(new Float64Array(4096 * TCP_FACTS), () => undefined, { capacity: 4096 }) : { tcp() {}, tcpBatch() {} });
 const { PS_REASON, PS_LINE_END } = await import(`${root}/dist/format/line-scanner.js`);
 const { defaultFormat } = await import(`${root}/dist/format/template.js`);
 
@@ -24,7 +27,7 @@ const cpu = (since) => {
   return (user + system) / 1000;
 };
 const readerOver = (bytes) => {
-  const reader = new FlowLineReader(new RecordTally({ tcp() {}, tcpBatch() {} }, {}), { format: defaultFormat(), explicit: false });
+  const reader = new FlowLineReader(new RecordTally(discard(), {}), { format: defaultFormat(), explicit: false });
   reader.startSource(file);
   for (let at = 0; at < bytes.length; at += CHUNK) reader.push(bytes.subarray(at, Math.min(bytes.length, at + CHUNK)));
   return reader;

@@ -14,16 +14,24 @@ const { ConnectionTable } = await import(root + '/dist/analyze/fold.js');
 const { defaultFormat } = await import(root + '/dist/format/template.js');
 const data = gunzipSync(readFileSync(file));
 const batches = [];
-const sink = {
-  tcp(facts, at, key) { batches.push([facts.slice(at, at + TCP_FACTS), 1, key === undefined ? [] : [[0, key]]]); },
-  tcpBatch(f, c, keys) { batches.push([f.slice(0, c * TCP_FACTS), c, keys.slice()]); },
-};
+// the tally writes its facts through a FactWriter (src/analyze/fact-writer.ts); older builds called a sink
+const { FactWriter } = await import(root + '/dist/analyze/fact-writer.js').catch(() => ({}));
+const sink = FactWriter
+  ? new FactWriter(new Float64Array(4096 * TCP_FACTS), (f, c, keys) => void batches.push([f.slice(0, c * TCP_FACTS), c, keys.slice()]))
+  : {
+      tcp(facts, at, key) { batches.push([facts.slice(at, at + TCP_FACTS), 1, key === undefined ? [] : [[0, key]]]); },
+      tcpBatch(f, c, keys) { batches.push([f.slice(0, c * TCP_FACTS), c, keys.slice()]); },
+    };
 const tally = new RecordTally(sink, {});
 const reader = new FlowLineReader(tally, { format: defaultFormat(), explicit: false });
 reader.startSource('x');
 let t = performance.now();
-for (let o = 0; o < data.length; o += 1 << 18) reader.push(data.subarray(o, Math.min(data.length, o + (1 << 18))));
+for (let o = 0; o < data.length; o += 1 << 18) {
+  reader.push(data.subarray(o, Math.min(data.length, o + (1 << 18))));
+  sink.flush?.(); // one batch per chunk, as the parsing thread sends them
+}
 reader.endSource();
+sink.flush?.();
 console.log('reader+tally', (performance.now() - t).toFixed(0), 'ms', batches.length, 'batches');
 let minTable = Infinity;
 let minFinish = Infinity;

@@ -27,8 +27,8 @@ import {
   type RawGap,
   type TallyOptions,
   type TallyState,
-  type TcpFactsSink,
 } from './record-tally.js';
+import { FactWriter } from './fact-writer.js';
 import {
   headline,
   SUMMARY_SCHEMA,
@@ -75,7 +75,7 @@ const VERDICT_MASK = (1 << VERDICT_BITS) - 1;
  * Memory grows with distinct connections, never with records: per connection it keeps
  * its key (three 32-bit words for IPv4, see ConnectionIndex) and a few typed-array slots.
  */
-export class ConnectionTable implements RecordSink, TcpFactsSink {
+export class ConnectionTable implements RecordSink {
   private readonly index = new ConnectionIndex();
   /** the WebAssembly module that keeps the index and the state, and applies records (assembly/connection-table.ts) */
   private readonly module = this.index.table;
@@ -89,15 +89,21 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
   /** the memory the views are of */
   private viewsOf: ArrayBuffer | undefined;
 
-  /** the per-record half of the fold; it hands the facts of each TCP record to tcp() */
+  /**
+   * the batch of TCP facts not yet applied: rows in the module's memory, written by this table's
+   * tally (or copied in by tcpBatch()), applied by the module when the batch is full and before
+   * anything reads the table (flush())
+   */
+  private readonly facts: FactWriter;
+  /** the per-record half of the fold; it writes the facts of each TCP record through `facts` */
   private readonly tally: RecordTally;
   readonly errors: Problem[] = [];
   sources = 0;
 
   constructor(private readonly options: FoldOptions = {}) {
-    this.tally = new RecordTally(this, options);
-    this.tally.facts = this.pending;
-    this.tally.factsAt = 0;
+    const capacity = this.module.maxRows();
+    this.facts = new FactWriter(this.factRows(capacity), (rows, count, textKeys) => this.apply(rows, count, textKeys, capacity), { capacity });
+    this.tally = new RecordTally(this.facts, options);
   }
 
   get counts(): RecordTally['counts'] {
@@ -146,63 +152,41 @@ export class ConnectionTable implements RecordSink, TcpFactsSink {
     this.tally.importState(state);
   }
 
-  /**
-   * The facts of one TCP record (see RecordTally), at facts[f…]; updates its connection. The
-   * records are batched in the module's memory (this table's own tally writes them there
-   * directly) and applied by the module when the batch is full and before anything reads the
-   * table (flush()).
-   */
-  tcp(facts: Float64Array, f: number, textKey: string | undefined): void {
-    if (facts !== this.pending) this.pending.set(facts.subarray(f, f + TCP_FACTS), this.pendingCount * TCP_FACTS);
-    if (textKey !== undefined) this.pendingKeys.push([this.pendingCount, textKey]);
-    if (++this.pendingCount === this.capacity) this.flush();
-    else this.tally.factsAt = this.pendingCount * TCP_FACTS;
+  /** The module's input rows: `capacity` rows of facts in its memory (a view taken again when the memory grows). */
+  private factRows(capacity: number): Float64Array {
+    return new Float64Array(this.module.memory.buffer, this.module.factsAt(), capacity * TCP_FACTS);
   }
-  /** rows of facts the module applies at a time */
-  private readonly capacity = this.module.maxRows();
-  private pending = new Float64Array(this.module.memory.buffer, this.module.factsAt(), this.capacity * TCP_FACTS);
-  private pendingCount = 0;
-  /** the records of the batch with a text key, as [record, key] */
-  private pendingKeys: [number, string][] = [];
+
+  /** The drain of `facts`: the module applies the batch; the next batch goes into the module's memory as it is now. */
+  private apply(rows: Float64Array, count: number, textKeys: [number, string][], capacity: number): Float64Array | undefined {
+    if (count > 0) {
+      // a text key's row carries its text index (NaN at FACT_KEY says it has one)
+      for (const [record, key] of textKeys) rows[record * TCP_FACTS + FACT_KEY + 1] = this.index.textIndex(key);
+      this.module.apply(count);
+    }
+    return this.module.memory.buffer === rows.buffer ? undefined : this.factRows(capacity);
+  }
 
   /** Applies the batched facts, and takes the views of the module's memory again. */
   private flush(): void {
-    if (this.pendingCount > 0) {
-      // a text key's row carries its text index (NaN at FACT_KEY says it has one)
-      for (const [record, key] of this.pendingKeys) this.pending[record * TCP_FACTS + FACT_KEY + 1] = this.index.textIndex(key);
-      this.module.apply(this.pendingCount);
-      this.pendingCount = 0;
-      if (this.pendingKeys.length > 0) this.pendingKeys = [];
-    }
+    this.facts.flush();
     const buffer = this.module.memory.buffer;
     if (buffer !== this.viewsOf) {
       this.viewsOf = buffer;
-      this.pending = new Float64Array(buffer, this.module.factsAt(), this.capacity * TCP_FACTS);
       this.blocks = [];
     }
     this.size = this.module.stateCount();
     for (let b = this.blocks.length; b << BLOCK_BITS < this.size; b++) this.blocks.push(new Float64Array(buffer, this.module.blockAt(b), BLOCK_SIZE * STRIDE));
-    this.tally.facts = this.pending;
-    this.tally.factsAt = 0;
   }
 
   /**
    * The facts of `count` TCP records, TCP_FACTS numbers each, in order; `textKeys` lists the
-   * records with a text key as [record, key]. The same as tcp() for each: they join the batch,
-   * so that batches stay large (the module's passes over a batch let the processor wait for
-   * several cache misses at once) and in input order.
+   * records with a text key as [record, key] (from a tally in another thread). They join the
+   * batch, so that batches stay large (the module's passes over a batch let the processor wait
+   * for several cache misses at once) and in input order.
    */
   tcpBatch(facts: Float64Array, count: number, textKeys: readonly [number, string][]): void {
-    let next = 0;
-    for (let k = 0; k < count; ) {
-      const n = Math.min(count - k, this.capacity - this.pendingCount);
-      this.pending.set(facts.subarray(k * TCP_FACTS, (k + n) * TCP_FACTS), this.pendingCount * TCP_FACTS);
-      for (; next < textKeys.length && textKeys[next][0] < k + n; next++) this.pendingKeys.push([this.pendingCount + textKeys[next][0] - k, textKeys[next][1]]);
-      this.pendingCount += n;
-      k += n;
-      if (this.pendingCount === this.capacity) this.flush();
-    }
-    this.tally.factsAt = this.pendingCount * TCP_FACTS;
+    this.facts.append(facts, count, textKeys);
   }
 
   /** tcp-flags OR-ed over the records side 0 or 1 sent. */

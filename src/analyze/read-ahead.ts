@@ -20,6 +20,8 @@ export interface ReadAheadOptions {
 }
 
 export const DEFAULT_CONCURRENCY = 16;
+/** Objects up to this size, once downloaded, are handed over in one piece (as small local files are). */
+const WHOLE_MAX = 1 << 20;
 export const DEFAULT_READ_AHEAD_BYTES = 128 * 2 ** 20;
 
 /** Sources read ahead; `totalBytes` when the list was known up front (the analyzer sizes its work by it). */
@@ -136,8 +138,10 @@ async function* readAheadPass(
         budget.give(entry.reserve);
         pump();
       };
+      // an object downloaded by now, small and whole, is handed over in one piece (Source.whole)
+      const whole = fetch.whole();
       try {
-        yield { name: entry.source.name, size: entry.source.size, bytes: () => fetch.read(release) };
+        yield { name: entry.source.name, size: entry.source.size, bytes: () => fetch.read(release), ...(whole ? { whole: () => Promise.resolve(whole) } : {}) };
       } finally {
         release();
       }
@@ -223,6 +227,19 @@ class Fetch {
     } finally {
       onEnd();
     }
+  }
+
+  /**
+   * The object's bytes in one piece, when its download has ended without an error and it is at
+   * most WHOLE_MAX bytes; else undefined (it is read as it arrives, and a failed download fails
+   * after the bytes it got).
+   */
+  whole(): Uint8Array | undefined {
+    if (!this.done || this.error !== undefined || this.cancelled) return undefined;
+    let size = 0;
+    for (const chunk of this.chunks) size += chunk.length;
+    if (size > WHOLE_MAX) return undefined;
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, size);
   }
 
   cancel(): void {

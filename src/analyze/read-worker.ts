@@ -7,64 +7,44 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowLineReader } from '../format/line-reader.js';
 import type { ToWorker, WorkerSetup, FromWorker } from './parallel-read.js';
-import { RecordTally, TCP_FACTS, type TcpFactsSink } from './record-tally.js';
+import { FactWriter } from './fact-writer.js';
+import { RecordTally, TCP_FACTS } from './record-tally.js';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker.js runs as a worker thread only');
 const setup = workerData as WorkerSetup;
 
-/** Facts of the TCP records of the current message, written in place by the tally. */
-let batch: Float64Array = new Float64Array(4096 * TCP_FACTS);
-let count = 0;
-let textKeys: [number, string][] = [];
-const spare: Float64Array[] = [];
-
-const collector: TcpFactsSink = {
-  tcp(_facts, _at, textKey) {
-    if (textKey !== undefined) textKeys.push([count, textKey]);
-    count++;
-    room(1);
-    tally.factsAt = count * TCP_FACTS;
-  },
-  tcpBatch(facts, n, keys) {
-    room(n);
-    for (const [at, key] of keys) textKeys.push([count + at, key]);
-    batch.set(facts.subarray(0, n * TCP_FACTS), count * TCP_FACTS);
-    count += n;
-    tally.factsAt = count * TCP_FACTS;
-  },
-};
-
-/** Makes the batch hold `more` records more (and the one the tally writes next). */
-function room(more: number): void {
-  if ((count + more + 1) * TCP_FACTS <= batch.length) return;
-  let length = batch.length * 2;
-  while ((count + more + 1) * TCP_FACTS > length) length *= 2;
-  const bigger = new Float64Array(length);
-  bigger.set(batch);
-  batch = bigger;
-  tally.facts = batch;
-}
-const tally = new RecordTally(collector, { maxMalformedExamples: setup.maxMalformedExamples });
-tally.facts = batch;
-const reader = new FlowLineReader(tally, { format: setup.format, explicit: setup.explicit });
-
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   (port as NonNullable<typeof port>).postMessage(message, transfer);
 }
 
-/** Sends the facts gathered since the last call (the batch's buffer moves to the main thread, and `bytes` back). */
-function sendFacts(release: boolean, bytes?: Uint8Array): void {
-  const facts = batch;
-  const length = facts.length; // read before the transfer empties it
-  const transfer = [facts.buffer as ArrayBuffer];
-  if (bytes) transfer.push(bytes.buffer as ArrayBuffer);
-  post({ type: 'facts', facts, count, textKeys, release, bytes }, transfer);
-  batch = spare.pop() ?? new Float64Array(length);
-  count = 0;
-  textKeys = [];
-  tally.facts = batch;
-  tally.factsAt = 0;
+/** batches the main thread is done with (they come back with the chunks), for the next messages */
+const spare: Float64Array[] = [];
+/** whether the current message answers a chunk or lines message, and the chunk's memory to give back */
+let release = false;
+let chunkBytes: Uint8Array | undefined;
+
+/**
+ * The facts of the TCP records of the current message: the tally writes them through this
+ * growing batch, and a flush sends them to the main thread (the batch's memory moves there, and
+ * comes back later as a spare).
+ */
+const facts = new FactWriter(new Float64Array(4096 * TCP_FACTS), (rows, count, textKeys) => {
+  const length = rows.length; // read before the transfer empties it
+  const transfer = [rows.buffer as ArrayBuffer];
+  if (chunkBytes) transfer.push(chunkBytes.buffer as ArrayBuffer);
+  post({ type: 'facts', facts: rows, count, textKeys, release, bytes: chunkBytes }, transfer);
+  return spare.pop() ?? new Float64Array(length);
+});
+const tally = new RecordTally(facts, { maxMalformedExamples: setup.maxMalformedExamples });
+const reader = new FlowLineReader(tally, { format: setup.format, explicit: setup.explicit });
+
+/** Sends the facts gathered since the last call (the batch's memory moves to the main thread, and `bytes` back). */
+function sendFacts(answers: boolean, bytes?: Uint8Array): void {
+  release = answers;
+  chunkBytes = bytes;
+  facts.flush();
+  chunkBytes = undefined;
 }
 
 port.on('message', (message: ToWorker) => {

@@ -5,6 +5,7 @@ import { LogStatus, recordLogStatus } from '../format/log-status.js';
 import { canonicalPortOf as canonicalPortValue } from '../format/values.js';
 import { plainFieldsOf } from '../format/plain-fields.js';
 import { FACT_BYTES, FACT_END, FACT_KEY, FACT_META, FACT_PACKETS, FACT_START, META_FLAGS_SHIFT, META_FOCUSED, META_IFACE_SHIFT, META_NO_FLAGS, META_REJECTED, META_SIDE, TCP_FACTS } from '../layout.js';
+import type { FactWriter } from './fact-writer.js';
 import type { Problem, Tally } from './summary.js';
 
 /** Positions of the fields the fold reads, per format (those of the scanner's fast path, and more). */
@@ -63,13 +64,6 @@ export function factMeta(side: number, rejected: boolean, focused: boolean, flag
   return (iface >>> 0) * (1 << META_IFACE_SHIFT) + flagBits * (1 << META_FLAGS_SHIFT) + side * META_SIDE + (rejected ? META_REJECTED : 0) + (focused ? META_FOCUSED : 0);
 }
 
-/** Receives the facts of each TCP record, in input order; `textKey` when the key is not packed. */
-export interface TcpFactsSink {
-  tcp(facts: Float64Array, at: number, textKey: string | undefined): void;
-  /** The facts of `count` TCP records with packed keys, TCP_FACTS numbers each (read them before returning). */
-  tcpBatch(facts: Float64Array, count: number, textKeys: readonly [number, string][]): void;
-}
-
 /** A NODATA/SKIPDATA window as read (Unix seconds; NaN when the record had no time). */
 export interface RawGap {
   iface: string | null;
@@ -123,8 +117,9 @@ export interface TallyState {
 /**
  * The per-record half of the fold (docs/architecture.md): record counts, time window, interfaces,
  * NAT hops, NODATA/SKIPDATA gaps, UDP/ICMP tallies, malformed lines, warnings. For each TCP
- * record it works out the connection key and which side sent it, and hands the facts to the
- * connection table (`target`). Its memory does not grow with connections.
+ * record it works out the connection key and which side sent it, and writes the facts through
+ * `facts` (to the connection table, or to the parsing thread's messages). Its memory does not
+ * grow with connections.
  */
 export class RecordTally implements RecordSink {
   readonly counts = { total: 0, tcp: 0, udp: 0, icmp: 0, other: 0, nodata: 0, skipdata: 0, malformed: 0 };
@@ -146,16 +141,12 @@ export class RecordTally implements RecordSink {
   readonly warnings: string[] = [];
   /** some well-formed record was read */
   wellFormed = false;
-  /** the facts of the current TCP record (a batch array when the target sits in another thread) */
-  facts: Float64Array = new Float64Array(TCP_FACTS);
-  factsAt = 0;
-
   private readonly layouts = new Map<number, Layout>();
   private lastFormat: CompiledFormat | undefined;
   private lastLayout: Layout | undefined;
 
   constructor(
-    private readonly target: TcpFactsSink,
+    private readonly facts: FactWriter,
     private readonly options: TallyOptions = {},
   ) {}
 
@@ -266,7 +257,7 @@ export class RecordTally implements RecordSink {
     if (batch.tcp > 0) {
       const layout = batch.format === this.lastFormat ? (this.lastLayout as Layout) : this.layoutFor(batch.format);
       if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
-      this.target.tcpBatch(batch.facts, batch.tcp, batch.textKeys);
+      this.facts.append(batch.facts, batch.tcp, batch.textKeys);
     }
   }
 
@@ -338,8 +329,8 @@ export class RecordTally implements RecordSink {
    */
   private tcpRecord(view: RecordView, layout: Layout, start: number, end: number, packets: number, bytes: number, rejected: boolean, focused: boolean): void {
     if (layout.flags < 0) this.sawTcpWithoutFlagsField = true;
-    const facts = this.facts;
-    const at = this.factsAt;
+    const at = this.facts.reserve(1);
+    const facts = this.facts.rows;
     let textKey: string | undefined;
     let side: number;
     // the packet-level addresses where present and not `-` (a canonical IPv4 value is not `-`)
@@ -371,7 +362,7 @@ export class RecordTally implements RecordSink {
     facts[at + FACT_BYTES] = bytes;
     facts[at + FACT_START] = start;
     facts[at + FACT_END] = end;
-    this.target.tcp(facts, at, textKey);
+    this.facts.commitRow(textKey);
   }
 
   /**

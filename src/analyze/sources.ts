@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { close, createReadStream, open, read } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
@@ -16,6 +16,11 @@ export interface Source {
   size?: number;
   /** the source already yields lines (e.g. CloudWatch Logs events) */
   lines?: () => AsyncIterable<string>;
+  /**
+   * the whole of a small source in one piece (the same bytes as bytes() yields): read in one go,
+   * and cheap to read ahead of the analyzer (a folder synced from S3 holds thousands of them)
+   */
+  whole?: () => Promise<Uint8Array>;
 }
 
 /** File names a directory walk picks up: what S3 delivers, and plain exports. */
@@ -58,12 +63,48 @@ export async function localSources(paths: readonly string[], options: LocalSourc
   return sources;
 }
 
+/** Files up to this size are read in one piece (no larger than a chunk of a larger file). */
+const WHOLE_FILE_MAX = 1 << 20;
+
 export function fileSource(path: string, size?: number): Source {
+  if (size === undefined || size > WHOLE_FILE_MAX) {
+    return { name: path, size, bytes: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
+  }
+  const whole = () => readWhole(path, size);
   return {
     name: path,
     size,
-    bytes: () => createReadStream(path, { highWaterMark: 1 << 20 }),
+    whole,
+    bytes: async function* () {
+      const bytes = await whole();
+      if (bytes.length > 0) yield bytes;
+    },
   };
+}
+
+/**
+ * A small file's bytes in one read into a buffer of its size (a stream would take a 1 MB buffer,
+ * copy the bytes out of it, and read once more to find the end). One byte more than its listed
+ * size is asked for, so a short read tells its end; a file that has grown since is read on.
+ */
+function readWhole(path: string, size: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    open(path, 'r', (error, fd) => {
+      if (error) return reject(error);
+      const pieces: Buffer[] = [];
+      const finish = (failure: Error | null): void => close(fd, (closing) => (failure || closing ? reject(failure ?? closing) : resolve(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces))));
+      const next = (length: number): void => {
+        const buffer = Buffer.allocUnsafeSlow(length);
+        read(fd, buffer, 0, length, null, (failure, bytesRead) => {
+          if (failure) return finish(failure);
+          if (bytesRead > 0 || pieces.length === 0) pieces.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+          if (bytesRead < length) finish(null);
+          else next(WHOLE_FILE_MAX);
+        });
+      };
+      next(size + 1);
+    });
+  });
 }
 
 async function walk(dir: string): Promise<{ path: string; size: number }[]> {

@@ -11,6 +11,7 @@ import { resolveFormat } from '../../src/format/presets.js';
 import { defaultFormat } from '../../src/format/template.js';
 // The bench's generator: realistic traffic of every class, with its ground truth.
 import { generateFlowLog } from '../../bench/generate.mjs';
+import { splitFlowLog } from '../../bench/split.mjs';
 import { dataFiles, ROOT as root } from '../helpers/data-files.js';
 
 const fixtures = join(root, 'test', 'fixtures');
@@ -129,5 +130,22 @@ describe('a generated capture (the bench generator): right at scale, either way'
     const { single, parallel } = await both([source]);
     expect(single.summary.records).toEqual(truth.records);
     expect(parallel.summary).toEqual(single.summary);
+  });
+
+  it('the same records as a folder of many small gzip objects give the same summary as the one file', async () => {
+    const folder = join(dir, 'objects');
+    // as S3 delivers a busy flow log: many objects, each with the header line
+    expect(await splitFlowLog(file, folder, 60, truth.records.total)).toBe(60);
+    const many = await localSources([folder]);
+    expect(many.length).toBe(60);
+    const one = await both(await localSources([file]));
+    const split = await both(many);
+    for (const { summary } of [split.single, split.parallel]) {
+      expect(summary.sources.count).toBe(60);
+      expect(summary.records).toEqual(truth.records);
+      // everything but the number of sources, to the byte
+      expect(JSON.stringify({ ...summary, sources: { ...summary.sources, count: 1 } })).toBe(JSON.stringify(one.single.summary));
+    }
+    expect(split.parallel.table.connectionCount).toBe(one.single.table.connectionCount);
   });
 });

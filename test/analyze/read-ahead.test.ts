@@ -109,6 +109,18 @@ describe('readAhead', () => {
     expect(seen).toEqual(['ok', 'ok', 'socket hang up after "half a "', 'ok', 'ok']);
   });
 
+  it('an object downloaded by its turn is handed over in one piece, the same bytes; a failed one is not', async () => {
+    const { sources } = fakeObjects(5, { failAt: 2, delay: 1 });
+    const seen: string[] = [];
+    for await (const source of readAhead(sources, { concurrency: 8 })) {
+      // (the first is handed over as soon as it is listed: still downloading; the others have ended by their turn)
+      if (source.whole) seen.push(Buffer.from(await source.whole()).toString().trim());
+      else seen.push(`streamed ${source.name.slice(-11)}`);
+      await sleep(20);
+    }
+    expect(seen).toEqual(['streamed 0000.log.gz', 'object 1', 'streamed 0002.log.gz', 'object 3', 'object 4']);
+  });
+
   it('a listing that fails fails the iteration (after the objects listed before it)', async () => {
     const { sources } = fakeObjects(2);
     const listing: AsyncIterable<Source> = {

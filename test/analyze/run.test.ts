@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyzeSources, readSources, recordCallbackSink, type SourceProblem } from '../../src/analyze/run.js';
-import { localSources } from '../../src/analyze/sources.js';
+import { fileSource, localSources } from '../../src/analyze/sources.js';
 import { UsageError } from '../../src/errors.js';
 import type { FlowRecord } from '../../src/format/line-reader.js';
 import { classes, textSource } from '../helpers/flow-lines.js';
@@ -126,6 +126,45 @@ describe('local sources', () => {
     expect(summary.sources.count).toBe(4);
     expect(summary.records).toMatchObject({ total: 5, tcp: 4, nodata: 1, malformed: 0 });
     expect(classes(summary)).toMatchObject({ connections: 2, established: 1, refused: 1 });
+  });
+
+  it('a small file is read in one piece; one that grew after it was listed is read to its end; an empty one gives nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowdump-small-'));
+    try {
+      const text = readFileSync(at('aws-doc', 'example-tcp-flag.log'));
+      const path = join(dir, 'a.log');
+      writeFileSync(path, text);
+      const read = async (size: number) => {
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of fileSource(path, size).bytes()) chunks.push(chunk);
+        return chunks;
+      };
+      const whole = await read(text.length);
+      expect(whole.length).toBe(1);
+      expect(Buffer.from(whole[0]).equals(text)).toBe(true);
+      // listed when it was shorter (a file still being written)
+      expect(Buffer.concat(await read(10)).equals(text)).toBe(true);
+      writeFileSync(path, '');
+      expect(await read(0)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file of a folder that disappears before it is read is reported, and the files around it are counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowdump-gone-'));
+    try {
+      const text = readFileSync(at('aws-doc', 'example-tcp-flag.log'));
+      for (const name of ['a.log', 'b.log', 'c.log']) writeFileSync(join(dir, name), text);
+      const sources = await localSources([dir]);
+      rmSync(join(dir, 'b.log'));
+      const { summary } = await analyzeSources(sources);
+      expect(summary.sources.count).toBe(3);
+      expect(summary.records.total).toBe(16);
+      expect(summary.errors).toEqual([{ source: join(dir, 'b.log'), code: 'unreadable', message: expect.stringMatching(/^cannot read .*b\.log: ENOENT: no such file or directory.* \(0 records read before it\)$/) }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a missing path is a usage error that names it', async () => {
