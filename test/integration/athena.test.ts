@@ -41,18 +41,24 @@ async function statementsRun(region: string): Promise<string[]> {
   return queries.sort((a, b) => (a.Status?.SubmissionDateTime?.getTime() ?? 0) - (b.Status?.SubmissionDateTime?.getTime() ?? 0)).map((query) => query.Query ?? '');
 }
 
+/** The bundled example under AWSLogs/ in `bucket` (the account's own flowdump bucket made too), as S3 delivers it. */
+async function exampleInBucket(region: string, bucket: string) {
+  const aws = sdk(region);
+  await aws.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region } }));
+  await aws.s3.send(new CreateBucketCommand({ Bucket: `flowdump-${ACCOUNT}-${region}`, CreateBucketConfiguration: { LocationConstraint: region } }));
+  const files = exampleFiles();
+  for (const file of files) {
+    const key = file.slice(EXAMPLE.length + 1).replace('eu-west-1', region);
+    await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
+  }
+  return { aws, files };
+}
+
 describe('flowdump analyze --engine athena', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('creates the database and the projected table, runs one SELECT and prints the local analyzer\'s summary with the scan cost; --max-scan-cost and auto (ap-southeast-7)', async () => {
     const region = 'ap-southeast-7';
-    const aws = sdk(region);
     const bucket = 'flow-logs-athena-il';
-    await aws.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region } }));
-    await aws.s3.send(new CreateBucketCommand({ Bucket: `flowdump-${ACCOUNT}-${region}`, CreateBucketConfiguration: { LocationConstraint: region } }));
-    const files = exampleFiles();
-    for (const file of files) {
-      const key = file.slice(EXAMPLE.length + 1).replace('eu-west-1', region);
-      await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
-    }
+    const { files } = await exampleInBucket(region, bucket);
     const answer = await duckdbSummary(files);
     // Athena's first row of a SELECT is the header; moto sends no column metadata here, so the CLI must tell it by the names
     await queueResults(region, [{ rows: [] }, { rows: [] }, { rows: [[...SUMMARY_COLUMNS], ...answer.rows] }]);
@@ -131,15 +137,8 @@ describe('flowdump analyze --engine athena', { timeout: INTEGRATION_TIMEOUT }, (
   });
   test('--html writes the report from the summary Athena answered, with no ladders and how to get them, and exits 0 (ap-east-2)', async () => {
     const region = 'ap-east-2';
-    const aws = sdk(region);
     const bucket = 'flow-logs-athena-html';
-    await aws.s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region } }));
-    await aws.s3.send(new CreateBucketCommand({ Bucket: `flowdump-${ACCOUNT}-${region}`, CreateBucketConfiguration: { LocationConstraint: region } }));
-    const files = exampleFiles();
-    for (const file of files) {
-      const key = file.slice(EXAMPLE.length + 1).replace('eu-west-1', region);
-      await aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
-    }
+    const { files } = await exampleInBucket(region, bucket);
     const answer = await duckdbSummary(files);
     await queueResults(region, [{ rows: [] }, { rows: [] }, { rows: [[...SUMMARY_COLUMNS], ...answer.rows], columns: SUMMARY_COLUMNS }]);
     const dir = mkdtempSync(join(tmpdir(), 'flowdump-athena-html-'));
