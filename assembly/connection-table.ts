@@ -271,7 +271,7 @@ function stateOf(i: i32): usize {
   return load<usize>(BLOCKS + (<usize>(i >> BLOCK_BITS) << 2)) + (<usize>((i & BLOCK_MASK) * STRIDE) << 3);
 }
 
-/** A state for connection `states` (zeros; NaN for "no SYN yet", -1 for an unused SYN slot). */
+/** A state for connection `states` (zeros; NaN for "no SYN yet", NO_SYNS for an unused SYN slot). */
 function addState(): void {
   const i = states++;
   if ((i & BLOCK_MASK) == 0) store<usize>(BLOCKS + (<usize>(i >> BLOCK_BITS) << 2), heap.alloc(<usize>(BLOCK_SIZE * STRIDE) << 3));
@@ -279,8 +279,8 @@ function addState(): void {
   memory.fill(state, 0, <usize>STRIDE << 3);
   store<f64>(state + (<usize>(SYN_START) << 3), NaN);
   store<f64>(state + (<usize>(SYN_START + 1) << 3), NaN);
-  store<f64>(state + (<usize>(SYN_SLOTS) << 3), -1);
-  store<f64>(state + (<usize>(SYN_SLOTS + 2) << 3), -1);
+  store<u64>(state + (<usize>(SYN_SLOTS) << 3), NO_SYNS);
+  store<u64>(state + (<usize>(SYN_SLOTS + 1) << 3), NO_SYNS);
 }
 
 /** Connections with a state (after apply(): every id). */
@@ -363,26 +363,26 @@ function update(i: i32, row: usize): void {
       const earliest = load<f64>(synStartAt);
       if (isNaN(earliest) || s < earliest) store<f64>(synStartAt, s);
       // this side and interface: one of the state's two slots, or else a slot apart
-      const tag = iface * 8 + <f64>(side * 4);
+      const who = synSlotKey(<u32>iface, side);
       let slot = state + (<usize>SYN_SLOTS << 3);
-      let held = load<f64>(slot);
-      if (held != -1 && Math.floor(held / 4) * 4 != tag) {
-        slot += 16;
-        held = load<f64>(slot);
-        if (held != -1 && Math.floor(held / 4) * 4 != tag) {
-          slot = otherSyns(i * 2 + side, <u32>iface);
-          held = load<f64>(slot);
+      let held = load<u64>(slot);
+      if (held != NO_SYNS && (held & SYN_SLOT_KEY) != who) {
+        slot += 8;
+        held = load<u64>(slot);
+        if (held != NO_SYNS && (held & SYN_SLOT_KEY) != who) {
+          slot = otherSyns(i * 2 + side, <u32>(who >> 35));
+          held = load<u64>(slot);
         }
       }
+      const s32 = startBits(s);
       let twoWindows = false;
       let packetsOnIface: f64 = p;
-      if (held == -1) {
-        store<f64>(slot, s, 8);
-      } else {
-        packetsOnIface += held - tag;
-        twoWindows = s != load<f64>(slot, 8);
+      if (held != NO_SYNS) {
+        packetsOnIface += <f64>((held >> 32) & 3);
+        twoWindows = <u32>held != s32;
       }
-      store<f64>(slot, tag + (packetsOnIface < 2 ? packetsOnIface : 2));
+      const kept: u64 = packetsOnIface >= 2 ? 2 : packetsOnIface >= 1 ? 1 : 0;
+      store<u64>(slot, who | (kept << 32) | (held != NO_SYNS ? held & 0xffffffff : <u64>s32));
       if (twoWindows) bits |= side == 0 ? RETRY_BIT0 : RETRY_BIT1;
       if (packetsOnIface > 1) bits |= side == 0 ? SYN_PACKETS_BIT0 : SYN_PACKETS_BIT1;
     }
@@ -390,16 +390,36 @@ function update(i: i32, row: usize): void {
   store<f64>(state + (<usize>FLAGS << 3), <f64>bits);
 }
 
-// The SYN records of a connection's side on an interface beyond the two its state holds
-// (STATE_SYN_SLOTS): an open-addressing table of OTHER_BYTES slots, found by (connection id * 2 +
-// side, interface hash): the key (id * 2 + side + 1; 0: empty) and the interface hash as int32
-// words, then a state slot's two numbers (-1: none yet).
-const OTHER_BYTES: i32 = 24;
+// A SYN slot (STATE_SYN_SLOTS): bits 35–63 the interface hash's low 29 bits, 34 the side, 32–33
+// the packets (at most 2), 0–31 the first start; all ones (never a slot's value: packets ≤ 2) unused.
+const NO_SYNS: u64 = 0xffffffffffffffff;
+const SYN_SLOT_KEY: u64 = 0xfffffffc00000000;
+
+// @ts-ignore: decorator
+@inline
+function synSlotKey(iface: u32, side: i32): u64 {
+  return (<u64>(iface & 0x1fffffff) << 35) | (<u64>side << 34);
+}
+
+/** A start as 32 bits: the whole number of seconds it is (to 2106), else its 64 bits folded. */
+// @ts-ignore: decorator
+@inline
+function startBits(start: f64): u32 {
+  if (start >= 0 && start < 4294967296 && Math.floor(start) == start) return <u32>start;
+  const bits = reinterpret<u64>(start);
+  return <u32>(bits ^ (bits >> 32));
+}
+
+// The SYN records of a connection's side on an interface beyond the two its state holds: an
+// open-addressing table of OTHER_BYTES slots, found by (connection id * 2 + side, interface):
+// the key (id * 2 + side + 1; 0: empty) and the interface's 29 bits as int32 words, then a SYN
+// slot as above.
+const OTHER_BYTES: i32 = 16;
 let otherSlots: usize = 0;
 let otherCount: i32 = 0;
 let otherUsed: i32 = 0;
 
-/** Where the two numbers of (key, iface) are; new ones (-1) if it was not there. */
+/** Where the SYN slot of (key, iface) is; a new, unused one if it was not there. */
 function otherSyns(key: i32, iface: u32): usize {
   if (otherUsed >= (otherCount >> 1)) growOthers();
   const mask = <u32>otherCount - 1;
@@ -410,7 +430,7 @@ function otherSyns(key: i32, iface: u32): usize {
     if (entry == 0) {
       store<i32>(at, key + 1);
       store<u32>(at, iface, 4);
-      store<f64>(at, -1, 8);
+      store<u64>(at, NO_SYNS, 8);
       otherUsed++;
       return at + 8;
     }

@@ -62,13 +62,14 @@ export const STATE_FLAGS = 6;
 /** Start of the earliest SYN record of side 0, side 1 (+ side; 0 when one has no start; NaN: none). */
 export const STATE_SYN_START = 7;
 /**
- * Two slots of two numbers, each for the SYN records of one side on one interface: the
- * interface hash * 8 + side * 4 + their packets (at most 2), then the start of the first of them
- * (0 when it has none); -1 when unused. A side and interface beyond these two are kept apart
- * (assembly/connection-table.ts). Together they set the STATE_RETRY_* and STATE_SYN_PACKETS_* bits.
+ * Two slots, each for the SYN records of one side on one interface, as 64 raw bits (not a
+ * number; nothing outside the table module reads them): the interface hash's low 29 bits, the
+ * side, their packets (at most 2), the start of the first of them (32 bits); all ones when
+ * unused. A side and interface beyond these two are kept apart (assembly/connection-table.ts).
+ * Together they set the STATE_RETRY_* and STATE_SYN_PACKETS_* bits.
  */
 export const STATE_SYN_SLOTS = 9;
-export const STATE_STRIDE = 13;
+export const STATE_STRIDE = 11;
 /** Some record has action REJECT. */
 export const STATE_REJECT_BIT = 1 << 12;
 /** A SYN-ACK in an ACCEPT record. */
