@@ -9,7 +9,10 @@ const root = pathToFileURL(resolve(process.argv[2] ?? '.')).href;
 const file = process.argv[3] ?? '.bench/flows-5000000-5-v4.log.gz';
 const runs = Number(process.argv[4] ?? 5);
 const { FlowLineReader } = await import(root + '/dist/format/line-reader.js');
-const { RecordTally, TCP_FACTS } = await import(root + '/dist/analyze/record-tally.js');
+const tallyModule = await import(root + '/dist/analyze/record-tally.js');
+const { RecordTally } = tallyModule;
+// builds before src/layout.ts exported TCP_FACTS from the tally
+const TCP_FACTS = tallyModule.TCP_FACTS ?? (await import(root + '/dist/layout.js')).TCP_FACTS;
 const { ConnectionTable } = await import(root + '/dist/analyze/fold.js');
 const { defaultFormat } = await import(root + '/dist/format/template.js');
 const data = gunzipSync(readFileSync(file));

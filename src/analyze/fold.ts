@@ -2,6 +2,7 @@ import type { PlainBatch, PlainFields, RecordSink, RecordView, Where } from '../
 import { canonicalPort, ipv4Value } from '../format/values.js';
 import type { CompiledFormat } from '../format/compiled.js';
 import {
+  FACT_KEY,
   META_EVIDENCE_SHIFT,
   STATE_BLOCK_BITS as BLOCK_BITS,
   STATE_BYTES as BYTES,
@@ -17,13 +18,12 @@ import {
   STATE_SYN_START as SYN_START,
   STATE_SYNACK_ACCEPT_BIT as SYNACK_ACCEPT_BIT,
   STATE_VERDICT_BITS as VERDICT_BITS,
+  TCP_FACTS,
 } from '../layout.js';
 import { ConnectionIndex, KEY_WORDS } from './connection-index.js';
 import { classifyConnection, flagLetters, retriedSyn, type TcpClass, type Verdict } from './classify.js';
 import {
-  FACT_KEY,
   RecordTally,
-  TCP_FACTS,
   type RawGap,
   type TallyOptions,
   type TallyState,

@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { FlowLineReader } from '../format/line-reader.js';
 import type { ToWorker, WorkerSetup, FromWorker } from './parallel-read.js';
 import { FactWriter } from './fact-writer.js';
-import { RecordTally, TCP_FACTS } from './record-tally.js';
+import { TCP_FACTS } from '../layout.js';
+import { RecordTally } from './record-tally.js';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker.js runs as a worker thread only');

@@ -4,7 +4,7 @@ import { HOP_ROW, OTHER_ROW } from '../format/line-scanner.js';
 import { LogStatus, recordLogStatus } from '../format/log-status.js';
 import { canonicalPortOf as canonicalPortValue } from '../format/values.js';
 import { plainFieldsOf } from '../format/plain-fields.js';
-import { FACT_BYTES, FACT_END, FACT_KEY, FACT_META, FACT_PACKETS, FACT_START, META_FLAGS_SHIFT, META_FOCUSED, META_IFACE_SHIFT, META_NO_FLAGS, META_REJECTED, META_SIDE, TCP_FACTS } from '../layout.js';
+import { FACT_BYTES, FACT_END, FACT_KEY, FACT_META, FACT_PACKETS, FACT_START, META_FLAGS_SHIFT, META_FOCUSED, META_IFACE_SHIFT, META_NO_FLAGS, META_REJECTED, META_SIDE } from '../layout.js';
 import type { FactWriter } from './fact-writer.js';
 import type { Problem, Tally } from './summary.js';
 
@@ -55,8 +55,7 @@ export function comparePorts(a: number, b: number): number {
  * docs/performance.md); 8 of them, 64 bytes: the facts of 5 M records cross between threads.
  */
 // The row's offsets (FACT_*, TCP_FACTS) and FACT_META's bits (META_*): src/layout.ts, shared with
-// the scanner's fast path and the connection table module.
-export { FACT_BYTES, FACT_END, FACT_KEY, FACT_META, FACT_PACKETS, FACT_START, TCP_FACTS } from '../layout.js';
+// the scanner's fast path and the connection table module, and imported from there.
 
 /** FACT_META of a record: the interface hash, tcp-flags, focused, rejected and side (META_* in src/layout.ts). */
 export function factMeta(side: number, rejected: boolean, focused: boolean, flags: number, iface: number): number {

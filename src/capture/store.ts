@@ -63,7 +63,7 @@ function agreeing(manifest: CaptureManifest | undefined, captureId: string, loca
  * Data is deleted only where the capture's own manifest was found and agrees; a manifest rebuilt
  * from tags (its process died before writing one) never leads to a delete.
  */
-async function assertManifestAllowsDelete(store: Pick<CaptureStore, 'readManifest'>, captureId: string, where: string): Promise<void> {
+async function assertManifestAllowsDelete(store: Pick<CaptureStore, 'readManifest'>, where: string): Promise<void> {
   const manifest = await store.readManifest();
   if (!manifest || manifest.recovered) {
     const why = manifest ? 'its manifest was rebuilt from the flow log\'s tags, not written when the capture started' : 'no manifest of that capture was found there';
@@ -132,7 +132,7 @@ function s3Store(location: Extract<DataLocation, { type: 's3' }>, captureId: str
       return s3.getObjectText(bucket, `${prefix}summary.json`);
     },
     async deleteData(onBatch) {
-      await assertManifestAllowsDelete(this, captureId, describeLocation(location));
+      await assertManifestAllowsDelete(this, describeLocation(location));
       let deleted = 0;
       const keys = (await listData()).map((object) => object.key);
       for (let i = 0; i < keys.length; i += 1000) {
@@ -236,7 +236,7 @@ function logsStore(location: Extract<DataLocation, { type: 'logs' }>, captureId:
     },
     async deleteData(onBatch) {
       if (!(await assertOwned())) return { deleted: 0, remaining: 0 };
-      await assertManifestAllowsDelete(this, captureId, describeLocation(location));
+      await assertManifestAllowsDelete(this, describeLocation(location));
       let deleted = 0;
       for (const stream of await dataStreams()) {
         await logs.deleteLogStream(group, stream.name);
