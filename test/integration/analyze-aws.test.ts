@@ -8,7 +8,7 @@ import { CreateLogGroupCommand, DescribeLogGroupsCommand, DescribeLogStreamsComm
 import { CreateFlowLogsCommand } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, test } from 'vitest';
-import { ACCOUNT, bucketName, cliEnv, flowdumpFlowLogs, flowLogs, handshakeRecords, HANDSHAKE_HEADER, listKeys, makeFixture, runCli, sdk, seedLogEvents, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
+import { ACCOUNT, cliEnv, flowdumpFlowLogs, flowLogs, handshakeRecords, HANDSHAKE_HEADER, keptCaptureWithData, listKeys, makeFixture, runCli, sdk, seedLogEvents, INTEGRATION_TIMEOUT, LATE_MARGIN_MS } from './helpers.js';
 
 describe('CloudWatch Logs captures', { timeout: INTEGRATION_TIMEOUT }, () => {
   test('start --destination logs:/flowdump: a tagged group with 1-day retention and the delivery role; sweep summarizes and deletes the data streams (sa-east-1)', async () => {
@@ -111,16 +111,7 @@ describe('flowdump analyze of AWS data', { timeout: INTEGRATION_TIMEOUT }, () =>
   });
 
   test('analyze <capture-id> reads the data of a kept capture (me-central-1)', async () => {
-    const region = 'me-central-1';
-    const aws = sdk(region);
-    const fixture = await makeFixture(aws);
-    const env = cliEnv({ region });
-    expect((await runCli(['setup'], env)).code).toBe(0);
-    const started = await runCli(['start', '--eni', fixture.eniIds[0], '--for', '5m', '--yes', '--detach', '--keep'], env);
-    const id = started.stdout.split('\n')[0];
-    const [flowLog] = await flowdumpFlowLogs(aws);
-    const bucket = bucketName(region);
-    await seedS3FlowLogFile(aws, { bucket, prefix: `flowdump/${id}/`, flowLogId: flowLog.FlowLogId!, windowStart: windowStart(new Date()), lines: handshakeRecords(fixture.eniIds[0], '10.0.1.4', Math.floor(Date.now() / 1000)) });
+    const { aws, env, id, bucket } = await keptCaptureWithData('me-central-1');
     const running = JSON.parse((await runCli(['analyze', id, '--json'], env)).stdout);
     expect(running.records.total).toBe(5);
     const stopped = await runCli(['stop', id, '--settle-timeout', '0s'], env);

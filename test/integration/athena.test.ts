@@ -12,7 +12,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { describe, expect, test } from 'vitest';
 import { SUMMARY_COLUMNS } from '../../src/athena/summary-sql.js';
 import { comparable, duckdbSummary } from '../helpers/athena-duckdb.js';
-import { ACCOUNT, bucketName, cliEnv, endpoint, flowdumpFlowLogs, handshakeRecords, makeFixture, runCli, sdk, seedS3FlowLogFile, windowStart, INTEGRATION_TIMEOUT } from './helpers.js';
+import { ACCOUNT, cliEnv, endpoint, keptCaptureWithData, runCli, sdk, INTEGRATION_TIMEOUT } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'incident-capture');
@@ -106,15 +106,7 @@ describe('flowdump analyze --engine athena', { timeout: INTEGRATION_TIMEOUT }, (
 
   test('a capture id: its prefix, its format and its window (ap-southeast-6)', async () => {
     const region = 'ap-southeast-6';
-    const aws = sdk(region);
-    const fixture = await makeFixture(aws);
-    const env = cliEnv({ region });
-    expect((await runCli(['setup'], env)).code).toBe(0);
-    const started = await runCli(['start', '--eni', fixture.eniIds[0], '--for', '5m', '--yes', '--detach', '--keep'], env);
-    const id = started.stdout.split('\n')[0];
-    const [flowLog] = await flowdumpFlowLogs(aws);
-    const bucket = bucketName(region);
-    const key = await seedS3FlowLogFile(aws, { bucket, prefix: `flowdump/${id}/`, flowLogId: flowLog.FlowLogId!, windowStart: windowStart(new Date()), lines: handshakeRecords(fixture.eniIds[0], '10.0.1.4', Math.floor(Date.now() / 1000)) });
+    const { aws, env, id, bucket, key } = await keptCaptureWithData(region);
     const dir = mkdtempSync(join(tmpdir(), 'flowdump-athena-capture-'));
     try {
       const file = join(dir, 'data.log.gz');

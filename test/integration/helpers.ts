@@ -222,6 +222,25 @@ export async function seedS3FlowLogFile(aws: Sdk, options: { bucket: string; pre
   return key;
 }
 
+/**
+ * `setup`, then a detached capture of the fixture's first interface that keeps its data
+ * (`--keep`), with one delivered file of handshakeRecords() in its S3 prefix.
+ */
+export async function keptCaptureWithData(region: string): Promise<{ aws: Sdk; env: NodeJS.ProcessEnv; id: string; bucket: string; key: string; eni: string }> {
+  const aws = sdk(region);
+  const fixture = await makeFixture(aws);
+  const env = cliEnv({ region });
+  const setup = await runCli(['setup'], env);
+  if (setup.code !== 0) throw new Error(`setup exited with ${setup.code}: ${setup.stderr}`);
+  const eni = fixture.eniIds[0];
+  const started = await runCli(['start', '--eni', eni, '--for', '5m', '--yes', '--detach', '--keep'], env);
+  const id = started.stdout.split('\n')[0];
+  const [flowLog] = await flowdumpFlowLogs(aws);
+  const bucket = bucketName(region);
+  const key = await seedS3FlowLogFile(aws, { bucket, prefix: `flowdump/${id}/`, flowLogId: flowLog.FlowLogId!, windowStart: windowStart(new Date()), lines: handshakeRecords(eni, '10.0.1.4', Math.floor(Date.now() / 1000)) });
+  return { aws, env, id, bucket, key, eni };
+}
+
 /** Puts flow-log events into a log stream (one stream per interface, as CloudWatch Logs delivery does). */
 export async function seedLogEvents(aws: Sdk, group: string, stream: string, lines: string[], timestampMs: number): Promise<void> {
   await aws.logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream })).catch(() => undefined);
