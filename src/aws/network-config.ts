@@ -30,13 +30,17 @@ export interface NetworkConfigPort {
 /** EC2 takes at most 200 values per filter. */
 const FILTER_VALUES = 200;
 
-function chunks<T>(values: T[], size = FILTER_VALUES): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+/** `read` over the values FILTER_VALUES at a time, the answers in order. */
+async function inChunks<T>(values: string[], read: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < values.length; i += FILTER_VALUES) out.push(...(await read(values.slice(i, i + FILTER_VALUES))));
   return out;
 }
 
 export function createNetworkConfigPort(client: EC2Client, scope: AwsScope): NetworkConfigPort {
+  /** One `action` about `values` (nothing to ask for none; its first values name it in an error). */
+  const describe = async <T>(action: string, values: string[], read: () => Promise<T[]>): Promise<T[]> =>
+    values.length === 0 ? [] : callAws(scope, { action, resource: values.slice(0, 3).join(', ') }, read);
   const interfaces = async (filters: { Name: string; Values: string[] }[]): Promise<InterfaceConfig[]> => {
     const out: InterfaceConfig[] = [];
     for await (const page of paginateDescribeNetworkInterfaces({ client }, { Filters: filters })) {
@@ -46,48 +50,38 @@ export function createNetworkConfigPort(client: EC2Client, scope: AwsScope): Net
   };
   return {
     async interfacesByAddress(addresses) {
-      if (addresses.length === 0) return [];
-      return callAws(scope, { action: 'ec2:DescribeNetworkInterfaces', resource: addresses.slice(0, 3).join(', ') }, async () => {
-        const v4 = addresses.filter((address) => !address.includes(':'));
-        const v6 = addresses.filter((address) => address.includes(':'));
-        const out: InterfaceConfig[] = [];
-        for (const part of chunks(v4)) out.push(...(await interfaces([{ Name: 'addresses.private-ip-address', Values: part }])));
-        for (const part of chunks(v6)) out.push(...(await interfaces([{ Name: 'ipv6-addresses.ipv6-address', Values: part }])));
-        return out;
-      });
+      const v4 = addresses.filter((address) => !address.includes(':'));
+      const v6 = addresses.filter((address) => address.includes(':'));
+      return describe('ec2:DescribeNetworkInterfaces', addresses, async () => [
+        ...(await inChunks(v4, (part) => interfaces([{ Name: 'addresses.private-ip-address', Values: part }]))),
+        ...(await inChunks(v6, (part) => interfaces([{ Name: 'ipv6-addresses.ipv6-address', Values: part }]))),
+      ]);
     },
     async interfacesById(ids) {
-      if (ids.length === 0) return [];
-      return callAws(scope, { action: 'ec2:DescribeNetworkInterfaces', resource: ids.slice(0, 3).join(', ') }, async () => {
-        const out: InterfaceConfig[] = [];
-        // a filter, not NetworkInterfaceIds: an interface deleted since the capture is not an error
-        for (const part of chunks(ids)) out.push(...(await interfaces([{ Name: 'network-interface-id', Values: part }])));
-        return out;
-      });
+      // a filter, not NetworkInterfaceIds: an interface deleted since the capture is not an error
+      return describe('ec2:DescribeNetworkInterfaces', ids, () => inChunks(ids, (part) => interfaces([{ Name: 'network-interface-id', Values: part }])));
     },
     async securityGroups(ids) {
-      if (ids.length === 0) return [];
-      return callAws(scope, { action: 'ec2:DescribeSecurityGroups', resource: ids.slice(0, 3).join(', ') }, async () => {
-        const out: SecurityGroupConfig[] = [];
-        for (const part of chunks(ids)) {
+      return describe('ec2:DescribeSecurityGroups', ids, () =>
+        inChunks(ids, async (part) => {
+          const out: SecurityGroupConfig[] = [];
           for await (const page of paginateDescribeSecurityGroups({ client }, { Filters: [{ Name: 'group-id', Values: part }] })) {
             for (const group of page.SecurityGroups ?? []) out.push(groupOf(group));
           }
-        }
-        return out;
-      });
+          return out;
+        }),
+      );
     },
     async networkAcls(subnetIds) {
-      if (subnetIds.length === 0) return [];
-      return callAws(scope, { action: 'ec2:DescribeNetworkAcls', resource: subnetIds.slice(0, 3).join(', ') }, async () => {
-        const out: NetworkAclConfig[] = [];
-        for (const part of chunks(subnetIds)) {
+      return describe('ec2:DescribeNetworkAcls', subnetIds, () =>
+        inChunks(subnetIds, async (part) => {
+          const out: NetworkAclConfig[] = [];
           for await (const page of paginateDescribeNetworkAcls({ client }, { Filters: [{ Name: 'association.subnet-id', Values: part }] })) {
             for (const acl of page.NetworkAcls ?? []) out.push(aclOf(acl));
           }
-        }
-        return out;
-      });
+          return out;
+        }),
+      );
     },
     async prefixListEntries(id) {
       return callAws(scope, { action: 'ec2:GetManagedPrefixListEntries', resource: id }, async () => {
