@@ -1,4 +1,4 @@
-import type { Source } from './sources.js';
+import { WHOLE_SOURCE_MAX, type Source } from './sources.js';
 
 /**
  * Reading S3 objects one at a time spends most of the time waiting for each object's first byte
@@ -20,8 +20,6 @@ export interface ReadAheadOptions {
 }
 
 export const DEFAULT_CONCURRENCY = 16;
-/** Objects up to this size, once downloaded, are handed over in one piece (as small local files are). */
-const WHOLE_MAX = 1 << 20;
 export const DEFAULT_READ_AHEAD_BYTES = 128 * 2 ** 20;
 
 /** Sources read ahead; `totalBytes` when the list was known up front (the analyzer sizes its work by it). */
@@ -231,14 +229,14 @@ class Fetch {
 
   /**
    * The object's bytes in one piece, when its download has ended without an error and it is at
-   * most WHOLE_MAX bytes; else undefined (it is read as it arrives, and a failed download fails
+   * most WHOLE_SOURCE_MAX bytes (as small local files are); else undefined (it is read as it arrives, and a failed download fails
    * after the bytes it got).
    */
   whole(): Uint8Array | undefined {
     if (!this.done || this.error !== undefined || this.cancelled) return undefined;
     let size = 0;
     for (const chunk of this.chunks) size += chunk.length;
-    if (size > WHOLE_MAX) return undefined;
+    if (size > WHOLE_SOURCE_MAX) return undefined;
     return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, size);
   }
 

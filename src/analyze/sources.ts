@@ -1,5 +1,5 @@
-import { close, createReadStream, open, read } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 
@@ -63,14 +63,16 @@ export async function localSources(paths: readonly string[], options: LocalSourc
   return sources;
 }
 
-/** Files up to this size are read in one piece (no larger than a chunk of a larger file). */
-const WHOLE_FILE_MAX = 1 << 20;
+/** Sources up to this size are read in one piece, Source.whole (no larger than a chunk of a larger file). */
+export const WHOLE_SOURCE_MAX = 1 << 20;
 
 export function fileSource(path: string, size?: number): Source {
-  if (size === undefined || size > WHOLE_FILE_MAX) {
+  if (size === undefined || size > WHOLE_SOURCE_MAX) {
     return { name: path, size, bytes: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
   }
-  const whole = () => readWhole(path, size);
+  // one read into a buffer of the file's size: a stream would take a 1 MB buffer, copy the bytes
+  // out of it and read once more to find the end
+  const whole = (): Promise<Uint8Array> => readFile(path);
   return {
     name: path,
     size,
@@ -80,31 +82,6 @@ export function fileSource(path: string, size?: number): Source {
       if (bytes.length > 0) yield bytes;
     },
   };
-}
-
-/**
- * A small file's bytes in one read into a buffer of its size (a stream would take a 1 MB buffer,
- * copy the bytes out of it, and read once more to find the end). One byte more than its listed
- * size is asked for, so a short read tells its end; a file that has grown since is read on.
- */
-function readWhole(path: string, size: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    open(path, 'r', (error, fd) => {
-      if (error) return reject(error);
-      const pieces: Buffer[] = [];
-      const finish = (failure: Error | null): void => close(fd, (closing) => (failure || closing ? reject(failure ?? closing) : resolve(pieces.length === 1 ? pieces[0] : Buffer.concat(pieces))));
-      const next = (length: number): void => {
-        const buffer = Buffer.allocUnsafeSlow(length);
-        read(fd, buffer, 0, length, null, (failure, bytesRead) => {
-          if (failure) return finish(failure);
-          if (bytesRead > 0 || pieces.length === 0) pieces.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-          if (bytesRead < length) finish(null);
-          else next(WHOLE_FILE_MAX);
-        });
-      };
-      next(size + 1);
-    });
-  });
 }
 
 async function walk(dir: string): Promise<{ path: string; size: number }[]> {
